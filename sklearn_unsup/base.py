@@ -1,0 +1,313 @@
+"""Shared bases: the torch-backed estimator and the outlier-detector conventions.
+
+``BaseTorchEstimator`` holds the plumbing every torch method needs (device,
+seeding, optimizer, callbacks, the skorch net, batched inference) so that an
+estimator module contains only its method. The skorch net is built inside
+``fit`` and stored as ``net_`` (composition): the estimator's own parameters
+stay flat, documented and validated the scikit-learn way.
+"""
+
+import copy
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.utils import check_random_state
+
+from .nn import TensorBatchIterator, TensorDataset, UnsupervisedNet, as_float32_tensor
+from .utils._sklearn_compat import (
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    check_is_fitted,
+    validate_data,
+)
+
+__all__ = ["BaseTorchEstimator", "OutlierDetectorMixin"]
+
+_OPTIMIZERS = {
+    "adam": (torch.optim.Adam, {}),
+    "adamw": (torch.optim.AdamW, {}),
+    "sgd": (torch.optim.SGD, {"momentum": 0.9}),
+    "rmsprop": (torch.optim.RMSprop, {}),
+}
+
+
+def _check_hidden_dims(hidden_dims):
+    """Validate an architecture given as a sequence of positive layer widths."""
+    if isinstance(hidden_dims, (str, bytes)) or not hasattr(hidden_dims, "__iter__"):
+        raise TypeError(
+            f"hidden_dims must be a sequence of positive ints, got {hidden_dims!r}."
+        )
+    dims = tuple(hidden_dims)
+    for h in dims:
+        if not isinstance(h, (Integral, np.integer)) or isinstance(h, bool) or h < 1:
+            raise ValueError(
+                f"hidden_dims must be a sequence of positive ints, got {hidden_dims!r}."
+            )
+    return tuple(int(h) for h in dims)
+
+
+class BaseTorchEstimator(BaseEstimator):
+    """Base class of the torch-backed estimators (not for direct use).
+
+    Subclasses call :meth:`_fit_net` with their torch module and loss and
+    :meth:`_forward` for batched inference. This class owns the parameters
+    every such estimator shares:
+
+    max_epochs : int
+        Passes over the training data.
+    batch_size : int
+        Rows per optimisation step.
+    lr : float
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class
+        ``"sgd"`` uses momentum 0.9.
+    weight_decay : float
+        L2 penalty passed to the optimizer.
+    callbacks : list of skorch callbacks or (name, callback) tuples, or None
+        Extra skorch callbacks, e.g. ``skorch.callbacks.EarlyStopping(
+        monitor="train_loss")``. Copied at fit, so the parameter is not
+        modified.
+    device : str
+        ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ...
+    random_state : int, RandomState instance or None
+        Seeds weight initialisation, shuffling and any sampling during
+        training through a private generator; torch's global random state is
+        left as it was. The same seed gives identical results on CPU.
+    verbose : int
+        0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
+
+    Fitted attributes set by :meth:`_fit_net`: ``net_`` (the fitted skorch
+    net), ``device_``, ``n_iter_`` (epochs run) and ``loss_curve_`` (mean
+    training loss of each epoch).
+    """
+
+    _parameter_constraints: dict = {
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "callbacks": [list, None],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # ------------------------------------------------------------------ fit helpers
+    def _resolve_device(self):
+        if isinstance(self.device, str) and self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(
+                f"device={self.device!r} is not a valid torch device; use 'auto', "
+                "'cpu' or 'cuda'."
+            ) from exc
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} was requested but CUDA is not available "
+                "on this machine; use device='auto' or 'cpu'."
+            )
+        return str(device)
+
+    def _validate_fit_data(self, X, *, ensure_min_samples=1):
+        """``validate_data`` for fit: 2-d, finite, float64/float32, dense."""
+        return validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=ensure_min_samples,
+        )
+
+    def _validate_predict_data(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def _optimizer_and_kwargs(self):
+        if isinstance(self.optimizer, str):
+            cls, kwargs = _OPTIMIZERS[self.optimizer]
+            kwargs = dict(kwargs)
+        else:
+            if not issubclass(self.optimizer, torch.optim.Optimizer):
+                raise TypeError(
+                    "optimizer must be one of "
+                    f"{sorted(_OPTIMIZERS)} or a torch.optim.Optimizer subclass, "
+                    f"got {self.optimizer!r}."
+                )
+            cls, kwargs = self.optimizer, {}
+        kwargs["weight_decay"] = float(self.weight_decay)
+        return cls, kwargs
+
+    def _callbacks(self):
+        callbacks = copy.deepcopy(list(self.callbacks)) if self.callbacks else []
+        if self.verbose >= 2:
+            from skorch.callbacks import ProgressBar
+
+            callbacks.append(("progress_bar", ProgressBar()))
+        return callbacks
+
+    @contextmanager
+    def _torch_rng(self, seed):
+        """Fork torch's RNG, seed the fork, restore the caller's state on exit."""
+        device = torch.device(self.device_)
+        devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            yield
+
+    def _fit_net(
+        self,
+        X,
+        *,
+        module,
+        criterion,
+        module_kwargs=None,
+        criterion_kwargs=None,
+        y=None,
+        random_state=None,
+        net_class=UnsupervisedNet,
+        drop_last=False,
+        extra_callbacks=(),
+        max_epochs=None,
+        **net_kwargs,
+    ):
+        """Build ``net_`` and train it on ``X`` (and optional per-row ``y``).
+
+        ``module`` and ``criterion`` are classes; their arguments go through
+        skorch's ``module__``/``criterion__`` routing so the fitted net can be
+        pickled and moved between devices by skorch.
+        """
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        self.device_ = self._resolve_device()
+        opt_cls, opt_kwargs = self._optimizer_and_kwargs()
+        params = {f"module__{k}": v for k, v in (module_kwargs or {}).items()}
+        params.update({f"criterion__{k}": v for k, v in (criterion_kwargs or {}).items()})
+        params.update({f"optimizer__{k}": v for k, v in opt_kwargs.items()})
+        params.update(net_kwargs)
+        callbacks = list(extra_callbacks) + self._callbacks()
+        net = net_class(
+            module,
+            criterion=criterion,
+            optimizer=opt_cls,
+            lr=float(self.lr),
+            max_epochs=int(self.max_epochs if max_epochs is None else max_epochs),
+            batch_size=int(self.batch_size),
+            train_split=None,
+            callbacks=callbacks or None,
+            device=self.device_,
+            verbose=int(self.verbose > 0),
+            dataset=TensorDataset,
+            iterator_train=TensorBatchIterator,
+            iterator_train__shuffle=True,
+            iterator_train__seed=seed,
+            iterator_train__drop_last=drop_last,
+            iterator_valid=TensorBatchIterator,
+            **params,
+        )
+        dataset = TensorDataset(as_float32_tensor(X), y)
+        with self._torch_rng(seed):
+            net.fit(dataset, None)
+        self.net_ = net
+        self.n_iter_ = len(net.history)
+        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        return net
+
+    # ------------------------------------------------------------ inference helpers
+    def _forward(self, fn, X, *, batch_size=None):
+        """Apply ``fn(module, x_batch) -> tensor`` in eval mode over row batches.
+
+        Each row's output depends on that row only (eval mode, no batch
+        statistics), so results do not depend on the other rows of the call.
+        Returns a NumPy float32 array.
+        """
+        module = self.net_.module_
+        was_training = module.training
+        module.eval()
+        bs = int(batch_size or max(self.batch_size, 1024))
+        Xt = as_float32_tensor(X)
+        outputs = []
+        try:
+            with torch.no_grad():
+                for start in range(0, len(Xt), bs):
+                    xb = Xt[start : start + bs].to(self.device_)
+                    outputs.append(fn(module, xb).detach().to("cpu"))
+        finally:
+            module.train(was_training)
+        return torch.cat(outputs).numpy()
+
+    # ------------------------------------------------------------------- pickling
+    def __setstate__(self, state):
+        # A model fitted on CUDA and loaded on a CPU-only machine: skorch maps the
+        # net's tensors to the CPU (with a DeviceWarning); follow it here.
+        device = state.get("device_")
+        if device is not None and device.startswith("cuda") and not torch.cuda.is_available():
+            state["device_"] = "cpu"
+        super().__setstate__(state)
+
+
+class OutlierDetectorMixin(OutlierMixin):
+    """scikit-learn's outlier conventions, shared by every detector here.
+
+    The detector implements ``score_samples(X)`` (higher = more normal) and
+    calls :meth:`_set_offset` on its training scores at the end of ``fit``.
+    Then ``decision_function = score_samples - offset_`` (negative for
+    outliers) and ``predict`` returns +1 for inliers and -1 for outliers, as
+    in :class:`sklearn.ensemble.IsolationForest`.
+
+    ``contamination``: a float in (0, 0.5] puts ``offset_`` at that
+    quantile of the training scores, so that fraction of the training rows is
+    flagged. ``"auto"`` uses Tukey's lower fence of the training scores,
+    ``Q1 - 1.5 * IQR``: rows far below the bulk of the data are flagged, and no
+    prior guess of the outlier fraction is needed.
+    """
+
+    _parameter_constraints: dict = {
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+    }
+
+    def _set_offset(self, train_scores):
+        train_scores = np.asarray(train_scores, dtype=np.float64)
+        if self.contamination == "auto":
+            q1, q3 = np.percentile(train_scores, [25.0, 75.0])
+            self.offset_ = float(q1 - 1.5 * (q3 - q1))
+        else:
+            self.offset_ = float(np.percentile(train_scores, 100.0 * self.contamination))
+        return self
+
+    def decision_function(self, X):
+        """Signed normality: ``score_samples(X) - offset_``; negative means outlier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Return +1 for inliers and -1 for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to label.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,) of int
+        """
+        decision = self.decision_function(X)
+        labels = np.ones(decision.shape[0], dtype=int)
+        labels[decision < 0] = -1
+        return labels

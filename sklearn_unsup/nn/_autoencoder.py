@@ -1,0 +1,49 @@
+"""MLP autoencoder module."""
+
+from torch import nn
+
+from ._mlp import make_mlp
+
+__all__ = ["MLPAutoEncoder"]
+
+
+class MLPAutoEncoder(nn.Module):
+    """Symmetric MLP autoencoder.
+
+    The encoder maps ``n_features -> hidden_dims -> n_components``; the decoder
+    mirrors it. ``forward`` returns ``(reconstruction, code)``; the
+    reconstruction is unbounded (for a Bernoulli loss it is a logit).
+
+    Parameters
+    ----------
+    n_features : int
+        Input width.
+    n_components : int
+        Code width.
+    hidden_dims : sequence of int
+        Encoder hidden widths; the decoder uses them reversed.
+    activation : str, default="relu"
+        Hidden activation.
+    dropout : float, default=0.0
+        Dropout after each hidden activation.
+    """
+
+    def __init__(self, n_features, n_components, hidden_dims, activation="relu", dropout=0.0):
+        super().__init__()
+        hidden_dims = tuple(hidden_dims)
+        self.encoder = make_mlp(
+            n_features, hidden_dims, n_components, activation=activation, dropout=dropout
+        )
+        self.decoder = make_mlp(
+            n_components, hidden_dims[::-1], n_features, activation=activation, dropout=dropout
+        )
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, z):
+        return self.decoder(z)
+
+    def forward(self, x):
+        z = self.encoder(x)
+        return self.decoder(z), z

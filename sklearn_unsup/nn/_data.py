@@ -1,0 +1,102 @@
+"""Batch-level data path for skorch nets.
+
+skorch's default path (``skorch.dataset.Dataset`` + ``DataLoader``) indexes one
+row at a time and collates the rows into a batch. For tables held in memory that
+costs more than the network itself on small models; here a whole batch is one
+tensor slice.
+"""
+
+import numpy as np
+import torch
+
+__all__ = ["TensorDataset", "TensorBatchIterator", "as_float32_tensor"]
+
+
+def as_float32_tensor(X):
+    """Return ``X`` as a C-contiguous, writable float32 CPU tensor.
+
+    Shares memory with ``X`` when it already is such an array (no copy).
+    """
+    if isinstance(X, torch.Tensor):
+        return X.detach().to(dtype=torch.float32, device="cpu").contiguous()
+    X = np.require(X, dtype=np.float32, requirements=["C", "W"])
+    return torch.from_numpy(X)
+
+
+class TensorDataset(torch.utils.data.Dataset):
+    """A dataset that is one float32 tensor (and an optional target tensor).
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (n_samples, ...)
+        The rows.
+    y : torch.Tensor of shape (n_samples, ...), default=None
+        Optional per-row target (pseudo-labels, neighbour indices, ...).
+    """
+
+    def __init__(self, X, y=None):
+        self.X = X
+        self.y = y
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], (None if self.y is None else self.y[i])
+
+
+class TensorBatchIterator:
+    """Iterate over a :class:`TensorDataset` in whole-tensor batches.
+
+    Used as skorch's ``iterator_train`` and ``iterator_valid``. Each epoch
+    (each call to ``iter``) draws a new permutation from a private
+    :class:`torch.Generator` seeded once from ``seed``, so shuffling is
+    reproducible and never touches torch's global random state.
+
+    Parameters
+    ----------
+    dataset : TensorDataset
+        The data.
+    batch_size : int
+        Rows per batch.
+    shuffle : bool, default=False
+        Draw a new order of the rows every epoch.
+    seed : int, default=0
+        Seed of the shuffling generator.
+    drop_last : bool, default=False
+        Drop the last incomplete batch (useful for losses that need a
+        minimum batch size, e.g. batch statistics).
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, seed=0, drop_last=False):
+        if not isinstance(dataset, TensorDataset):
+            raise TypeError(
+                "TensorBatchIterator needs a TensorDataset, got "
+                f"{type(dataset).__name__}."
+            )
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.generator = torch.Generator().manual_seed(int(seed))
+
+    def __len__(self):
+        n = len(self.dataset)
+        if self.drop_last and n >= self.batch_size:
+            return n // self.batch_size
+        return -(-n // self.batch_size)
+
+    def __iter__(self):
+        X, y = self.dataset.X, self.dataset.y
+        n = len(X)
+        bs = self.batch_size
+        stop = n - n % bs if (self.drop_last and n >= bs) else n
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator)
+            for start in range(0, stop, bs):
+                idx = order[start : start + bs]
+                yield X[idx], (None if y is None else y[idx])
+        else:
+            for start in range(0, stop, bs):
+                sl = slice(start, start + bs)
+                yield X[sl], (None if y is None else y[sl])

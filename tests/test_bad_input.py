@@ -1,0 +1,82 @@
+"""Every public estimator refuses bad input with a clear message naming the problem."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_unsup.utils import all_estimators
+from sklearn_unsup.utils._test_common import make_test_instances
+
+INSTANCES = make_test_instances(all_estimators())
+IDS = [type(e).__name__ for e in INSTANCES]
+
+
+def _first_predict_method(est):
+    for name in ("transform", "predict", "score_samples"):
+        if hasattr(est, name):
+            return getattr(est, name)
+    raise AssertionError(f"{type(est).__name__} has no inference method")
+
+
+@pytest.fixture
+def X():
+    return np.random.RandomState(0).normal(size=(60, 5))
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+@pytest.mark.parametrize("bad, match", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_non_finite_refused(est, X, bad, match):
+    X = X.copy()
+    X[3, 2] = bad
+    with pytest.raises(ValueError, match=match):
+        est.fit(X)
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+def test_wrong_feature_count_at_inference(est, X):
+    est.fit(X)
+    with pytest.raises(ValueError, match="X has 4 features, but .* is expecting 5 features"):
+        _first_predict_method(est)(X[:, :4])
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+def test_empty_input_refused(est):
+    with pytest.raises(ValueError, match="0 sample"):
+        est.fit(np.empty((0, 5)))
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+def test_one_sample_fits_or_clear_error(est, X):
+    try:
+        est.fit(X[:1])
+    except ValueError as exc:
+        assert "sample" in str(exc)
+    else:
+        assert _first_predict_method(est)(X[:1]).shape[0] == 1
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+def test_constant_columns_do_not_break_fit(est, X):
+    X = X.copy()
+    X[:, 1] = 7.0
+    est.fit(X)
+    out = np.asarray(_first_predict_method(est)(X))
+    assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+def test_object_strings_refused(est, X):
+    Xs = X.astype(object)
+    Xs[0, 0] = "abc"
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        est.fit(Xs)
+
+
+@pytest.mark.parametrize("est", INSTANCES, ids=IDS)
+def test_sparse_refused_clearly(est, X):
+    tags = est.__sklearn_tags__()
+    if tags.input_tags.sparse:
+        est.fit(sp.csr_matrix(X))
+        return
+    with pytest.raises(TypeError, match="Sparse data was passed .* but dense data is required"):
+        est.fit(sp.csr_matrix(X))
