@@ -1,6 +1,5 @@
 """Clustering accuracy under the best one-to-one matching of clusters to classes."""
 
-import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics.cluster import contingency_matrix
 from sklearn.utils import column_or_1d

@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from skorch.callbacks import EarlyStopping
 from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import EarlyStopping
 
 from sklearn_unsup.decomposition import AutoEncoder
 from sklearn_unsup.exceptions import TrainingDivergedError
