@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 __all__ = [
     "HasMethods",
@@ -25,6 +25,7 @@ __all__ = [
     "Options",
     "Real",
     "StrOptions",
+    "_check_feature_names_in",
     "_fit_context",
     "check_is_fitted",
     "validate_data",

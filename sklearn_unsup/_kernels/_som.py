@@ -1,0 +1,86 @@
+"""Online self-organising map training (Kohonen), one sample per step."""
+
+import numba
+import numpy as np
+
+__all__ = ["som_train", "som_bmu"]
+
+
+@numba.njit(cache=True)
+def som_train(X, W, coords, order, learning_rate, sigma):
+    """Train the map in place, visiting ``X[order[t]]`` at step t.
+
+    Step t uses ``eta_t = learning_rate / (1 + 2 t / T)`` and
+    ``sigma_t = sigma / (1 + 2 t / T)`` (the asymptotic decay of MiniSom) and a
+    Gaussian neighbourhood on the grid around the best-matching unit:
+    ``W_u += eta_t * exp(-|c_u - c_bmu|^2 / (2 sigma_t^2)) * (x - W_u)``.
+
+    Parameters
+    ----------
+    X : ndarray (n, d)
+    W : ndarray (n_units, d), updated in place
+    coords : ndarray (n_units, 2), grid position of each unit
+    order : ndarray (T,) of int, the rows to visit (drawn by the caller)
+    """
+    n_units, d = W.shape
+    T = order.shape[0]
+    half = T / 2.0
+    for t in range(T):
+        x = X[order[t]]
+        best = np.inf
+        bmu = 0
+        for u in range(n_units):
+            s = 0.0
+            for f in range(d):
+                diff = x[f] - W[u, f]
+                s += diff * diff
+            if s < best:
+                best = s
+                bmu = u
+        decay = 1.0 + t / half
+        eta = learning_rate / decay
+        sig = sigma / decay
+        inv = 1.0 / (2.0 * sig * sig)
+        by = coords[bmu, 0]
+        bx = coords[bmu, 1]
+        for u in range(n_units):
+            dy = coords[u, 0] - by
+            dx = coords[u, 1] - bx
+            h = eta * np.exp(-(dy * dy + dx * dx) * inv)
+            if h < 1e-12:
+                continue
+            for f in range(d):
+                W[u, f] += h * (x[f] - W[u, f])
+    return W
+
+
+@numba.njit(parallel=True, cache=True)
+def som_bmu(X, W):
+    """Best and second-best matching unit of each row, and the distance to the best."""
+    n, d = X.shape
+    n_units = W.shape[0]
+    first = np.empty(n, dtype=np.int64)
+    second = np.empty(n, dtype=np.int64)
+    dist = np.empty(n, dtype=np.float64)
+    for i in numba.prange(n):
+        b1 = np.inf
+        b2 = np.inf
+        i1 = 0
+        i2 = 0
+        for u in range(n_units):
+            s = 0.0
+            for f in range(d):
+                diff = X[i, f] - W[u, f]
+                s += diff * diff
+            if s < b1:
+                b2 = b1
+                i2 = i1
+                b1 = s
+                i1 = u
+            elif s < b2:
+                b2 = s
+                i2 = u
+        first[i] = i1
+        second[i] = i2 if n_units > 1 else i1
+        dist[i] = np.sqrt(b1)
+    return first, second, dist

@@ -1,0 +1,267 @@
+"""Self-organising map (Kohonen) trained by a numba kernel."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.utils import check_random_state
+
+from .._kernels import som_bmu, som_train
+from ..utils._sklearn_compat import (
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _check_feature_names_in,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
+
+__all__ = ["SelfOrganizingMap"]
+
+
+class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
+    """Self-organising map: a grid of prototypes that preserves neighbourhoods.
+
+    Each unit of an ``m x n`` grid holds a prototype vector. Training visits
+    rows one at a time (``max_epochs`` passes in random order), finds the
+    best-matching unit (nearest prototype) and pulls it and its grid
+    neighbours towards the row, with a Gaussian neighbourhood whose width and
+    a learning rate that both decay as ``1 / (1 + 2t / T)``. The loop is a
+    numba kernel. As a clusterer each unit is a cluster (``labels_`` is the
+    unit index, ``predict`` the best-matching unit of new rows); as a
+    transformer each row maps to the grid coordinates of its unit, a 2-D map
+    of the data.
+
+    Parameters
+    ----------
+    grid : tuple of two int, default=(10, 10)
+        Number of rows and columns of units.
+    sigma : float, default=1.0
+        Initial width of the Gaussian neighbourhood, in grid units.
+    learning_rate : float, default=0.5
+        Initial learning rate.
+    max_epochs : int, default=10
+        Passes over the training rows (each in a new random order).
+    init : {"pca", "random"}, default="pca"
+        ``"pca"`` spreads the prototypes over the plane of the first two
+        principal components; ``"random"`` uses random training rows.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the visiting order and the random initialisation.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (m * n, n_features)
+        Prototype of each unit (row-major over the grid).
+    grid_coordinates_ : ndarray of shape (m * n, 2)
+        (row, column) of each unit.
+    labels_ : ndarray of shape (n_samples,)
+        Best-matching unit of each training row.
+    quantization_error_ : float
+        Mean distance of the training rows to their best-matching prototype.
+    topographic_error_ : float
+        Fraction of training rows whose two best-matching units are not grid
+        neighbours (lower means a better preserved topology).
+    n_iter_ : int
+        Single-row updates performed.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.cluster.KMeans : Prototypes without a grid.
+
+    References
+    ----------
+    .. [1] T. Kohonen, "Self-organized formation of topologically correct feature
+       maps", Biological Cybernetics 43, 1982.
+    .. [2] G. Vettigli, "MiniSom: minimalistic and NumPy-based implementation of
+       the Self Organizing Map" (the decay schedule used here).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_unsup.cluster import SelfOrganizingMap
+    >>> X = load_iris().data
+    >>> som = SelfOrganizingMap(grid=(4, 4), random_state=0).fit(X)
+    >>> som.transform(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "grid": [tuple, list],
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions({"pca", "random"})],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        grid=(10, 10),
+        *,
+        sigma=1.0,
+        learning_rate=0.5,
+        max_epochs=10,
+        init="pca",
+        random_state=None,
+    ):
+        self.grid = grid
+        self.sigma = sigma
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.init = init
+        self.random_state = random_state
+
+    def _grid_shape(self):
+        grid = tuple(self.grid)
+        if len(grid) != 2 or any(
+            not isinstance(g, (Integral, np.integer)) or isinstance(g, bool) or g < 1 for g in grid
+        ):
+            raise ValueError(f"grid must be two positive ints (rows, columns), got {self.grid!r}.")
+        return int(grid[0]), int(grid[1])
+
+    def _init_weights(self, X, rows, cols, rng):
+        n_units = rows * cols
+        if self.init == "random" or X.shape[0] < 2 or X.shape[1] < 2:
+            idx = rng.choice(X.shape[0], n_units, replace=X.shape[0] < n_units)
+            return X[idx].astype(np.float64)
+        mean = X.mean(axis=0)
+        _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+        scale = s[:2] / np.sqrt(max(X.shape[0] - 1, 1))
+        ys = np.linspace(-1, 1, rows) if rows > 1 else np.zeros(1)
+        xs = np.linspace(-1, 1, cols) if cols > 1 else np.zeros(1)
+        gy, gx = np.meshgrid(ys, xs, indexing="ij")
+        return mean + np.outer(gy.ravel(), scale[0] * vt[0]) + np.outer(gx.ravel(), scale[1] * vt[1])
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the map.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (scale them first: the map uses euclidean distances).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SelfOrganizingMap
+            The fitted estimator.
+        """
+        X = validate_data(self, X, dtype=np.float64, order="C")
+        rows, cols = self._grid_shape()
+        rng = check_random_state(self.random_state)
+        W = self._init_weights(X, rows, cols, rng)
+        coords = np.array([(r, c) for r in range(rows) for c in range(cols)], dtype=np.float64)
+        order = np.concatenate([rng.permutation(X.shape[0]) for _ in range(self.max_epochs)])
+        som_train(X, W, coords, order.astype(np.int64), float(self.learning_rate), float(self.sigma))
+        self.cluster_centers_ = W
+        self.grid_coordinates_ = coords
+        self.n_iter_ = int(order.shape[0])
+        first, second, dist = som_bmu(X, W)
+        self.labels_ = first
+        self.quantization_error_ = float(dist.mean())
+        self.topographic_error_ = self._topographic(first, second)
+        return self
+
+    def _topographic(self, first, second):
+        d = np.abs(self.grid_coordinates_[first] - self.grid_coordinates_[second]).max(axis=1)
+        return float(np.mean(d > 1))
+
+    def _bmu(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        return som_bmu(X, self.cluster_centers_)
+
+    def predict(self, X):
+        """Best-matching unit (index into the grid, row-major) of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return self._bmu(X)[0]
+
+    def transform(self, X):
+        """Grid coordinates (row, column) of each row's best-matching unit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        coordinates : ndarray of shape (n_samples, 2)
+        """
+        return self.grid_coordinates_[self._bmu(X)[0]].copy()
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the two output columns: ``grid_row`` and ``grid_col``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against ``feature_names_in_``.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self)
+        _check_feature_names_in(self, input_features, generate_names=False)
+        return np.asarray(["grid_row", "grid_col"], dtype=object)
+
+    def quantization_error(self, X):
+        """Mean distance of the rows to their best-matching prototype.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        error : float
+        """
+        return float(self._bmu(X)[2].mean())
+
+    def topographic_error(self, X):
+        """Fraction of rows whose two best-matching units are not grid neighbours.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        error : float
+        """
+        first, second, _ = self._bmu(X)
+        return self._topographic(first, second)
+
+    def score(self, X, y=None):
+        """Negative quantization error (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return -self.quantization_error(X)

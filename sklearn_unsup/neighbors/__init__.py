@@ -1,0 +1,5 @@
+"""Nearest-neighbour search."""
+
+from ._kneighbors import kneighbors
+
+__all__ = ["kneighbors"]
