@@ -83,7 +83,7 @@ def _scan_columns(G, row0, col0, out_d, out_i, tops):
 
 
 @numba.njit(parallel=True, cache=True)
-def _knn_self_symmetric(L, R, block, schedule, exclude_self, out_d, out_i, n_workers):
+def _knn_self_symmetric(L, R, block, schedule, exclude_self, zero_diag, out_d, out_i, n_workers):
     n = L.shape[0]
     bufs = np.empty((n_workers, block * block), dtype=L.dtype)
     tops = np.empty((n_workers, block), dtype=L.dtype)
@@ -101,6 +101,9 @@ def _knn_self_symmetric(L, R, block, schedule, exclude_self, out_d, out_i, n_wor
                 j1 = min(j0 + block, n)
                 G = bufs[w, : (i1 - i0) * (j1 - j0)].reshape((i1 - i0, j1 - j0))
                 np.dot(L[i0:i1], R[j0:j1].T, G)
+                if bi == bj and zero_diag:
+                    for r in range(i1 - i0):
+                        G[r, r] = 0  # a row's distance to itself, exactly
                 for r in range(i1 - i0):
                     skip = r if (bi == bj and exclude_self) else -1
                     _scan_row(G[r], j0, skip, out_d[i0 + r], out_i[i0 + r])
@@ -226,8 +229,8 @@ def knn_search(X, k, *, query=None, metric="euclidean", exclude_self=False, bloc
             L = _augment(X, euclidean, left=True)
             block = int(min(block, max(1, -(-X.shape[0] // 2))))
             schedule = _round_robin(-(-X.shape[0] // block))
-            _knn_self_symmetric(L, R, block, schedule, bool(exclude_self), out_d, out_i,
-                                numba.get_num_threads())
+            _knn_self_symmetric(L, R, block, schedule, bool(exclude_self),
+                                euclidean and not exclude_self, out_d, out_i, numba.get_num_threads())
         else:
             Lq = _augment(np.ascontiguousarray(query, dtype=dtype), euclidean, left=True)
             _knn_query(Lq, R, int(block), int(col_block), out_d, out_i, numba.get_num_threads())

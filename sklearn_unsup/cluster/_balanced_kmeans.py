@@ -50,7 +50,8 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         Maximum assignment/update rounds.
     tol : float, default=1e-4
         Stop when the total squared centre shift is at most ``tol`` times the
-        mean feature variance, or when no label changes.
+        mean feature variance, or when the labels repeat (unchanged, or back to
+        those of two rounds before).
     epsilon : float, default=0.05
         Entropic regularisation of the Sinkhorn assignment, relative to the
         mean squared distance. Smaller is closer to the exact balanced
@@ -154,6 +155,7 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
     def _run(self, X, centers):
         threshold = float(np.mean(np.var(X, axis=0))) * self.tol
         labels = np.full(X.shape[0], -1, dtype=np.int64)
+        previous = labels
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):
             new_labels = self._balanced_labels(X, centers)
@@ -163,8 +165,10 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
             new_centers = (sums / np.maximum(counts, 1)[:, None]).astype(X.dtype)
             shift = float(np.sum((new_centers - centers) ** 2))
             centers = new_centers
-            unchanged = np.array_equal(new_labels, labels)
-            labels = new_labels
+            # stop when nothing changes, or when the greedy rounding alternates
+            # between two labelings (a cycle of length two)
+            unchanged = np.array_equal(new_labels, labels) or np.array_equal(new_labels, previous)
+            previous, labels = labels, new_labels
             if unchanged or shift <= threshold:
                 break
         inertia = float(np.sum((X - centers[labels]) ** 2))

@@ -66,7 +66,7 @@ def kneighbors(X, *, n_neighbors=5, metric="euclidean", exclude_self=True, query
            [1, 0],
            [2, 1]])
     """
-    X = check_array(X, dtype=[np.float32, np.float64], order="C")
+    X = check_array(X, dtype=[np.float64, np.float32], order="C")
     self_search = query is None
     if not self_search:
         query = check_array(query, dtype=X.dtype, order="C")
