@@ -15,7 +15,8 @@ import time
 import numpy as np
 from _common import load_shared, machine_line, print_table
 from sklearn.cluster import KMeans
-from sklearn.metrics import normalized_mutual_info_score, silhouette_score as sk_silhouette
+from sklearn.metrics import normalized_mutual_info_score
+from sklearn.metrics import silhouette_score as sk_silhouette
 from sklearn.neighbors import NearestNeighbors
 
 from sklearn_unsup._kernels import lloyd, sinkhorn_knopp, sinkhorn_reference
@@ -59,7 +60,8 @@ def bench_knn(rng, repeats, n):
             return index.search(X, 21)
 
         t_f, (fd, fi) = timed(run_faiss, repeats)
-        rows.append(dict(task=f"exact kNN {n}x64 f32, k=20", peer=f"faiss IndexFlatL2 ({faiss.omp_get_max_threads()} thr)",
+        peer = f"faiss IndexFlatL2 ({faiss.omp_get_max_threads()} thr)"
+        rows.append(dict(task=f"exact kNN {n}x64 f32, k=20", peer=peer,
                          ours_s=t_ours, peer_s=t_f, **{"peer/ours": t_f / t_ours},
                          agreement=f"index match {np.mean(fi[:, 1:] == i):.5f}"))
     except ImportError:

@@ -15,7 +15,13 @@ import torch
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import check_random_state
 
-from .nn import TensorBatchIterator, TensorDataset, UnsupervisedNet, as_float32_tensor
+from .nn import (
+    TensorBatchIterator,
+    TensorDataset,
+    TensorValidSplit,
+    UnsupervisedNet,
+    as_float32_tensor,
+)
 from .utils._sklearn_compat import (
     Integral,
     Interval,
@@ -175,6 +181,8 @@ class BaseTorchEstimator(BaseEstimator):
         drop_last=False,
         extra_callbacks=(),
         max_epochs=None,
+        validation_fraction=None,
+        n_iter_no_change=10,
         **net_kwargs,
     ):
         """Build ``net_`` and train it on ``X`` (and optional per-row ``y``).
@@ -182,6 +190,11 @@ class BaseTorchEstimator(BaseEstimator):
         ``module`` and ``criterion`` are classes; their arguments go through
         skorch's ``module__``/``criterion__`` routing so the fitted net can be
         pickled and moved between devices by skorch.
+
+        With ``validation_fraction``, that share of the rows is held out,
+        training stops after ``n_iter_no_change`` epochs without a better
+        validation loss and the best epoch's weights are restored
+        (``validation_loss_curve_`` is recorded).
         """
         rng = check_random_state(self.random_state if random_state is None else random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -192,6 +205,15 @@ class BaseTorchEstimator(BaseEstimator):
         params.update({f"optimizer__{k}": v for k, v in opt_kwargs.items()})
         params.update(net_kwargs)
         callbacks = list(extra_callbacks) + self._callbacks()
+        train_split = None
+        if validation_fraction:
+            from skorch.callbacks import EarlyStopping
+
+            train_split = TensorValidSplit(validation_fraction, seed=seed)
+            callbacks.append(
+                ("early_stopping", EarlyStopping(monitor="valid_loss", patience=int(n_iter_no_change),
+                                                 threshold=0, load_best=True))
+            )
         net = net_class(
             module,
             criterion=criterion,
@@ -199,7 +221,7 @@ class BaseTorchEstimator(BaseEstimator):
             lr=float(self.lr),
             max_epochs=int(self.max_epochs if max_epochs is None else max_epochs),
             batch_size=int(self.batch_size),
-            train_split=None,
+            train_split=train_split,
             callbacks=callbacks or None,
             device=self.device_,
             verbose=int(self.verbose > 0),
@@ -217,6 +239,8 @@ class BaseTorchEstimator(BaseEstimator):
         self.net_ = net
         self.n_iter_ = len(net.history)
         self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        if validation_fraction:
+            self.validation_loss_curve_ = [float(v) for v in net.history[:, "valid_loss"]]
         return net
 
     # ------------------------------------------------------------ inference helpers

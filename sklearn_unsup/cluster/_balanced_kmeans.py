@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
+from .._kernels import assign_labels as _nearest_centre
 from .._kernels import (
     kmeans_plusplus,
     pairwise_sq_euclidean,
@@ -11,7 +12,6 @@ from .._kernels import (
     row_sq_norms,
     sinkhorn_knopp,
 )
-from .._kernels import assign_labels as _nearest_centre
 from ..utils._sklearn_compat import (
     Integral,
     Interval,

@@ -1,5 +1,7 @@
 """Learned linear and non-linear projections (transformers)."""
 
 from ._autoencoder import AutoEncoder
+from ._joint_vae import JointVAE
+from ._vae import VAE
 
-__all__ = ["AutoEncoder"]
+__all__ = ["AutoEncoder", "JointVAE", "VAE"]

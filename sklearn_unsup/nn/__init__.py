@@ -4,17 +4,26 @@ Only torch and skorch are imported here; estimators live in the other subpackage
 """
 
 from ._autoencoder import MLPAutoEncoder
-from ._data import TensorBatchIterator, TensorDataset, as_float32_tensor
-from ._losses import ReconstructionLoss
+from ._data import TensorBatchIterator, TensorDataset, TensorValidSplit, as_float32_tensor
+from ._flows import FlowNLLLoss, RealNVPFlow
+from ._losses import JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
+from ._vae import MLPVAE, MLPJointVAE
 
 __all__ = [
     "ACTIVATIONS",
+    "FlowNLLLoss",
+    "JointVAELoss",
     "MLPAutoEncoder",
+    "MLPJointVAE",
+    "MLPVAE",
+    "RealNVPFlow",
     "ReconstructionLoss",
+    "VAELoss",
     "TensorBatchIterator",
     "TensorDataset",
+    "TensorValidSplit",
     "UnsupervisedNet",
     "as_float32_tensor",
     "make_mlp",

@@ -9,7 +9,7 @@ tensor slice.
 import numpy as np
 import torch
 
-__all__ = ["TensorDataset", "TensorBatchIterator", "as_float32_tensor"]
+__all__ = ["TensorDataset", "TensorBatchIterator", "TensorValidSplit", "as_float32_tensor"]
 
 
 def as_float32_tensor(X):
@@ -100,3 +100,31 @@ class TensorBatchIterator:
             for start in range(0, stop, bs):
                 sl = slice(start, start + bs)
                 yield X[sl], (None if y is None else y[sl])
+
+
+class TensorValidSplit:
+    """skorch ``train_split`` holding out a random fraction of a :class:`TensorDataset`.
+
+    Parameters
+    ----------
+    fraction : float in (0, 1)
+        Share of rows kept for validation (at least one row, and at least one
+        row left for training).
+    seed : int
+        Seed of the split (a private NumPy generator).
+    """
+
+    def __init__(self, fraction, seed=0):
+        self.fraction = fraction
+        self.seed = seed
+
+    def __call__(self, dataset, y=None, **fit_params):
+        n = len(dataset)
+        n_valid = min(max(1, int(round(self.fraction * n))), n - 1)
+        order = np.random.RandomState(self.seed).permutation(n)
+        valid, train = torch.from_numpy(order[:n_valid]), torch.from_numpy(order[n_valid:])
+
+        def take(idx):
+            return TensorDataset(dataset.X[idx], None if dataset.y is None else dataset.y[idx])
+
+        return take(train), take(valid)

@@ -1,9 +1,10 @@
 """Losses of the unsupervised nets (criteria receive ``(y_pred, X)``)."""
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ReconstructionLoss"]
+__all__ = ["JointVAELoss", "ReconstructionLoss", "VAELoss"]
 
 
 class ReconstructionLoss(nn.Module):
@@ -25,3 +26,67 @@ class ReconstructionLoss(nn.Module):
         if self.kind == "bce":
             return F.binary_cross_entropy_with_logits(recon, X)
         return F.mse_loss(recon, X)
+
+
+class VAELoss(nn.Module):
+    """Negative beta-ELBO, averaged over the batch (per-row sums over features).
+
+    ``y_pred = (out, mu, logvar, log_scale)`` from :class:`~sklearn_unsup.nn.MLPVAE`.
+    ``beta = 1`` is the VAE; ``beta > 1`` the beta-VAE of Higgins et al.
+    """
+
+    def __init__(self, beta=1.0, likelihood="gaussian"):
+        super().__init__()
+        self.beta = beta
+        self.likelihood = likelihood
+
+    def forward(self, y_pred, X):
+        from ._vae import _gaussian_kl, log_likelihood
+
+        out, mu, logvar, log_scale = y_pred
+        rec = log_likelihood(X, out, log_scale, self.likelihood)
+        return (-rec + self.beta * _gaussian_kl(mu, logvar)).mean()
+
+
+class JointVAELoss(nn.Module):
+    """JointVAE objective with linearly increasing capacities (Dupont, 2018).
+
+    ``L = -log p(x|z, c) + gamma |KL_z - C_z(t)| + gamma |KL_c - C_c(t)|``,
+    where each capacity grows linearly from 0 to its maximum over
+    ``ramp_steps`` training steps (a step counter kept in a buffer, so it
+    survives pickling).
+    """
+
+    def __init__(self, continuous_capacity=5.0, discrete_capacity=5.0, gamma=30.0,
+                 ramp_steps=1000, likelihood="gaussian", usage_weight=0.0):
+        super().__init__()
+        self.usage_weight = usage_weight
+        self.continuous_capacity = continuous_capacity
+        self.discrete_capacity = discrete_capacity
+        self.gamma = gamma
+        self.ramp_steps = max(1, int(ramp_steps))
+        self.likelihood = likelihood
+        self.register_buffer("step", torch.zeros((), dtype=torch.long))
+
+    def forward(self, y_pred, X):
+        import math
+
+        from ._vae import _gaussian_kl, log_likelihood
+
+        out, mu, logvar, logits, log_scale = y_pred
+        rec = log_likelihood(X, out, log_scale, self.likelihood).mean()
+        kl_z = _gaussian_kl(mu, logvar).mean()
+        log_q = F.log_softmax(logits, dim=-1)
+        kl_c = (log_q.exp() * (log_q + math.log(logits.shape[-1]))).sum(-1).mean()
+        frac = min(1.0, float(self.step) / self.ramp_steps)
+        if self.training:
+            self.step += 1
+        c_z = self.continuous_capacity * frac
+        c_c = self.discrete_capacity * frac
+        loss = -rec + self.gamma * (kl_z - c_z).abs() + self.gamma * (kl_c - c_c).abs()
+        if self.usage_weight:
+            # KL(mean_batch q(c|x) || uniform): every category in use (not in the paper)
+            mean_q = log_q.exp().mean(0)
+            usage_kl = (mean_q * (mean_q.clamp_min(1e-12).log() + math.log(logits.shape[-1]))).sum()
+            loss = loss + self.usage_weight * usage_kl
+        return loss

@@ -63,7 +63,8 @@ def test_knn_self_matches_sklearn(rng, dtype, metric, n):
     dist, ind = knn_search(X, k, metric=metric, exclude_self=True, block=128)
     ref_d, ref_i = NearestNeighbors(n_neighbors=k, metric=metric, algorithm="brute").fit(X).kneighbors()
     assert dist.dtype == dtype and ind.dtype == np.int64
-    np.testing.assert_allclose(dist, ref_d, rtol=1e-3 if dtype == np.float32 else 1e-7, atol=1e-3 if dtype == np.float32 else 1e-7)
+    tol = 1e-3 if dtype == np.float32 else 1e-7
+    np.testing.assert_allclose(dist, ref_d, rtol=tol, atol=tol)
     assert np.mean(ind == ref_i) > 0.999
     assert not np.any(ind == np.arange(n)[:, None])
     assert np.all(np.diff(dist, axis=1) >= 0)

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from sklearn_unsup.decomposition import JointVAE
+from sklearn_unsup.metrics import cluster_accuracy
+
+
+def test_clusterer_api(digits):
+    X, _ = digits
+    jv = JointVAE(10, 4, likelihood="bernoulli", hidden_dims=(64,), max_epochs=3, random_state=0).fit(X)
+    proba = jv.predict_proba(X)
+    assert proba.shape == (len(X), 10)
+    np.testing.assert_allclose(proba.sum(1), 1)
+    np.testing.assert_array_equal(jv.predict(X), jv.labels_)
+    np.testing.assert_array_equal(proba.argmax(1), jv.labels_)
+    assert jv.transform(X).shape == (len(X), 4)
+    assert jv.score(X) <= 0
+    with pytest.raises(ValueError, match="n_samples=5 should be >= n_clusters=10"):
+        JointVAE(10, max_epochs=1).fit(X[:5])
+
+
+def test_clusters_digits_far_above_chance(digits):
+    """Uses the categories (no collapse) and recovers a good part of the classes."""
+    X, y = digits
+    jv = JointVAE(10, 5, likelihood="bernoulli", max_epochs=40, batch_size=64, random_state=0).fit(X)
+    sizes = np.bincount(jv.labels_, minlength=10)
+    assert np.count_nonzero(sizes) >= 8
+    assert cluster_accuracy(y, jv.labels_) > 0.4  # chance is about 0.1
+
+
+def test_without_usage_term_is_the_paper_objective(digits):
+    X, _ = digits
+    jv = JointVAE(5, 3, usage_weight=0.0, likelihood="bernoulli", hidden_dims=(32,), max_epochs=2,
+                  random_state=0).fit(X)
+    assert jv.net_.criterion_.usage_weight == 0.0

@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+from sklearn.mixture import GaussianMixture
+from sklearn.model_selection import train_test_split
+
+from sklearn_unsup.density import RealNVP
+
+from ..conftest import load_shared
+
+
+@pytest.fixture(scope="module")
+def moons():
+    X, _ = make_moons(3000, noise=0.05, random_state=0)
+    return train_test_split(X, test_size=0.3, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def moons_flow(moons):
+    Xtr, _ = moons
+    return RealNVP(n_coupling_layers=8, hidden_dims=(64, 64), max_epochs=60, random_state=0).fit(Xtr)
+
+
+def test_beats_single_gaussian_on_moons(moons, moons_flow):
+    Xtr, Xte = moons
+    gauss = GaussianMixture(1, covariance_type="full").fit(Xtr).score(Xte)
+    assert moons_flow.score(Xte) > gauss + 0.5  # nats per row
+
+
+def test_density_integrates_to_one(moons_flow):
+    grid = np.linspace(-3, 4, 281)
+    xx, yy = np.meshgrid(grid, grid)
+    pts = np.c_[xx.ravel(), yy.ravel()]
+    mass = np.exp(moons_flow.score_samples(pts)).sum() * (grid[1] - grid[0]) ** 2
+    assert mass == pytest.approx(1.0, abs=0.05)
+
+
+def test_samples_look_like_the_data(moons, moons_flow):
+    Xtr, _ = moons
+    S = moons_flow.sample(3000, random_state=0)
+    assert S.shape == (3000, 2) and np.all(np.isfinite(S))
+    np.testing.assert_allclose(S.mean(0), Xtr.mean(0), atol=0.1)
+    np.testing.assert_allclose(np.cov(S.T), np.cov(Xtr.T), atol=0.1)
+
+
+def test_mixture_base_starts_from_and_improves_on_the_gmm():
+    X, _ = load_shared("cluster/mnist1d.npz")
+    Xtr, Xte = train_test_split(X.astype(np.float64), test_size=0.3, random_state=0)
+    gmm = GaussianMixture(5, covariance_type="full", reg_covar=1e-4, random_state=0).fit(Xtr)
+    flow = RealNVP(n_base_components=5, max_epochs=30, random_state=0).fit(Xtr)
+    assert flow.n_base_components_ == 5
+    assert flow.score(Xte) > gmm.score(Xte) - 0.3
+    S = flow.sample(50, random_state=0)
+    assert S.shape == (50, 40) and np.all(np.isfinite(S))
+
+
+def test_early_stopping_keeps_best_epoch():
+    X = np.random.RandomState(0).normal(size=(300, 3))
+    flow = RealNVP(n_coupling_layers=2, hidden_dims=(128, 128), max_epochs=200, n_iter_no_change=3,
+                   random_state=0).fit(X)
+    assert flow.n_iter_ < 200
+    assert len(flow.validation_loss_curve_) == flow.n_iter_
+    no_es = RealNVP(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, early_stopping=False,
+                    random_state=0).fit(X)
+    assert not hasattr(no_es, "validation_loss_curve_") and no_es.n_iter_ == 3
+
+
+def test_dequantize_integer_data():
+    X = np.random.RandomState(0).poisson(3.0, size=(500, 2)).astype(float)
+    flow = RealNVP(n_coupling_layers=4, hidden_dims=(32,), dequantize=True, max_epochs=20,
+                   random_state=0).fit(X)
+    assert np.all(np.isfinite(flow.score_samples(X)))
+    with pytest.raises(ValueError, match="n_base_components=600 must be <= n_samples"):
+        RealNVP(n_base_components=600, max_epochs=1).fit(X)
