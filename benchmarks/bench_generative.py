@@ -1,0 +1,140 @@
+"""Generative models against classical peers, measured in the same run.
+
+    python benchmarks/bench_generative.py [--seeds 3] [--quick]
+
+1. Held-out mean log-likelihood (nats per row, 70/30 split, StandardScaler
+   fitted on the training part for every model): GaussianMixture with
+   n_components and covariance_type chosen by GridSearchCV (3-fold) on the
+   training part; RealNVP with its standard-normal base; RealNVP whose base is
+   a Gaussian mixture with the grid search's number of components; the VAE's
+   importance-weighted bound (K = 100).
+2. Clustering on mnist5k (/255): KMeans on the pixels, KMeans on the 10-d VAE
+   codes, JointVAE's discrete latent. ACC/NMI, mean over seeds.
+3. Seconds per epoch of VAE vs AutoEncoder with the same architecture.
+"""
+
+import argparse
+import time
+
+import numpy as np
+from _common import load_shared, machine_line, print_table
+from sklearn.cluster import KMeans
+from sklearn.metrics import normalized_mutual_info_score
+from sklearn.mixture import GaussianMixture
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_unsup.decomposition import VAE, AutoEncoder, JointVAE
+from sklearn_unsup.density import RealNVP
+from sklearn_unsup.metrics import cluster_accuracy
+
+DENSITY_SETS = [
+    ("mnist1d", "cluster/mnist1d.npz", False),
+    ("cardio (normal rows)", "anomaly/cardio.npz", True),
+    ("pendigits (normal rows)", "anomaly/pendigits.npz", True),
+    ("mammography (normal rows)", "anomaly/mammography.npz", True),
+    ("vowels (normal rows)", "anomaly/vowels.npz", True),
+]
+
+
+def density_rows(quick):
+    rows = []
+    for name, path, normal_only in DENSITY_SETS[: 2 if quick else None]:
+        X, y = load_shared(path)
+        X = X.astype(np.float64)
+        if normal_only:
+            X = X[y == 0]
+        Xtr, Xte = train_test_split(X, test_size=0.3, random_state=0)
+        scaler = StandardScaler().fit(Xtr)
+        Xtr, Xte = scaler.transform(Xtr), scaler.transform(Xte)
+        t = time.perf_counter()
+        grid = GridSearchCV(
+            GaussianMixture(reg_covar=1e-4, random_state=0),
+            {"n_components": [1, 2, 3, 5, 8, 12], "covariance_type": ["full", "diag"]},
+            cv=3,
+        ).fit(Xtr)
+        t_gmm = time.perf_counter() - t
+        k = grid.best_params_["n_components"]
+        row = {"data": f"{name} {X.shape[0]}x{X.shape[1]}",
+               "GMM (grid search)": grid.score(Xte),
+               "GMM params": f"{k}, {grid.best_params_['covariance_type']}", "GMM s": t_gmm}
+        for label, params in [("RealNVP", dict(n_base_components=1)),
+                              ("RealNVP + GMM base", dict(n_base_components=k))]:
+            t = time.perf_counter()
+            flow = RealNVP(max_epochs=200, random_state=0, **params).fit(Xtr)
+            row[label] = flow.score(Xte)
+            row[label + " s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        vae = VAE(min(10, max(2, X.shape[1] // 2)), hidden_dims=(128, 64), max_epochs=100,
+                  n_importance_samples=100, random_state=0).fit(Xtr)
+        row["VAE IW bound (K=100)"] = vae.score(Xte)
+        row["VAE s"] = time.perf_counter() - t
+        rows.append(row)
+    return rows
+
+
+def clustering_rows(seeds, quick):
+    X, y = load_shared("cluster/mnist5k.npz")
+    X = X / 255.0
+    if quick:
+        X, y = X[:1500], y[:1500]
+    res = {"KMeans on pixels (n_init=10)": [], "KMeans on VAE(10) codes": [], "JointVAE(10 clusters)": []}
+    times = {k: [] for k in res}
+    for seed in range(seeds):
+        t = time.perf_counter()
+        lab = KMeans(10, n_init=10, random_state=seed).fit_predict(X)
+        times["KMeans on pixels (n_init=10)"].append(time.perf_counter() - t)
+        res["KMeans on pixels (n_init=10)"].append(lab)
+        t = time.perf_counter()
+        Z = VAE(10, likelihood="bernoulli", max_epochs=50, random_state=seed).fit_transform(X)
+        lab = KMeans(10, n_init=10, random_state=seed).fit_predict(Z)
+        times["KMeans on VAE(10) codes"].append(time.perf_counter() - t)
+        res["KMeans on VAE(10) codes"].append(lab)
+        t = time.perf_counter()
+        lab = JointVAE(10, likelihood="bernoulli", random_state=seed).fit(X).labels_
+        times["JointVAE(10 clusters)"].append(time.perf_counter() - t)
+        res["JointVAE(10 clusters)"].append(lab)
+    rows = []
+    for name, labs in res.items():
+        accs = [cluster_accuracy(y, lab) for lab in labs]
+        nmis = [normalized_mutual_info_score(y, lab) for lab in labs]
+        rows.append({"method": name, "ACC": float(np.mean(accs)), "ACC min": float(np.min(accs)),
+                     "NMI": float(np.mean(nmis)), "seconds": float(np.median(times[name]))})
+    return rows
+
+
+def epoch_rows(quick):
+    X, _ = load_shared("cluster/mnist5k.npz")
+    X = (X / 255.0).astype(np.float32)
+    epochs = 3 if quick else 10
+    rows = []
+    for name, est in [("AutoEncoder(10), hidden (256, 128)",
+                       AutoEncoder(10, hidden_dims=(256, 128), loss="bce", max_epochs=epochs, random_state=0)),
+                      ("VAE(10), hidden (256, 128)",
+                       VAE(10, hidden_dims=(256, 128), likelihood="bernoulli", max_epochs=epochs, random_state=0))]:
+        t = time.perf_counter()
+        est.fit(X)
+        rows.append({"model": name, "s/epoch": (time.perf_counter() - t) / epochs})
+    rows[1]["ratio"] = rows[1]["s/epoch"] / rows[0]["s/epoch"]
+    rows[0]["ratio"] = 1.0
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    print(f"# Generative models; {machine_line()}\n")
+    print("## Held-out mean log-likelihood (nats per row, standardised features; higher is better)\n")
+    print_table(density_rows(args.quick),
+                ["data", "GMM (grid search)", "GMM params", "RealNVP", "RealNVP + GMM base",
+                 "VAE IW bound (K=100)", "GMM s", "RealNVP s", "RealNVP + GMM base s", "VAE s"])
+    print(f"\n## Clustering mnist5k (/255), mean over {args.seeds} seeds\n")
+    print_table(clustering_rows(args.seeds, args.quick), ["method", "ACC", "ACC min", "NMI", "seconds"])
+    print("\n## Training cost per epoch, mnist5k, batch 256, Adam\n")
+    print_table(epoch_rows(args.quick), ["model", "s/epoch", "ratio"])
+
+
+if __name__ == "__main__":
+    main()
