@@ -183,6 +183,7 @@ class BaseTorchEstimator(BaseEstimator):
         max_epochs=None,
         validation_fraction=None,
         n_iter_no_change=10,
+        iterator=TensorBatchIterator,
         **net_kwargs,
     ):
         """Build ``net_`` and train it on ``X`` (and optional per-row ``y``).
@@ -226,7 +227,7 @@ class BaseTorchEstimator(BaseEstimator):
             device=self.device_,
             verbose=int(self.verbose > 0),
             dataset=TensorDataset,
-            iterator_train=TensorBatchIterator,
+            iterator_train=iterator,
             iterator_train__shuffle=True,
             iterator_train__seed=seed,
             iterator_train__drop_last=drop_last,

@@ -4,15 +4,26 @@ Only torch and skorch are imported here; estimators live in the other subpackage
 """
 
 from ._autoencoder import MLPAutoEncoder
-from ._data import TensorBatchIterator, TensorDataset, TensorValidSplit, as_float32_tensor
+from ._data import (
+    NeighbourPairIterator,
+    TensorBatchIterator,
+    TensorDataset,
+    TensorValidSplit,
+    as_float32_tensor,
+)
 from ._flows import FlowNLLLoss, RealNVPFlow
 from ._losses import JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
+from ._twins import BarlowTwinsLoss, TwinEncoder, barlow_twins_loss
 from ._vae import MLPVAE, MLPJointVAE
 
 __all__ = [
     "ACTIVATIONS",
+    "BarlowTwinsLoss",
+    "NeighbourPairIterator",
+    "TwinEncoder",
+    "barlow_twins_loss",
     "FlowNLLLoss",
     "JointVAELoss",
     "MLPAutoEncoder",

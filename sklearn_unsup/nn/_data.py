@@ -9,7 +9,13 @@ tensor slice.
 import numpy as np
 import torch
 
-__all__ = ["TensorDataset", "TensorBatchIterator", "TensorValidSplit", "as_float32_tensor"]
+__all__ = [
+    "NeighbourPairIterator",
+    "TensorBatchIterator",
+    "TensorDataset",
+    "TensorValidSplit",
+    "as_float32_tensor",
+]
 
 
 def as_float32_tensor(X):
@@ -128,3 +134,25 @@ class TensorValidSplit:
             return TensorDataset(dataset.X[idx], None if dataset.y is None else dataset.y[idx])
 
         return take(train), take(valid)
+
+
+class NeighbourPairIterator(TensorBatchIterator):
+    """Batches of (row, one of its neighbours) pairs, for TLDR-style training.
+
+    ``dataset.y`` holds the neighbour indices, shape (n_samples, k). Every
+    epoch each row is paired with one neighbour drawn uniformly from its k,
+    with the iterator's private generator. Yields ``((x, x_neighbour), None)``;
+    skorch passes the tuple to the module.
+    """
+
+    def __iter__(self):
+        X, nbrs = self.dataset.X, self.dataset.y
+        n = len(X)
+        bs = self.batch_size
+        stop = n - n % bs if (self.drop_last and n >= bs) else n
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        pick = torch.randint(nbrs.shape[1], (n,), generator=self.generator)
+        partner = nbrs[torch.arange(n), pick]
+        for start in range(0, stop, bs):
+            idx = order[start : start + bs]
+            yield (X[idx], X[partner[idx]]), None

@@ -15,6 +15,7 @@ FAST_PARAMS = {
     "RealNVP": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "VAE": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "SelfOrganizingMap": dict(grid=(3, 3), max_epochs=2),
+    "TLDR": dict(n_components=2, n_neighbors=3, projector_dims=(16,), max_epochs=3, batch_size=32),
 }
 
 EXPECTED_FAILED_CHECKS = {

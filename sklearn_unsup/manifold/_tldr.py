@@ -1,0 +1,254 @@
+"""TLDR: twin learning for dimensionality reduction."""
+
+import copy
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+
+from .._kernels import knn_search
+from ..base import BaseTorchEstimator, _check_hidden_dims
+from ..nn import BarlowTwinsLoss, NeighbourPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
+
+__all__ = ["TLDR"]
+
+
+class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
+    """TLDR: dimensionality reduction that keeps each row close to its neighbours.
+
+    Each row is paired with one of its ``n_neighbors`` nearest neighbours in the
+    input space (exact kNN by inner product, as in the official code; a new
+    neighbour is drawn every epoch). An encoder maps both to ``n_components``
+    dimensions and a projector expands them; the Barlow Twins loss on the
+    projections makes the pair's projections agree while decorrelating their
+    dimensions. Only the encoder is kept: with ``encoder="linear"`` (the
+    default) ``transform`` is one matrix product, like PCA's, and works on
+    new rows.
+
+    Parameters
+    ----------
+    n_components : int, default=32
+        Output dimension.
+    n_neighbors : int, default=5
+        Neighbours each row may be paired with.
+    encoder : {"linear", "mlp"}, default="linear"
+        Linear map, or an MLP with ``encoder_hidden_dims`` (BatchNorm, ReLU).
+    encoder_hidden_dims : sequence of int, default=(512,)
+        Hidden widths of the MLP encoder (ignored for ``"linear"``).
+    projector_dims : sequence of int, default=(2048, 2048)
+        Widths of the projector (the official code's 2 layers of 2048); its
+        output is batch-normalised without affine parameters.
+    redundancy_weight : float, default=3.9e-3
+        Barlow Twins' lambda on the off-diagonal cross-correlations.
+    max_epochs : int, default=100
+        Passes over the training data.
+    batch_size : int, default=1024
+        Pairs per step (the loss uses batch statistics, so not too small).
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adamw"
+        Optimizer (the paper uses LARS with lr 0.2 and a warm-up; AdamW needs
+        no schedule).
+    weight_decay : float, default=1e-6
+        L2 penalty.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (e.g. an LR scheduler).
+    device : str, default="auto"
+        ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and the neighbour draws.
+    verbose : int, default=0
+        1 prints the per-epoch loss table, 2 adds a progress bar.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Weights of the linear encoder (``transform(X) = X @ components_.T + bias_``);
+        only with ``encoder="linear"``.
+    bias_ : ndarray of shape (n_components,)
+        Bias of the linear encoder; only with ``encoder="linear"``.
+    net_ : sklearn_unsup.nn.UnsupervisedNet
+        The fitted skorch net.
+    device_ : str
+        Device the net was trained on.
+    n_iter_ : int
+        Epochs run.
+    loss_curve_ : list of float
+        Mean Barlow Twins loss of each epoch.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : Linear reduction that keeps variance.
+    umap.UMAP : Non-parametric neighbour-graph embedding.
+
+    References
+    ----------
+    .. [1] Y. Kalantidis, C. Lassance, J. Almazan and D. Larlus, "TLDR: Twin
+       learning for dimensionality reduction", TMLR 2022.
+    .. [2] J. Zbontar, L. Jing, I. Misra, Y. LeCun and S. Deny, "Barlow Twins:
+       self-supervised learning via redundancy reduction", ICML 2021.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_unsup.manifold import TLDR
+    >>> X = load_digits().data / 16
+    >>> tldr = TLDR(n_components=8, projector_dims=(64,), max_epochs=2, random_state=0)
+    >>> tldr.fit_transform(X).shape
+    (1797, 8)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "encoder": [StrOptions({"linear", "mlp"})],
+        "encoder_hidden_dims": ["array-like"],
+        "projector_dims": ["array-like"],
+        "redundancy_weight": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=32,
+        *,
+        n_neighbors=5,
+        encoder="linear",
+        encoder_hidden_dims=(512,),
+        projector_dims=(2048, 2048),
+        redundancy_weight=3.9e-3,
+        max_epochs=100,
+        batch_size=1024,
+        lr=1e-3,
+        optimizer="adamw",
+        weight_decay=1e-6,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.encoder = encoder
+        self.encoder_hidden_dims = encoder_hidden_dims
+        self.projector_dims = projector_dims
+        self.redundancy_weight = redundancy_weight
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _neighbours(self, X):
+        n = X.shape[0]
+        if n < self.n_neighbors + 1:
+            raise ValueError(
+                f"TLDR needs at least n_neighbors + 1 = {self.n_neighbors + 1} samples to mine "
+                f"neighbours, got {n} sample{'s' if n != 1 else ''}."
+            )
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+        return knn_search(X32, int(self.n_neighbors), metric="inner_product", exclude_self=True)[1]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Mine neighbours and train the encoder.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TLDR
+            The fitted estimator.
+        """
+        X = self._validate_fit_data(X)
+        projector = _check_hidden_dims(self.projector_dims)
+        hidden = _check_hidden_dims(self.encoder_hidden_dims) if self.encoder == "mlp" else ()
+        if not projector:
+            raise ValueError("projector_dims must have at least one layer.")
+        nbrs = torch.from_numpy(self._neighbours(X))
+        self._fit_net(
+            X,
+            y=nbrs,
+            module=TwinEncoder,
+            module_kwargs=dict(
+                n_features=X.shape[1],
+                n_components=self.n_components,
+                encoder_hidden_dims=hidden,
+                projector_dims=projector,
+            ),
+            criterion=BarlowTwinsLoss,
+            criterion_kwargs=dict(redundancy_weight=self.redundancy_weight),
+            iterator=NeighbourPairIterator,
+            drop_last=X.shape[0] > self.batch_size,
+        )
+        if self.encoder == "linear":
+            lin = self.net_.module_.encoder[0]
+            self.components_ = lin.weight.detach().cpu().numpy().astype(np.float64)
+            self.bias_ = lin.bias.detach().cpu().numpy().astype(np.float64)
+        self._n_features_out = self.n_components
+        return self
+
+    def transform(self, X):
+        """Project rows with the trained encoder.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+        """
+        X = self._validate_predict_data(X)
+        if self.encoder == "linear":
+            W = self.components_.astype(X.dtype, copy=False)
+            return X @ W.T + self.bias_.astype(X.dtype, copy=False)
+        return self._forward(lambda m, xb: m.encode(xb), X).astype(X.dtype, copy=False)
+
+    def score(self, X, y=None):
+        """Minus the Barlow Twins loss of X's rows paired with their nearest neighbour in X.
+
+        Higher is better; lets ``GridSearchCV`` tune TLDR without labels. The
+        projector's batch normalisation uses the statistics of X itself.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (at least ``n_neighbors + 1``).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        X = self._validate_predict_data(X)
+        first = self._neighbours(X)[:, 0]
+        # a copy in train mode: BatchNorm uses X's own statistics and the fitted
+        # model's running statistics are left untouched
+        module = copy.deepcopy(self.net_.module_).train()
+        with torch.no_grad():
+            xa = as_float32_tensor(X).to(self.device_)
+            za, zb = module((xa, xa[torch.as_tensor(first, device=self.device_)]))
+            loss = barlow_twins_loss(za, zb, self.redundancy_weight)
+        return -float(loss)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

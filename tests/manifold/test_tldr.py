@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+import torch
+from sklearn.cluster import KMeans
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
+
+from sklearn_unsup.manifold import TLDR
+
+FAST = dict(projector_dims=(128, 128), max_epochs=15, batch_size=256)
+
+
+def test_linear_transform_is_a_matrix_product(digits):
+    X, _ = digits
+    tldr = TLDR(8, random_state=0, **FAST).fit(X)
+    Z = tldr.transform(X)
+    assert Z.shape == (len(X), 8) and tldr.components_.shape == (8, 64)
+    np.testing.assert_allclose(Z, X @ tldr.components_.T + tldr.bias_)
+    via_torch = tldr._forward(lambda m, xb: m.encode(xb), X)
+    np.testing.assert_allclose(Z, via_torch, rtol=1e-4, atol=1e-4)
+    assert list(tldr.get_feature_names_out())[:2] == ["tldr0", "tldr1"]
+
+
+def test_neighbour_structure_kept_far_above_random_projection(digits):
+    X, y = digits
+    knn = lambda Z: cross_val_score(KNeighborsClassifier(10), Z, y, cv=5).mean()  # noqa: E731
+    rand = np.random.RandomState(0).normal(size=(64, 8))
+    tldr = TLDR(8, random_state=0, **FAST).fit(X)
+    assert knn(tldr.transform(X)) > knn(X @ rand) + 0.05
+    assert knn(tldr.transform(X)) > 0.85
+
+
+def test_training_lowers_loss_and_score_tracks_it(digits):
+    X, _ = digits
+    short = TLDR(8, random_state=0, **dict(FAST, max_epochs=1)).fit(X)
+    long = TLDR(8, random_state=0, **FAST).fit(X)
+    assert long.loss_curve_[-1] < long.loss_curve_[0]
+    assert long.score(X) > short.score(X)
+    # score does not disturb the BatchNorm running statistics
+    before = [b.clone() for b in long.net_.module_.buffers()]
+    long.score(X)
+    assert all(torch.equal(a, b) for a, b in zip(before, long.net_.module_.buffers()))
+
+
+def test_mlp_encoder(digits):
+    X, _ = digits
+    tldr = TLDR(4, encoder="mlp", encoder_hidden_dims=(32,), random_state=0, **FAST).fit(X)
+    assert tldr.transform(X[:5]).shape == (5, 4)
+    assert not hasattr(tldr, "components_")
+
+
+def test_pipeline_gridsearch_without_y(digits):
+    X, _ = digits
+    pipe = Pipeline([("tldr", TLDR(random_state=0, **dict(FAST, max_epochs=3))), ("km", KMeans(10, n_init=2))])
+    search = GridSearchCV(pipe, {"tldr__n_components": [4, 8]}, cv=2).fit(X)
+    assert search.best_params_["tldr__n_components"] in (4, 8)
+
+
+def test_too_few_rows_for_the_neighbours():
+    with pytest.raises(ValueError, match="at least n_neighbors \\+ 1 = 6 samples"):
+        TLDR(2, **FAST).fit(np.random.rand(4, 3))
