@@ -1,5 +1,6 @@
-"""Neighbour-preserving representations (transformers)."""
+"""Self-supervised and neighbour-preserving representations (transformers)."""
 
+from ._contrastive import ContrastiveEncoder
 from ._tldr import TLDR
 
-__all__ = ["TLDR"]
+__all__ = ["ContrastiveEncoder", "TLDR"]

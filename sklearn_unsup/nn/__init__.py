@@ -3,6 +3,7 @@
 Only torch and skorch are imported here; estimators live in the other subpackages.
 """
 
+from ._augment import AUGMENTATIONS, feature_mask, gaussian_noise, scarf_corruption
 from ._autoencoder import MLPAutoEncoder
 from ._data import (
     NeighbourPairIterator,
@@ -15,11 +16,27 @@ from ._flows import FlowNLLLoss, RealNVPFlow
 from ._losses import JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
-from ._twins import BarlowTwinsLoss, TwinEncoder, barlow_twins_loss
+from ._twins import (
+    AugmentedTwin,
+    BarlowTwinsLoss,
+    TwinEncoder,
+    TwinLoss,
+    barlow_twins_loss,
+    nt_xent_loss,
+    vicreg_loss,
+)
 from ._vae import MLPVAE, MLPJointVAE
 
 __all__ = [
     "ACTIVATIONS",
+    "AUGMENTATIONS",
+    "AugmentedTwin",
+    "TwinLoss",
+    "feature_mask",
+    "gaussian_noise",
+    "nt_xent_loss",
+    "scarf_corruption",
+    "vicreg_loss",
     "BarlowTwinsLoss",
     "NeighbourPairIterator",
     "TwinEncoder",

@@ -5,7 +5,15 @@ from torch import nn
 
 from ._mlp import make_mlp
 
-__all__ = ["TwinEncoder", "BarlowTwinsLoss", "barlow_twins_loss"]
+__all__ = [
+    "AugmentedTwin",
+    "BarlowTwinsLoss",
+    "TwinEncoder",
+    "TwinLoss",
+    "barlow_twins_loss",
+    "nt_xent_loss",
+    "vicreg_loss",
+]
 
 
 class TwinEncoder(nn.Module):
@@ -66,3 +74,71 @@ class BarlowTwinsLoss(nn.Module):
     def forward(self, y_pred, X):
         za, zb = y_pred
         return barlow_twins_loss(za, zb, self.redundancy_weight, self.scale)
+
+
+def vicreg_loss(za, zb, invariance=25.0, variance=25.0, covariance=1.0):
+    """VICReg: MSE between views + hinge on each dimension's std (to 1) + off-diagonal covariance."""
+    inv = torch.nn.functional.mse_loss(za, zb)
+    var = 0.0
+    cov = 0.0
+    for z in (za, zb):
+        z = z - z.mean(0)
+        std = torch.sqrt(z.var(0) + 1e-4)
+        var = var + torch.relu(1 - std).mean()
+        c = z.T @ z / max(z.shape[0] - 1, 1)
+        off = c.pow(2).sum() - torch.diagonal(c).pow(2).sum()
+        cov = cov + off / z.shape[1]
+    return invariance * inv + variance * var + covariance * cov
+
+
+def nt_xent_loss(za, zb, temperature=0.5):
+    """SimCLR's normalised-temperature cross-entropy: each view must find its twin among 2B - 1."""
+    z = torch.nn.functional.normalize(torch.cat([za, zb]), dim=1)
+    sim = z @ z.T / temperature
+    n = za.shape[0]
+    sim.fill_diagonal_(float("-inf"))
+    targets = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+    return torch.nn.functional.cross_entropy(sim, targets)
+
+
+class AugmentedTwin(TwinEncoder):
+    """Two augmented views of each row (training), encoder + projector on both.
+
+    ``augment`` names one of :data:`~sklearn_unsup.nn.AUGMENTATIONS`; in eval mode
+    no augmentation is applied.
+    """
+
+    def __init__(self, n_features, n_components, encoder_hidden_dims=(256,), projector_dims=(256, 256),
+                 activation="relu", augment="scarf", rate=0.6, scale=0.1):
+        super().__init__(n_features, n_components, encoder_hidden_dims, projector_dims, activation)
+        self.augment = augment
+        self.rate = rate
+        self.scale = scale
+
+    def forward(self, x):
+        from ._augment import AUGMENTATIONS
+
+        fn = AUGMENTATIONS[self.augment]
+        if self.training:
+            xa, xb = fn(x, rate=self.rate, scale=self.scale), fn(x, rate=self.rate, scale=self.scale)
+        else:
+            xa, xb = x, x
+        return self.project(xa), self.project(xb)
+
+
+class TwinLoss(nn.Module):
+    """Self-supervised loss on two projections: ``"barlow_twins"``, ``"vicreg"`` or ``"simclr"``."""
+
+    def __init__(self, loss="barlow_twins", redundancy_weight=3.9e-3, temperature=0.5):
+        super().__init__()
+        self.loss = loss
+        self.redundancy_weight = redundancy_weight
+        self.temperature = temperature
+
+    def forward(self, y_pred, X):
+        za, zb = y_pred
+        if self.loss == "vicreg":
+            return vicreg_loss(za, zb)
+        if self.loss == "simclr":
+            return nt_xent_loss(za, zb, self.temperature)
+        return barlow_twins_loss(za, zb, self.redundancy_weight)

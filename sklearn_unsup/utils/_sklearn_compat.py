@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     Options,
+    RealNotInt,
     StrOptions,
     validate_params,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "Interval",
     "Options",
     "Real",
+    "RealNotInt",
     "StrOptions",
     "_check_feature_names_in",
     "_fit_context",

@@ -11,6 +11,8 @@ new failure anywhere else fails the test suite.
 FAST_PARAMS = {
     "AutoEncoder": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "BalancedKMeans": dict(n_clusters=3, max_iter=20),
+    "ContrastiveEncoder": dict(n_components=2, hidden_dims=(8,), projector_dims=(8,), max_epochs=3, batch_size=32),
+    "InfFS": dict(n_features_to_select=1),
     "JointVAE": dict(n_clusters=3, n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "RealNVP": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "VAE": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),

@@ -1,0 +1,147 @@
+"""WhiteningBERT-style whitening of embedding vectors."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.decomposition import PCA
+
+from ..utils._sklearn_compat import (
+    Integral,
+    Interval,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
+
+__all__ = ["Whitening"]
+
+
+class Whitening(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Whitening of embedding vectors: centre, decorrelate, unit variance, optionally L2-normalise.
+
+    Sentence and image embeddings are anisotropic (a few directions dominate
+    every cosine similarity). Whitening maps them to zero mean and identity
+    covariance, ``z = (x - mean) U S^(-1/2)`` over the top ``n_components``
+    principal directions, and then, as WhiteningBERT does before cosine
+    retrieval, optionally rescales each vector to unit L2 norm. The PCA part
+    is scikit-learn's :class:`~sklearn.decomposition.PCA` with
+    ``whiten=True`` (kept as ``pca_``).
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        Dimensions kept (None keeps ``min(n_samples, n_features)``); fewer
+        also reduces the embedding, as in WhiteningBERT's 256-d variant.
+    normalize : bool, default=True
+        L2-normalise the whitened vectors (for cosine / inner-product search).
+
+    Attributes
+    ----------
+    pca_ : sklearn.decomposition.PCA
+        The fitted whitening PCA (``mean_``, ``components_``,
+        ``explained_variance_``).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : ``whiten=True`` without the normalisation.
+
+    References
+    ----------
+    .. [1] J. Huang, D. Tang, W. Zhong, S. Lu, L. Shou, M. Gong, D. Jiang and N. Duan,
+       "WhiteningBERT: an easy unsupervised sentence embedding approach",
+       Findings of EMNLP 2021.
+    .. [2] J. Su, J. Cao, W. Liu and Y. Ou, "Whitening sentence representations for
+       better semantics and faster retrieval", 2021.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_unsup.decomposition import Whitening
+    >>> X = np.random.RandomState(0).normal(size=(100, 5)) @ np.diag([10, 1, 1, 1, 0.1])
+    >>> Z = Whitening(normalize=False).fit_transform(X)
+    >>> np.allclose(np.cov(Z.T), np.eye(5), atol=1e-6)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "normalize": ["boolean"],
+    }
+
+    def __init__(self, n_components=None, *, normalize=True):
+        self.n_components = n_components
+        self.normalize = normalize
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Estimate the mean and the whitening directions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : Whitening
+            The fitted estimator.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if self.n_components is not None and self.n_components > min(X.shape):
+            raise ValueError(
+                f"n_components={self.n_components} must be <= min(n_samples, n_features)={min(X.shape)}."
+            )
+        self.pca_ = PCA(self.n_components, whiten=True, svd_solver="full").fit(X)
+        self._n_features_out = self.pca_.n_components_
+        return self
+
+    def transform(self, X):
+        """Whiten (and normalise) rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Embeddings.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components_)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        pca = self.pca_  # computed here, not with pca_.transform, whose output container is its own
+        Z = (X - pca.mean_) @ pca.components_.T / np.sqrt(pca.explained_variance_)
+        Z = Z.astype(X.dtype, copy=False)
+        if self.normalize:
+            norms = np.linalg.norm(Z, axis=1, keepdims=True)
+            Z = Z / np.where(norms == 0, 1, norms)
+        return Z
+
+    def inverse_transform(self, X):
+        """Map whitened vectors back to the input space.
+
+        Exact when ``normalize=False``; with normalisation the norm of each
+        whitened vector is lost, so the result has the right direction in the
+        whitened space but unit whitened norm.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Whitened vectors.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        return self.pca_.inverse_transform(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
