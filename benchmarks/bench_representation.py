@@ -1,0 +1,152 @@
+"""Representation learning against PCA and UMAP, measured in the same run.
+
+    python benchmarks/bench_representation.py [--quick]
+
+1. 10-NN classification accuracy (5-fold) in the reduced space and
+   trustworthiness (5 neighbours): input space, PCA(32), TLDR(32), UMAP(32) on
+   mnist5k (/255) and optdigits_train (/16).
+2. TLDR vs UMAP fit time on ALOI (40,000 rows of the 49,534) and transform time
+   on the 9,534 held-out rows.
+3. ContrastiveEncoder: KMeans ACC on its 16-d codes vs on the input.
+4. Whitening: cosine kNN retrieval (precision@10 of the label) on the BERT
+   20news embeddings, raw vs whitened.
+"""
+
+import argparse
+import time
+
+import numpy as np
+from _common import load_shared, machine_line, print_table
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.manifold import trustworthiness
+from sklearn.model_selection import cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_unsup.decomposition import Whitening
+from sklearn_unsup.manifold import TLDR, ContrastiveEncoder
+from sklearn_unsup.metrics import cluster_accuracy
+
+
+def knn_acc(Z, y):
+    return float(cross_val_score(KNeighborsClassifier(10), Z, y, cv=5).mean())
+
+
+def reduction_rows(quick):
+    import umap
+
+    rows = []
+    for name, path, scale in [("mnist5k", "cluster/mnist5k.npz", 255.0),
+                              ("optdigits_train", "cluster/optdigits_train.npz", 16.0)]:
+        X, y = load_shared(path)
+        X = X.astype(np.float64) / scale
+        if quick:
+            X, y = X[:1500], y[:1500]
+        methods = [("input space", None),
+                   ("PCA(32)", lambda: PCA(32, random_state=0)),
+                   ("TLDR(32)", lambda: TLDR(32, random_state=0)),
+                   ("UMAP(32)", lambda: umap.UMAP(n_components=32, random_state=0))]
+        for label, make in methods:
+            t = time.perf_counter()
+            Z = X if make is None else make().fit_transform(X)
+            secs = time.perf_counter() - t
+            rows.append({"data": name, "method": label, "10-NN acc": knn_acc(Z, y),
+                         "trustworthiness": float(trustworthiness(X, Z, n_neighbors=5)) if make else 1.0,
+                         "fit s": secs})
+    return rows
+
+
+def aloi_rows(quick):
+    import umap
+
+    X, _ = load_shared("large/ALOI.npz")
+    X = StandardScaler().fit_transform(X.astype(np.float64))
+    if quick:
+        X = X[:6000]
+    n_fit = int(0.8 * len(X))
+    Xtr, Xnew = X[:n_fit], X[n_fit:]
+    rows = []
+    for label, est in [("TLDR(16)", TLDR(16, random_state=0)),
+                       ("UMAP(16)", umap.UMAP(n_components=16, random_state=0))]:
+        t = time.perf_counter()
+        est.fit(Xtr)
+        fit_s = time.perf_counter() - t
+        t = time.perf_counter()
+        est.transform(Xnew)
+        tr_s = time.perf_counter() - t
+        rows.append({"method": label, "fit rows": len(Xtr), "fit s": fit_s, "new rows": len(Xnew),
+                     "transform s": tr_s})
+    return rows
+
+
+def contrastive_rows(quick):
+    rows = []
+    for name, path, scale in [("mnist5k", "cluster/mnist5k.npz", 255.0), ("wine", "cluster/wine.npz", None),
+                              ("ecoli", "cluster/ecoli.npz", None)]:
+        X, y = load_shared(path)
+        X = X.astype(np.float64)
+        X = X / scale if scale else StandardScaler().fit_transform(X)
+        if quick:
+            X, y = X[:1500], y[:1500]
+        k = len(np.unique(y))
+
+        def acc(Z):
+            return np.mean([cluster_accuracy(y, KMeans(k, n_init=10, random_state=s).fit_predict(Z))
+                            for s in range(3)])
+
+        row = {"data": f"{name} {X.shape[0]}x{X.shape[1]}", "KMeans on input": acc(X)}
+        for loss in ("barlow_twins", "vicreg", "simclr"):
+            t = time.perf_counter()
+            Z = ContrastiveEncoder(16, loss=loss, max_epochs=50, random_state=0).fit_transform(X)
+            row[f"KMeans on {loss} codes"] = acc(Z)
+            row[f"{loss} s"] = time.perf_counter() - t
+        rows.append(row)
+    return rows
+
+
+def whitening_rows():
+    X, y = load_shared("anomaly/embeddings/BERT_20news_3.npz")
+    X = X.astype(np.float64)
+
+    def precision_at_10(E):
+        E = E / np.linalg.norm(E, axis=1, keepdims=True)
+        S = E @ E.T
+        np.fill_diagonal(S, -np.inf)
+        nn = np.argsort(-S, axis=1)[:, :10]
+        return float(np.mean(y[nn] == y[:, None]))
+
+    def minority_precision(E):  # the 30 rows of the small class: how many of their neighbours share it
+        E = E / np.linalg.norm(E, axis=1, keepdims=True)
+        S = E @ E.T
+        np.fill_diagonal(S, -np.inf)
+        nn = np.argsort(-S, axis=1)[:, :10]
+        return float(np.mean(y[nn][y == 1] == 1))
+
+    rows = [{"embedding": "raw BERT (768-d)", "precision@10": precision_at_10(X),
+             "minority-class precision@10": minority_precision(X)}]
+    for k in (None, 256, 64):
+        Z = Whitening(n_components=k).fit_transform(X)
+        rows.append({"embedding": f"Whitening(n_components={k})", "precision@10": precision_at_10(Z),
+                     "minority-class precision@10": minority_precision(Z)})
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    print(f"# Representation learning; {machine_line()}\n")
+    print("## 10-NN accuracy (5-fold) and trustworthiness in the reduced space\n")
+    print_table(reduction_rows(args.quick), ["data", "method", "10-NN acc", "trustworthiness", "fit s"])
+    print("\n## ALOI (standardised): fit on 80% of the rows, transform the other 20%\n")
+    print_table(aloi_rows(args.quick), ["method", "fit rows", "fit s", "new rows", "transform s"])
+    print("\n## ContrastiveEncoder(16, scarf views, 50 epochs): KMeans ACC (mean of 3 KMeans seeds)\n")
+    cr = contrastive_rows(args.quick)
+    print_table(cr, list(cr[0].keys()))
+    print("\n## Whitening: cosine 10-NN retrieval on BERT 20news embeddings (label = group 3 or not)\n")
+    print_table(whitening_rows(), ["embedding", "precision@10", "minority-class precision@10"])
+
+
+if __name__ == "__main__":
+    main()
