@@ -91,7 +91,7 @@ def contrastive_rows(quick):
             X, y = X[:1500], y[:1500]
         k = len(np.unique(y))
 
-        def acc(Z):
+        def acc(Z, y=y, k=k):
             return np.mean([cluster_accuracy(y, KMeans(k, n_init=10, random_state=s).fit_predict(Z))
                             for s in range(3)])
 

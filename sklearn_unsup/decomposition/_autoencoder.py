@@ -12,7 +12,6 @@ from ..utils._sklearn_compat import (
     Real,
     StrOptions,
     _fit_context,
-    check_is_fitted,
 )
 
 __all__ = ["AutoEncoder"]
@@ -218,15 +217,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEs
         -------
         X_rec : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        from sklearn.utils import check_array
-
-        Z = check_array(X, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components:
-            raise ValueError(
-                f"X has {Z.shape[1]} features, but inverse_transform expects "
-                f"n_components={self.n_components} codes."
-            )
+        Z = self._validate_codes(X)
         return self._decode(Z).astype(Z.dtype, copy=False)
 
     def reconstruction_error(self, X):

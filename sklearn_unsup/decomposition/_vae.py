@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 
 from ..base import BaseTorchEstimator, _check_hidden_dims
 from ..nn import MLPVAE, VAELoss
@@ -13,7 +13,6 @@ from ..utils._sklearn_compat import (
     Real,
     StrOptions,
     _fit_context,
-    check_is_fitted,
 )
 
 __all__ = ["VAE"]
@@ -230,13 +229,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseT
         -------
         X_rec : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components:
-            raise ValueError(
-                f"X has {Z.shape[1]} features, but inverse_transform expects "
-                f"n_components={self.n_components} codes."
-            )
+        Z = self._validate_codes(X)
         return self._forward(lambda m, zb: m.decode_mean(zb), Z).astype(Z.dtype, copy=False)
 
     def score_samples(self, X):
@@ -295,11 +288,8 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseT
         -------
         X : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        if int(n_samples) < 1:
-            raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
-        rng = check_random_state(self.random_state if random_state is None else random_state)
-        Z = rng.standard_normal(size=(int(n_samples), self.n_components)).astype(np.float32)
+        n_samples, rng = self._sampling_rng(n_samples, random_state)
+        Z = rng.standard_normal(size=(n_samples, self.n_components)).astype(np.float32)
         return self._forward(lambda m, zb: m.decode_mean(zb), Z).astype(np.float64)
 
     def __sklearn_tags__(self):

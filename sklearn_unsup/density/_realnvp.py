@@ -286,11 +286,8 @@ class RealNVP(DensityMixin, BaseTorchEstimator):
         -------
         X : ndarray of shape (n_samples, n_features_in_)
         """
-        self._validate_predict_data(np.zeros((1, self.n_features_in_)))
-        if int(n_samples) < 1:
-            raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
-        rng = check_random_state(self.random_state if random_state is None else random_state)
-        n, d = int(n_samples), self.n_features_in_
+        n, rng = self._sampling_rng(n_samples, random_state)
+        d = self.n_features_in_
         Z = rng.standard_normal(size=(n, d))
         flow = self.net_.module_
         if flow.base_means.shape[0]:
