@@ -1,4 +1,4 @@
-"""Main demo: cluster scikit-learn's digits with an AutoEncoder pipeline.
+"""Main demo: cluster scikit-learn's digits with representation-learning pipelines.
 
 Run ``python -m sklearn_unsup.demo`` (``--help`` for options). Prints a table
 of clustering quality (ACC, NMI, ARI) and time for each pipeline, measured in
@@ -18,7 +18,9 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from .decomposition import AutoEncoder
+from .cluster import BalancedKMeans
+from .decomposition import VAE, AutoEncoder
+from .manifold import TLDR
 from .metrics import cluster_accuracy
 
 
@@ -45,6 +47,25 @@ def make_pipelines(random_state=0, max_epochs=100):
                 ),
                 ("km", KMeans(**km)),
             ]
+        ),
+        "VAE(10) + KMeans": Pipeline(
+            [
+                ("scale", MinMaxScaler()),
+                ("vae", VAE(10, likelihood="bernoulli", max_epochs=max_epochs, batch_size=64,
+                            random_state=random_state)),
+                ("km", KMeans(**km)),
+            ]
+        ),
+        "TLDR(16, MLP) + KMeans": Pipeline(
+            [
+                ("scale", MinMaxScaler()),
+                ("tldr", TLDR(16, n_neighbors=10, encoder="mlp", max_epochs=max_epochs, batch_size=256,
+                              random_state=random_state)),
+                ("km", KMeans(**km)),
+            ]
+        ),
+        "BalancedKMeans": Pipeline(
+            [("scale", MinMaxScaler()), ("bkm", BalancedKMeans(10, random_state=random_state))]
         ),
     }
 
@@ -74,15 +95,16 @@ def run(random_state=0, max_epochs=100, plot_path="demo_digits.png", n_samples=N
     print(f"{'method':<26}{'ACC':>7}{'NMI':>7}{'ARI':>7}{'seconds':>9}")
     for r in rows:
         print(f"{r['method']:<26}{r['ACC']:7.3f}{r['NMI']:7.3f}{r['ARI']:7.3f}{r['seconds']:9.2f}")
+    print("(ACC: Hungarian-matched accuracy; labels are used only to score)")
     if plot_path:
-        pipe, labels = fitted["AutoEncoder(5) + KMeans"]
+        pipe, labels = fitted["TLDR(16, MLP) + KMeans"]
         codes = pipe[:-1].transform(X)
-        _plot_embedding(codes, labels, y, plot_path)
+        _plot_embedding(codes, labels, y, plot_path, "TLDR")
         print(f"plot written to {plot_path}")
     return rows
 
 
-def _plot_embedding(codes, labels, y, path):
+def _plot_embedding(codes, labels, y, path, name):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -91,13 +113,13 @@ def _plot_embedding(codes, labels, y, path):
     xy = PCA(2).fit_transform(codes)
     fig, axes = plt.subplots(1, 2, figsize=(11, 5), constrained_layout=True)
     for ax, colour, title in (
-        (axes[0], labels, "AutoEncoder codes, coloured by KMeans cluster"),
+        (axes[0], labels, f"{name} codes, coloured by KMeans cluster"),
         (axes[1], y, "same codes, coloured by true digit"),
     ):
         sc = ax.scatter(xy[:, 0], xy[:, 1], c=colour, cmap="tab10", s=6)
         ax.set_title(title)
-        ax.set_xlabel("PC 1 of the 5-d code")
-        ax.set_ylabel("PC 2 of the 5-d code")
+        ax.set_xlabel(f"PC 1 of the {codes.shape[1]}-d code")
+        ax.set_ylabel(f"PC 2 of the {codes.shape[1]}-d code")
     fig.colorbar(sc, ax=axes, ticks=np.arange(10))
     fig.savefig(path, dpi=110)
     plt.close(fig)
