@@ -202,6 +202,7 @@ class BaseTorchEstimator(BaseEstimator):
         validation_fraction=None,
         n_iter_no_change=10,
         iterator=TensorBatchIterator,
+        before_training=None,
         **net_kwargs,
     ):
         """Build ``net_`` and train it on ``X`` (and optional per-row ``y``).
@@ -209,6 +210,9 @@ class BaseTorchEstimator(BaseEstimator):
         ``module`` and ``criterion`` are classes; their arguments go through
         skorch's ``module__``/``criterion__`` routing so the fitted net can be
         pickled and moved between devices by skorch.
+
+        ``before_training(net, dataset)``, if given, runs after the net is
+        initialised and before the first epoch.
 
         With ``validation_fraction``, that share of the rows is held out,
         training stops after ``n_iter_no_change`` epochs without a better
@@ -254,7 +258,10 @@ class BaseTorchEstimator(BaseEstimator):
         )
         dataset = TensorDataset(as_float32_tensor(X), y)
         with self._torch_rng(seed):
-            net.fit(dataset, None)
+            net.initialize()
+            if before_training is not None:
+                before_training(net, dataset)  # e.g. DeepSVDD's centre from the initial network
+            net.partial_fit(dataset, None)
         self.net_ = net
         self.n_iter_ = len(net.history)
         self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
@@ -266,9 +273,11 @@ class BaseTorchEstimator(BaseEstimator):
     def _forward(self, fn, X, *, batch_size=None):
         """Apply ``fn(module, x_batch) -> tensor`` in eval mode over row batches.
 
-        Each row's output depends on that row only (eval mode, no batch
-        statistics), so results do not depend on the other rows of the call.
-        Returns a NumPy float32 array.
+        Each row's output depends on that row only: eval mode (no batch
+        statistics), and every batch is zero-padded to the same number of rows,
+        so the BLAS kernels see identical shapes whatever the number of rows in
+        the call (float32 GEMM results can otherwise change in the last bits
+        with the matrix shape). Returns a NumPy float32 array.
         """
         module = self.net_.module_
         was_training = module.training
@@ -279,8 +288,11 @@ class BaseTorchEstimator(BaseEstimator):
         try:
             with torch.no_grad():
                 for start in range(0, len(Xt), bs):
-                    xb = Xt[start : start + bs].to(self.device_)
-                    outputs.append(fn(module, xb).detach().to("cpu"))
+                    xb = Xt[start : start + bs]
+                    n = len(xb)
+                    if n < bs:
+                        xb = torch.cat([xb, xb.new_zeros((bs - n,) + tuple(xb.shape[1:]))])
+                    outputs.append(fn(module, xb.to(self.device_)).detach().to("cpu")[:n])
         finally:
             module.train(was_training)
         return torch.cat(outputs).numpy()

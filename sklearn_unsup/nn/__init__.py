@@ -12,6 +12,7 @@ from ._data import (
     TensorValidSplit,
     as_float32_tensor,
 )
+from ._deep_svdd import DeepSVDDNet, MeanLoss
 from ._flows import FlowNLLLoss, RealNVPFlow
 from ._losses import JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
@@ -29,6 +30,8 @@ from ._vae import MLPVAE, MLPJointVAE
 
 __all__ = [
     "ACTIVATIONS",
+    "DeepSVDDNet",
+    "MeanLoss",
     "AUGMENTATIONS",
     "AugmentedTwin",
     "TwinLoss",

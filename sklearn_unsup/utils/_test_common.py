@@ -10,11 +10,15 @@ new failure anywhere else fails the test suite.
 
 FAST_PARAMS = {
     "AutoEncoder": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
+    "AutoEncoderOutlierDetector": dict(hidden_dims=(8,), max_epochs=3, batch_size=32),
     "BalancedKMeans": dict(n_clusters=3, max_iter=20),
+    "DeepSVDD": dict(rep_dim=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
+    "FlowOutlierDetector": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "ContrastiveEncoder": dict(n_components=2, hidden_dims=(8,), projector_dims=(8,), max_epochs=3, batch_size=32),
     "InfFS": dict(n_features_to_select=1),
     "JointVAE": dict(n_clusters=3, n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "RealNVP": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
+    "VAEOutlierDetector": dict(hidden_dims=(8,), max_epochs=3, batch_size=32, n_importance_samples=2),
     "VAE": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "SelfOrganizingMap": dict(grid=(3, 3), max_epochs=2),
     "TLDR": dict(n_components=2, n_neighbors=3, projector_dims=(16,), max_epochs=3, batch_size=32),

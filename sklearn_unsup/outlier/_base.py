@@ -1,0 +1,66 @@
+"""Shared plumbing of the detectors that score rows with a fitted model."""
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.preprocessing import StandardScaler
+
+from ..base import OutlierDetectorMixin
+from ..utils._sklearn_compat import _fit_context, check_is_fitted, validate_data
+
+__all__ = ["ModelOutlierDetector"]
+
+TORCH_PARAMS = ("max_epochs", "batch_size", "lr", "optimizer", "weight_decay", "callbacks", "device",
+                "random_state", "verbose")
+
+
+class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
+    """Base (not public): standardise, fit ``model_``, score rows by ``_normality``.
+
+    Subclasses implement ``_make_model(n_features)`` (an unfitted estimator) and
+    ``_normality(model, X)`` (higher = more normal).
+    """
+
+    def _torch_params(self):
+        return {k: getattr(self, k) for k in TORCH_PARAMS}
+
+    def _prep(self, X):
+        return self.scaler_.transform(X) if self.scaler_ is not None else X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model on X and set the decision threshold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (may contain the outliers: the unsupervised setting).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted detector.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+        Xs = self._prep(X)
+        self.model_ = self._make_model(X.shape[1]).fit(Xs)
+        self._set_offset(self._normality(self.model_, Xs))
+        return self
+
+    def score_samples(self, X):
+        """Normality of each row (higher = more normal, scikit-learn's convention).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return np.asarray(self._normality(self.model_, self._prep(X)), dtype=np.float64)

@@ -1,0 +1,177 @@
+"""Deep SVDD: one-class hypersphere in a learned representation."""
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+
+from ..base import BaseTorchEstimator, OutlierDetectorMixin, _check_hidden_dims
+from ..nn import DeepSVDDNet, MeanLoss
+from ..utils._sklearn_compat import Integral, Interval, _fit_context
+
+__all__ = ["DeepSVDD"]
+
+
+class DeepSVDD(OutlierDetectorMixin, BaseTorchEstimator):
+    """Deep Support Vector Data Description (one-class Deep SVDD).
+
+    A network ``phi`` maps the (standardised) rows into ``rep_dim``
+    dimensions and is trained to pull them towards a fixed centre ``c``:
+    ``min mean |phi(x) - c|^2``. Rows far from the centre are outliers; the
+    normality score is ``-|phi(x) - c|^2``. The paper's safeguards against the
+    trivial solution (everything mapped onto ``c``) are kept: no bias terms in
+    any layer, an unbounded activation (leaky ReLU), and a centre fixed before
+    training as the initial network's mean output with coordinates near zero
+    pushed to +-0.1.
+
+    Parameters
+    ----------
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Share of training rows flagged; "auto" flags rows below Tukey's lower
+        fence of the training scores.
+    rep_dim : int, default=16
+        Dimension of the representation.
+    hidden_dims : sequence of int, default=(64, 32)
+        Hidden widths of the bias-free network.
+    standardize : bool, default=True
+        Standardise features before training.
+    max_epochs : int, default=10
+        Passes over the data. Short training: with 50 epochs the mean AUROC on
+        six ADBench sets fell from .640 to .586 (the sphere also tightens around
+        the outliers that the unsupervised setting trains on).
+    batch_size : int, default=64
+        Rows per step.
+    lr : float, default=1e-3
+        Learning rate (the paper uses Adam with 1e-4 for more epochs).
+    optimizer : str or torch optimizer class, default="adam"
+        Optimizer.
+    weight_decay : float, default=1e-6
+        L2 penalty (the paper's regulariser of the weights).
+    callbacks : list or None, default=None
+        Extra skorch callbacks.
+    device : str, default="auto"
+        Torch device.
+    random_state : int, RandomState instance or None, default=None
+        Seed.
+    verbose : int, default=0
+        Training output.
+
+    Attributes
+    ----------
+    center_ : ndarray of shape (rep_dim,)
+        The hypersphere centre.
+    scaler_ : sklearn.preprocessing.StandardScaler or None
+        The fitted scaler.
+    offset_ : float
+        ``decision_function = score_samples - offset_``.
+    net_ : sklearn_unsup.nn.UnsupervisedNet
+        The fitted skorch net.
+    device_ : str
+        Device the net was trained on.
+    n_iter_ : int
+        Epochs run.
+    loss_curve_ : list of float
+        Mean squared distance to the centre, per epoch.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.svm.OneClassSVM : The kernel version.
+
+    References
+    ----------
+    .. [1] L. Ruff, R. Vandermeulen, N. Goernitz, L. Deecke, S. A. Siddiqui,
+       A. Binder, E. Mueller and M. Kloft, "Deep one-class classification",
+       ICML 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_unsup.outlier import DeepSVDD
+    >>> X = np.r_[np.random.RandomState(0).normal(size=(200, 4)), [[8.0, -8, 8, -8]]]
+    >>> det = DeepSVDD(max_epochs=5, random_state=0).fit(X)
+    >>> int(det.predict(X[-1:])[0])
+    -1
+    """
+
+    _parameter_constraints: dict = {
+        **OutlierDetectorMixin._parameter_constraints,
+        **BaseTorchEstimator._parameter_constraints,
+        "rep_dim": [Interval(Integral, 1, None, closed="left")],
+        "hidden_dims": ["array-like"],
+        "standardize": ["boolean"],
+    }
+
+    def __init__(self, contamination="auto", *, rep_dim=16, hidden_dims=(64, 32), standardize=True,
+                 max_epochs=10, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-6, callbacks=None,
+                 device="auto", random_state=None, verbose=0):
+        self.contamination = contamination
+        self.rep_dim = rep_dim
+        self.hidden_dims = hidden_dims
+        self.standardize = standardize
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _prep(self, X):
+        return self.scaler_.transform(X) if self.scaler_ is not None else X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fix the centre and train the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DeepSVDD
+            The fitted detector.
+        """
+        X = self._validate_fit_data(X)
+        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+        Xs = self._prep(X)
+
+        def set_center(net, dataset):
+            net.module_.set_center(dataset.X.to(net.device))
+
+        self._fit_net(
+            Xs,
+            module=DeepSVDDNet,
+            module_kwargs=dict(n_features=X.shape[1], rep_dim=self.rep_dim,
+                               hidden_dims=_check_hidden_dims(self.hidden_dims)),
+            criterion=MeanLoss,
+            before_training=set_center,
+        )
+        self.center_ = self.net_.module_.center.detach().cpu().numpy().astype(np.float64)
+        self._set_offset(self._scores(Xs))
+        return self
+
+    def _scores(self, Xs):
+        return -self._forward(lambda m, xb: m(xb), Xs).astype(np.float64)
+
+    def score_samples(self, X):
+        """Normality: minus the squared distance to the centre in the learned space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        X = self._validate_predict_data(X)
+        return self._scores(self._prep(X))
