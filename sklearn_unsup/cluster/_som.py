@@ -65,7 +65,7 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         Single-row updates performed.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also

@@ -84,7 +84,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseT
         Mean negative beta-ELBO of each epoch (nats per row).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
@@ -227,7 +227,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseT
 
         Returns
         -------
-        X_rec : ndarray of shape (n_samples, n_features_in_)
+        X_rec : ndarray of shape (n_samples, `n_features_in_`)
         """
         Z = self._validate_codes(X)
         return self._forward(lambda m, zb: m.decode_mean(zb), Z).astype(Z.dtype, copy=False)
@@ -286,7 +286,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseT
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         n_samples, rng = self._sampling_rng(n_samples, random_state)
         Z = rng.standard_normal(size=(n_samples, self.n_components)).astype(np.float32)

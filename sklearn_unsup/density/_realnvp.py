@@ -93,7 +93,7 @@ class RealNVP(DensityMixin, BaseTorchEstimator):
         Components of the base distribution.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
@@ -284,7 +284,7 @@ class RealNVP(DensityMixin, BaseTorchEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         n, rng = self._sampling_rng(n_samples, random_state)
         d = self.n_features_in_

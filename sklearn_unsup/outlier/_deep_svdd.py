@@ -72,7 +72,7 @@ class DeepSVDD(OutlierDetectorMixin, BaseTorchEstimator):
         Mean squared distance to the centre, per epoch.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
