@@ -16,6 +16,7 @@ FAST_PARAMS = {
     "FlowOutlierDetector": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "ContrastiveEncoder": dict(n_components=2, hidden_dims=(8,), projector_dims=(8,), max_epochs=3, batch_size=32),
     "InfFS": dict(n_features_to_select=1),
+    "KNNScorer": dict(n_neighbors=3),
     "JointVAE": dict(n_clusters=3, n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "RealNVP": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "VAEOutlierDetector": dict(hidden_dims=(8,), max_epochs=3, batch_size=32, n_importance_samples=2),
