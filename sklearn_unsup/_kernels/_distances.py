@@ -1,7 +1,8 @@
-"""Blocked squared-euclidean and cosine distances: BLAS for the product, numba for the rest.
+"""Squared-euclidean and cosine distances: BLAS for the product, numba for the rest.
 
-Memory stays O(block_rows * n_reference): callers iterate over row blocks
-with :func:`iter_row_blocks` and never hold the full n x n matrix.
+Callers that need all pairs (kNN, silhouette) tile the product themselves so
+memory stays O(block * n); :func:`augmented_operands` gives the GEMM operands
+whose product is the squared distance itself.
 """
 
 import numba
@@ -9,16 +10,12 @@ import numpy as np
 
 __all__ = [
     "row_sq_norms",
-    "block_rows_for",
-    "iter_row_blocks",
+    "augmented_operands",
     "sq_euclidean_from_gram",
     "pairwise_sq_euclidean",
     "pairwise_cosine",
     "l2_normalize",
 ]
-
-_DEFAULT_WORKING_MEMORY = 64 * 2**20  # bytes per distance block
-
 
 def row_sq_norms(X):
     """Squared L2 norm of each row, in X's dtype (float64 accumulation via einsum)."""
@@ -30,18 +27,6 @@ def l2_normalize(X):
     norms = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
     norms[norms == 0] = 1.0
     return (X / norms[:, None].astype(X.dtype)).astype(X.dtype, copy=False)
-
-
-def block_rows_for(n_reference, itemsize, working_memory=None):
-    """Rows per block so that a block of distances fits ``working_memory`` bytes."""
-    budget = _DEFAULT_WORKING_MEMORY if working_memory is None else int(working_memory)
-    return int(max(1, min(budget // max(1, n_reference * itemsize), 1 << 20)))
-
-
-def iter_row_blocks(n_rows, block_rows):
-    """Yield ``(start, stop)`` of consecutive row blocks."""
-    for start in range(0, n_rows, block_rows):
-        yield start, min(start + block_rows, n_rows)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -70,3 +55,26 @@ def pairwise_sq_euclidean(X, Y, *, x_sq=None, y_sq=None):
 def pairwise_cosine(X, Y):
     """Cosine distances ``1 - cos(x, y)`` between rows (one block); zero rows count as orthogonal."""
     return 1 - np.dot(l2_normalize(X), l2_normalize(Y).T)
+
+
+def augmented_operands(X, *, euclidean=True, left=True):
+    """GEMM operands whose product gives distances directly.
+
+    Euclidean: ``[x, |x|^2, 1] . [-2y, 1, |y|^2] = |x - y|^2`` (``left`` selects
+    the side). Otherwise ``x . (-2y) = -2 <x, y>``, the ranking quantity of
+    inner-product and (on unit rows) cosine search.
+    """
+    if not euclidean:
+        return np.ascontiguousarray(X if left else -2 * X)
+    n, d = X.shape
+    out = np.empty((n, d + 2), dtype=X.dtype)
+    sq = row_sq_norms(X)
+    if left:
+        out[:, :d] = X
+        out[:, d] = sq
+        out[:, d + 1] = 1
+    else:
+        np.multiply(X, -2, out=out[:, :d])
+        out[:, d] = 1
+        out[:, d + 1] = sq
+    return out

@@ -19,7 +19,7 @@ import numba
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._distances import l2_normalize, row_sq_norms
+from ._distances import augmented_operands, l2_normalize
 
 __all__ = ["knn_search"]
 
@@ -170,24 +170,6 @@ def _round_robin(n_blocks):
     return schedule
 
 
-def _augment(X, euclidean, left):
-    """Rows whose products give squared distances (euclidean) or -2<x, y>."""
-    if not euclidean:
-        return np.ascontiguousarray(X if left else -2 * X)
-    n, d = X.shape
-    out = np.empty((n, d + 2), dtype=X.dtype)
-    sq = row_sq_norms(X)
-    if left:
-        out[:, :d] = X
-        out[:, d] = sq
-        out[:, d + 1] = 1
-    else:
-        np.multiply(X, -2, out=out[:, :d])
-        out[:, d] = 1
-        out[:, d + 1] = sq
-    return out
-
-
 def knn_search(X, k, *, query=None, metric="euclidean", exclude_self=False, block=512, col_block=2048):
     """Exact k nearest rows of ``X`` for each row of ``query`` (default: X itself).
 
@@ -220,19 +202,19 @@ def knn_search(X, k, *, query=None, metric="euclidean", exclude_self=False, bloc
         if not self_search:
             query = l2_normalize(query)
     euclidean = metric in ("euclidean", "sqeuclidean")
-    R = _augment(X, euclidean, left=False)
+    R = augmented_operands(X, euclidean=euclidean, left=False)
     n_q = X.shape[0] if self_search else query.shape[0]
     out_d = np.full((n_q, k), np.inf, dtype=dtype)
     out_i = np.full((n_q, k), -1, dtype=np.int64)
     with threadpool_limits(limits=1, user_api="blas"):
         if self_search:
-            L = _augment(X, euclidean, left=True)
+            L = augmented_operands(X, euclidean=euclidean, left=True)
             block = int(min(block, max(1, -(-X.shape[0] // 2))))
             schedule = _round_robin(-(-X.shape[0] // block))
             _knn_self_symmetric(L, R, block, schedule, bool(exclude_self),
                                 euclidean and not exclude_self, out_d, out_i, numba.get_num_threads())
         else:
-            Lq = _augment(np.ascontiguousarray(query, dtype=dtype), euclidean, left=True)
+            Lq = augmented_operands(np.ascontiguousarray(query, dtype=dtype), euclidean=euclidean, left=True)
             _knn_query(Lq, R, int(block), int(col_block), out_d, out_i, numba.get_num_threads())
     _finish_heaps(out_d, out_i, euclidean)
     if metric == "euclidean":

@@ -10,7 +10,7 @@ import numba
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._distances import row_sq_norms
+from ._distances import augmented_operands, row_sq_norms
 
 __all__ = ["silhouette_values"]
 
@@ -90,7 +90,6 @@ def silhouette_values(X, labels, *, metric="euclidean", block=None):
     counts = np.bincount(lab_sorted, minlength=n_labels).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     Xs = X[order]
-    d = X.shape[1]
     if metric == "cosine":
         norms = np.sqrt(row_sq_norms(Xs))
         norms[norms == 0] = 1
@@ -99,15 +98,8 @@ def silhouette_values(X, labels, *, metric="euclidean", block=None):
         R = np.ascontiguousarray(np.hstack([-Xs, np.ones((n, 1))]))  # 1 - cos
         sqrt_dist = False
     else:
-        sq = row_sq_norms(Xs)
-        L = np.empty((n, d + 2))
-        L[:, :d] = Xs
-        L[:, d] = sq
-        L[:, d + 1] = 1
-        R = np.empty((n, d + 2))
-        R[:, :d] = -2 * Xs
-        R[:, d] = 1
-        R[:, d + 1] = sq
+        L = augmented_operands(Xs, left=True)
+        R = augmented_operands(Xs, left=False)
         sqrt_dist = True
     if block is None:
         block = int(max(1, min(n, (16 * 2**20) // (8 * max(n, 1)))))

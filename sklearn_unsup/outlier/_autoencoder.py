@@ -112,8 +112,8 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         self.verbose = verbose
 
     def _make_model(self, n_features):
-        k = self.n_components or max(1, min(8, n_features // 2))
-        return AutoEncoder(k, hidden_dims=self.hidden_dims, dropout=self.dropout, **self._torch_params())
+        return AutoEncoder(self._code_width(n_features), hidden_dims=self.hidden_dims, dropout=self.dropout,
+                           **self._torch_params())
 
     def _normality(self, model, X):
         return -model.reconstruction_error(X)

@@ -4,13 +4,11 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import StandardScaler
 
-from ..base import OutlierDetectorMixin
+from ..base import BaseTorchEstimator, OutlierDetectorMixin
 from ..utils._sklearn_compat import _fit_context, check_is_fitted, validate_data
 
 __all__ = ["ModelOutlierDetector"]
 
-TORCH_PARAMS = ("max_epochs", "batch_size", "lr", "optimizer", "weight_decay", "callbacks", "device",
-                "random_state", "verbose")
 
 
 class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
@@ -20,8 +18,12 @@ class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
     ``_normality(model, X)`` (higher = more normal).
     """
 
+    def _code_width(self, n_features):
+        """``n_components``, or ``max(1, min(8, n_features // 2))`` when it is None."""
+        return self.n_components or max(1, min(8, n_features // 2))
+
     def _torch_params(self):
-        return {k: getattr(self, k) for k in TORCH_PARAMS}
+        return {k: getattr(self, k) for k in BaseTorchEstimator._parameter_constraints}
 
     def _prep(self, X):
         return self.scaler_.transform(X) if self.scaler_ is not None else X

@@ -108,8 +108,8 @@ class VAEOutlierDetector(ModelOutlierDetector):
         self.verbose = verbose
 
     def _make_model(self, n_features):
-        k = self.n_components or max(1, min(8, n_features // 2))
-        return VAE(k, hidden_dims=self.hidden_dims, n_importance_samples=self.n_importance_samples,
+        return VAE(self._code_width(n_features), hidden_dims=self.hidden_dims,
+                   n_importance_samples=self.n_importance_samples,
                    **self._torch_params())
 
     def _normality(self, model, X):
