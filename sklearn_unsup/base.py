@@ -153,18 +153,19 @@ class BaseTorchEstimator(BaseEstimator):
             raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
         return int(n_samples), check_random_state(self.random_state if random_state is None else random_state)
 
-    def _optimizer_and_kwargs(self):
-        if isinstance(self.optimizer, str):
-            cls, kwargs = _OPTIMIZERS[self.optimizer]
+    def _optimizer_and_kwargs(self, optimizer=None):
+        optimizer = self.optimizer if optimizer is None else optimizer
+        if isinstance(optimizer, str):
+            cls, kwargs = _OPTIMIZERS[optimizer]
             kwargs = dict(kwargs)
         else:
-            if not issubclass(self.optimizer, torch.optim.Optimizer):
+            if not issubclass(optimizer, torch.optim.Optimizer):
                 raise TypeError(
                     "optimizer must be one of "
                     f"{sorted(_OPTIMIZERS)} or a torch.optim.Optimizer subclass, "
-                    f"got {self.optimizer!r}."
+                    f"got {optimizer!r}."
                 )
-            cls, kwargs = self.optimizer, {}
+            cls, kwargs = optimizer, {}
         kwargs["weight_decay"] = float(self.weight_decay)
         return cls, kwargs
 
@@ -203,6 +204,8 @@ class BaseTorchEstimator(BaseEstimator):
         n_iter_no_change=10,
         iterator=TensorBatchIterator,
         before_training=None,
+        lr=None,
+        optimizer=None,
         **net_kwargs,
     ):
         """Build ``net_`` and train it on ``X`` (and optional per-row ``y``).
@@ -214,6 +217,13 @@ class BaseTorchEstimator(BaseEstimator):
         ``before_training(net, dataset)``, if given, runs after the net is
         initialised and before the first epoch.
 
+        ``lr``, ``optimizer`` and ``max_epochs`` override the estimator's
+        own for this net (methods with a pre-training stage).
+
+        A callback may end training early by raising ``KeyboardInterrupt``
+        (skorch stops cleanly); an epoch cut short that way is dropped from
+        the history.
+
         With ``validation_fraction``, that share of the rows is held out,
         training stops after ``n_iter_no_change`` epochs without a better
         validation loss and the best epoch's weights are restored
@@ -222,7 +232,7 @@ class BaseTorchEstimator(BaseEstimator):
         rng = check_random_state(self.random_state if random_state is None else random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         self.device_ = self._resolve_device()
-        opt_cls, opt_kwargs = self._optimizer_and_kwargs()
+        opt_cls, opt_kwargs = self._optimizer_and_kwargs(optimizer)
         params = {f"module__{k}": v for k, v in (module_kwargs or {}).items()}
         params.update({f"criterion__{k}": v for k, v in (criterion_kwargs or {}).items()})
         params.update({f"optimizer__{k}": v for k, v in opt_kwargs.items()})
@@ -241,7 +251,7 @@ class BaseTorchEstimator(BaseEstimator):
             module,
             criterion=criterion,
             optimizer=opt_cls,
-            lr=float(self.lr),
+            lr=float(self.lr if lr is None else lr),
             max_epochs=int(self.max_epochs if max_epochs is None else max_epochs),
             batch_size=int(self.batch_size),
             train_split=train_split,
@@ -262,6 +272,8 @@ class BaseTorchEstimator(BaseEstimator):
             if before_training is not None:
                 before_training(net, dataset)  # e.g. DeepSVDD's centre from the initial network
             net.partial_fit(dataset, None)
+        while len(net.history) and "train_loss" not in net.history[-1]:
+            net.history.pop()  # an epoch cut short by a callback's early stop
         self.net_ = net
         self.n_iter_ = len(net.history)
         self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]

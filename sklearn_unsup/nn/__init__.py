@@ -5,7 +5,19 @@ Only torch and skorch are imported here; estimators live in the other subpackage
 
 from ._augment import AUGMENTATIONS, feature_mask, gaussian_noise, scarf_corruption
 from ._autoencoder import MLPAutoEncoder
+from ._clustering import (
+    ClusteringNet,
+    DECLoss,
+    DECNet,
+    PrototypeNet,
+    PseudoLabelLoss,
+    SCANLoss,
+    SwAVLoss,
+    scan_loss,
+    self_label_loss,
+)
 from ._data import (
+    ClusterBatchIterator,
     NeighbourPairIterator,
     TensorBatchIterator,
     TensorDataset,
@@ -29,6 +41,16 @@ from ._twins import (
 from ._vae import MLPVAE, MLPJointVAE
 
 __all__ = [
+    "ClusterBatchIterator",
+    "ClusteringNet",
+    "DECLoss",
+    "DECNet",
+    "PrototypeNet",
+    "PseudoLabelLoss",
+    "SCANLoss",
+    "SwAVLoss",
+    "scan_loss",
+    "self_label_loss",
     "ACTIVATIONS",
     "DeepSVDDNet",
     "MeanLoss",

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 __all__ = [
+    "ClusterBatchIterator",
     "NeighbourPairIterator",
     "TensorBatchIterator",
     "TensorDataset",
@@ -84,7 +85,12 @@ class TensorBatchIterator:
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self.generator = torch.Generator().manual_seed(int(seed))
+        self.seed = int(seed)
+        self.generator = torch.Generator().manual_seed(self.seed)
+
+    def reseed(self, epoch):
+        """Seed the generator for ``epoch`` (called by :class:`UnsupervisedNet` each epoch)."""
+        self.generator.manual_seed((self.seed + 1_000_003 * int(epoch)) % (2**63 - 1))
 
     def __len__(self):
         n = len(self.dataset)
@@ -156,3 +162,37 @@ class NeighbourPairIterator(TensorBatchIterator):
         for start in range(0, stop, bs):
             idx = order[start : start + bs]
             yield (X[idx], X[partner[idx]]), None
+
+
+class ClusterBatchIterator(TensorBatchIterator):
+    """Batches of ``((x, x_partner), row_indices)`` for the deep clusterers.
+
+    ``dataset.y`` holds neighbour indices of shape (n_samples, k) or is None.
+    With neighbours, each row's partner is one of its k neighbours drawn
+    uniformly every epoch (SCAN); without, the partner is the row itself
+    (two augmentations of one row). If the dataset has a ``sample_weights``
+    tensor (set by a callback, e.g. DeepCluster's uniform sampling over
+    pseudo-classes), the epoch's rows are drawn with replacement with those
+    weights instead of a permutation.
+    """
+
+    def __iter__(self):
+        X, nbrs = self.dataset.X, self.dataset.y
+        n = len(X)
+        bs = self.batch_size
+        stop = n - n % bs if (self.drop_last and n >= bs) else n
+        weights = getattr(self.dataset, "sample_weights", None)
+        if weights is not None:
+            order = torch.multinomial(weights, n, replacement=True, generator=self.generator)
+        elif self.shuffle:
+            order = torch.randperm(n, generator=self.generator)
+        else:
+            order = torch.arange(n)
+        if nbrs is not None:
+            pick = torch.randint(nbrs.shape[1], (n,), generator=self.generator)
+            partner = nbrs[torch.arange(n), pick]
+        for start in range(0, stop, bs):
+            idx = order[start : start + bs]
+            xa = X[idx]
+            xb = xa if nbrs is None else X[partner[idx]]
+            yield (xa, xb), idx

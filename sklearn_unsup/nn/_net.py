@@ -17,6 +17,8 @@ class UnsupervisedNet(NeuralNet):
     * ``get_loss(y_pred, y_true, X)`` calls ``criterion_(y_pred, X)``; the
       target ``y_true`` is ignored unless the criterion asks for it
       (``criterion.uses_target = True``, then ``criterion_(y_pred, X, y_true)``).
+    * Every epoch's training iterator is re-seeded with the epoch number, so
+      shuffling and sampling differ between epochs and are reproducible.
     * Every training step checks that the loss is finite and raises
       :class:`~sklearn_unsup.exceptions.TrainingDivergedError` otherwise, so a
       diverged run stops with a clear message instead of producing garbage.
@@ -24,6 +26,15 @@ class UnsupervisedNet(NeuralNet):
     Everything else (callbacks, history, optimizers, pickling, device
     handling) is skorch's.
     """
+
+    def get_iterator(self, dataset, training=False):
+        # skorch builds a new training iterator every epoch; with a fixed seed
+        # every epoch would see the same order (and the same neighbour draws).
+        # Offset the seed by the epoch so each epoch differs, reproducibly.
+        iterator = super().get_iterator(dataset, training=training)
+        if training and hasattr(iterator, "reseed"):
+            iterator.reseed(len(self.history))
+        return iterator
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         X = to_tensor(X, device=self.device)

@@ -1,0 +1,274 @@
+"""DEC and IDEC: deep embedded clustering with a Student-t soft assignment."""
+
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
+from sklearn.utils import check_random_state
+from skorch.callbacks import Callback
+
+from .._kernels import dec_target_distribution
+from ..base import _OPTIMIZERS, _check_hidden_dims
+from ..nn import DECLoss, DECNet, MLPAutoEncoder, ReconstructionLoss, as_float32_tensor
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
+from ._deep_base import BaseDeepClusterer
+from ._pseudo_label import full_pass
+
+__all__ = ["DEC"]
+
+
+class _TargetUpdate(Callback):
+    """Every ``update_interval`` batches: recompute P over all rows; stop when < ``tol`` of labels change."""
+
+    def __init__(self, X, update_interval, tol):
+        self.X = X
+        self.update_interval = update_interval
+        self.tol = tol
+        self.step = 0
+        self.last_labels = None
+        self.delta_label_ = None
+
+    def refresh(self, net):
+        Q = full_pass(net.module_, self.X, lambda m, xb: m.assignment(m.encode(xb))).numpy().astype(np.float64)
+        net.criterion_.targets = torch.from_numpy(dec_target_distribution(Q).astype(np.float32))
+        labels = Q.argmax(1)
+        converged = False
+        if self.last_labels is not None:
+            self.delta_label_ = float(np.mean(labels != self.last_labels))
+            converged = self.delta_label_ < self.tol
+        self.last_labels = labels
+        return converged
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            return
+        if self.step % self.update_interval == 0 and self.step > 0 and self.refresh(net):
+            raise KeyboardInterrupt  # skorch ends training cleanly: DEC's stopping rule
+        self.step += 1
+
+    def on_train_end(self, net, **kwargs):
+        self.X = None  # do not keep the training data in the fitted model
+
+
+class DEC(BaseDeepClusterer):
+    """Deep Embedded Clustering (DEC) and, with ``reconstruction_weight > 0``, Improved DEC (IDEC).
+
+    Xie et al. (2016): an autoencoder is pre-trained on reconstruction;
+    k-means (``n_init`` runs) on its codes initialises the cluster centres;
+    then the encoder and the centres are trained to minimise
+    ``KL(P || Q)`` where ``Q`` is the Student-t soft assignment of the codes
+    to the centres (``alpha`` degrees of freedom) and ``P`` the sharpened
+    target ``q_ij^2 / f_j`` (row-normalised), recomputed over the whole data
+    every ``update_interval`` batches. Training stops when fewer than a
+    fraction ``tol`` of the labels change between two updates, or after
+    ``max_epochs``.
+
+    IDEC (Guo et al., 2017) keeps the decoder during clustering so the
+    embedding is not distorted: the loss is
+    ``KL(P || Q) + reconstruction_weight * MSE``. The paper's
+    ``L_rec + 0.1 L_KL`` is ``reconstruction_weight=10`` up to the scale of
+    the learning rate.
+
+    Parameters
+    ----------
+    n_clusters : int, default=10
+        Number of clusters.
+    hidden_dims : sequence of int, default=(500, 500, 2000)
+        Encoder hidden widths; the decoder mirrors them (the paper's
+        d-500-500-2000-10).
+    n_components : int, default=10
+        Code size (``transform``'s output).
+    alpha : float, default=1.0
+        Degrees of freedom of the Student-t kernel.
+    reconstruction_weight : float, default=0.0
+        Weight of the reconstruction loss during clustering; > 0 is IDEC.
+    pretrain_epochs : int, default=50
+        Autoencoder pre-training epochs.
+    pretrain_lr : float, default=1e-3
+        Pre-training learning rate (Adam).
+    n_init : int, default=20
+        k-means restarts for the initial centres.
+    update_interval : int, default=140
+        Batches between target updates (140 on MNIST in the paper).
+    tol : float, default=1e-3
+        Stop when fewer than this fraction of labels change between updates.
+    max_epochs : int, default=50
+        Maximum clustering epochs.
+    batch_size : int, default=256
+        Rows per step.
+    lr : float, default=0.01
+        Clustering-stage learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="sgd"
+        Clustering-stage optimizer (the paper: SGD, momentum 0.9).
+    weight_decay : float, default=0.0
+        L2 penalty.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (both stages).
+    device : str, default="auto"
+        ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and the k-means runs.
+    verbose : int, default=0
+        1 prints the per-epoch loss table, 2 adds a progress bar.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each training row.
+    cluster_centers_ : ndarray of shape (n_clusters, n_components)
+        Centres in the code space.
+    cluster_sizes_ : ndarray of shape (n_clusters,)
+        Training rows per cluster.
+    delta_label_ : float or None
+        Fraction of labels that changed at the last target update.
+    pretrain_loss_curve_ : list of float
+        Reconstruction loss of each pre-training epoch.
+    net_ : sklearn_unsup.nn.UnsupervisedNet
+        The fitted skorch net (autoencoder and centres).
+    device_ : str
+        Device the net was trained on.
+    n_iter_ : int
+        Clustering epochs run.
+    loss_curve_ : list of float
+        Mean clustering loss of each epoch.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+
+    References
+    ----------
+    .. [1] J. Xie, R. Girshick and A. Farhadi, "Unsupervised Deep Embedding
+       for Clustering Analysis", ICML 2016.
+    .. [2] X. Guo, L. Gao, X. Liu and J. Yin, "Improved Deep Embedded
+       Clustering with Local Structure Preservation", IJCAI 2017.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_unsup.cluster import DEC
+    >>> X = load_digits().data / 16
+    >>> dec = DEC(n_clusters=10, hidden_dims=(64,), pretrain_epochs=2, max_epochs=2, random_state=0).fit(X)
+    >>> dec.predict_proba(X[:2]).shape
+    (2, 10)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDeepClusterer._parameter_constraints,
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_lr": [Interval(Real, 0, None, closed="neither")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "update_interval": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, 1, closed="both")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
+    }
+
+    def __init__(
+        self,
+        n_clusters=10,
+        *,
+        hidden_dims=(500, 500, 2000),
+        n_components=10,
+        alpha=1.0,
+        reconstruction_weight=0.0,
+        pretrain_epochs=50,
+        pretrain_lr=1e-3,
+        n_init=20,
+        update_interval=140,
+        tol=1e-3,
+        max_epochs=50,
+        batch_size=256,
+        lr=0.01,
+        optimizer="sgd",
+        weight_decay=0.0,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_clusters = n_clusters
+        self.hidden_dims = hidden_dims
+        self.n_components = n_components
+        self.alpha = alpha
+        self.reconstruction_weight = reconstruction_weight
+        self.pretrain_epochs = pretrain_epochs
+        self.pretrain_lr = pretrain_lr
+        self.n_init = n_init
+        self.update_interval = update_interval
+        self.tol = tol
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Pre-train the autoencoder, initialise the centres by k-means, then refine by self-training.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (at least 2).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DEC
+            The fitted estimator.
+        """
+        X = self._validate_clustering_data(X)
+        rng = check_random_state(self.random_state)
+        hidden = _check_hidden_dims(self.hidden_dims)
+        ae_kwargs = dict(n_features=X.shape[1], n_components=self.n_components, hidden_dims=hidden)
+        Xt = as_float32_tensor(X)
+        # 1. autoencoder pre-training
+        state = None
+        self.pretrain_loss_curve_ = []
+        if self.pretrain_epochs > 0:
+            self._fit_net(X, module=MLPAutoEncoder, module_kwargs=ae_kwargs, criterion=ReconstructionLoss,
+                          random_state=rng, max_epochs=self.pretrain_epochs, lr=self.pretrain_lr,
+                          optimizer="adam")
+            self.pretrain_loss_curve_ = self.loss_curve_
+            state = {k: v.detach().clone() for k, v in self.net_.module_.state_dict().items()}
+            codes = full_pass(self.net_.module_, Xt, lambda m, xb: m.encode(xb)).numpy().astype(np.float64)
+        # 2. k-means on the codes and 3. KL self-training, in one net holding the encoder and centres
+        updater = _TargetUpdate(Xt, self.update_interval, self.tol)
+        kmeans_seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        def start(net, dataset):
+            module = net.module_
+            if state is not None:
+                module.autoencoder.load_state_dict(state)
+            z = full_pass(module, Xt, lambda m, xb: m.encode(xb)).numpy().astype(np.float64) if state is None \
+                else codes
+            km = KMeans(self.n_clusters, n_init=self.n_init, random_state=kmeans_seed).fit(z)
+            with torch.no_grad():
+                module.centers.copy_(torch.as_tensor(km.cluster_centers_, dtype=torch.float32))
+            updater.refresh(net)
+
+        self._fit_net(
+            X,
+            y=torch.arange(X.shape[0]),
+            module=DECNet,
+            module_kwargs=dict(**ae_kwargs, n_clusters=self.n_clusters, alpha=self.alpha),
+            criterion=DECLoss,
+            criterion_kwargs=dict(reconstruction_weight=self.reconstruction_weight),
+            random_state=rng,
+            extra_callbacks=[("dec_target", updater)],
+            before_training=start,
+        )
+        self.delta_label_ = updater.delta_label_
+        self.cluster_centers_ = self.net_.module_.centers.detach().cpu().numpy().astype(np.float64)
+        self.net_.criterion_.targets = None  # training state only
+        return self._finish_fit(X)
+
+    @staticmethod
+    def _proba_fn(module, xb):
+        return module.assignment(module.encode(xb))

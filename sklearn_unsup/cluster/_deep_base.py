@@ -1,0 +1,156 @@
+"""What the deep clusterers share: validation, predict/predict_proba/transform/score."""
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
+from skorch.callbacks import Callback
+
+from .._kernels import knn_search
+from ..base import BaseTorchEstimator
+from ..metrics import silhouette_score
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
+
+__all__ = ["BaseDeepClusterer", "EpochHook"]
+
+
+class EpochHook(Callback):
+    """skorch callback calling ``fn(net, dataset_train)`` at the start of every epoch.
+
+    The deep clusterers recompute pseudo-labels, targets or phases there.
+    ``fn`` must be a picklable module-level function (or ``functools.partial``
+    of one) so the fitted net pickles without its estimator.
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        self.fn(net, dataset_train)
+
+
+class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseTorchEstimator):
+    """Base of the torch clusterers (not for direct use).
+
+    Subclasses train ``net_`` (a module with ``encode(x)`` and a way to turn
+    rows into cluster probabilities, :meth:`_proba_fn`) and call
+    :meth:`_finish_fit`. This class provides ``predict_proba``, ``predict``
+    (argmax; a row's label depends on that row only), ``transform`` (the
+    encoder's embedding) and ``score``.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "hidden_dims": ["array-like"],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+    }
+    _augment_constraints: dict = {
+        "augment": [StrOptions({"mask", "gaussian", "scarf", "none"})],
+        "corruption_rate": [Interval(Real, 0, 1, closed="neither")],
+        "noise_scale": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    # ----------------------------------------------------------------- fit helpers
+    def _validate_clustering_data(self, X, min_samples=2):
+        X = self._validate_fit_data(X, ensure_min_samples=min_samples)
+        if self.n_clusters > X.shape[0]:
+            raise ValueError(
+                f"n_clusters={self.n_clusters} must be <= n_samples={X.shape[0]}: there cannot be "
+                "more clusters than rows."
+            )
+        return X
+
+    def _mine_neighbours(self, X, n_neighbors, metric):
+        """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel, O(n k) memory)."""
+        k = int(min(n_neighbors, X.shape[0] - 1))
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+        return torch.from_numpy(knn_search(X32, k, metric=metric, exclude_self=True)[1])
+
+    def _finish_fit(self, X):
+        self._n_features_out = self.n_components
+        proba = self._proba(X)
+        self.labels_ = proba.argmax(1)
+        self.cluster_sizes_ = np.bincount(self.labels_, minlength=self.n_clusters)
+        return self
+
+    def _proba(self, X):
+        proba = self._forward(self._proba_fn, X).astype(np.float64)
+        proba /= proba.sum(1, keepdims=True)
+        return proba
+
+    # ------------------------------------------------------------------ public API
+    def predict_proba(self, X):
+        """Soft cluster assignment of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_clusters)
+            Rows sum to 1.
+        """
+        return self._proba(self._validate_predict_data(X))
+
+    def predict(self, X):
+        """Cluster of each row (argmax of :meth:`predict_proba`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return self.predict_proba(X).argmax(1)
+
+    def transform(self, X):
+        """The encoder's embedding of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+        """
+        X = self._validate_predict_data(X)
+        return self._forward(lambda m, xb: m.encode(xb), X).astype(X.dtype, copy=False)
+
+    def score(self, X, y=None):
+        """Silhouette of the predicted clusters in the input space (higher is better).
+
+        Comparable across settings and across methods (it does not depend on
+        the learned embedding), so ``GridSearchCV`` can tune the clusterer
+        without labels. Rewards compact, separated clusters in X's own
+        geometry; it misleads where the clusters are curved or only separable
+        in a learned space. -1 when all rows fall into one cluster.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        X = self._validate_predict_data(X)
+        labels = self.predict(X)
+        n_labels = np.unique(labels).size
+        if n_labels < 2 or n_labels >= X.shape[0]:
+            return -1.0
+        return float(silhouette_score(X, labels))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

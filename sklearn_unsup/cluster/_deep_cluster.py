@@ -1,0 +1,310 @@
+"""DeepCluster (offline k-means between epochs) and Online Deep Clustering (per-batch memory)."""
+
+from functools import partial
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch.callbacks import Callback
+
+from .._kernels import kmeans_plusplus, lloyd
+from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
+from ._pseudo_label import BasePseudoLabelClusterer, class_balanced_weights, full_pass, rows_tensor
+
+__all__ = ["DeepCluster"]
+
+
+def whiten_and_normalize(F_, n_components):
+    """DeepCluster's feature preprocessing: PCA-whitening to ``n_components`` dims, then L2 norm."""
+    F_ = F_ - F_.mean(0)
+    d = int(min(n_components, F_.shape[1], max(1, F_.shape[0] - 1)))
+    _, s, Vt = np.linalg.svd(F_, full_matrices=False)
+    W = Vt[:d].T / (s[:d] / np.sqrt(max(1, F_.shape[0] - 1)) + 1e-5)
+    Z = F_ @ W
+    Z /= np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+    return np.ascontiguousarray(Z, dtype=np.float32)
+
+
+def split_empty_clusters(labels, n_clusters, rng):
+    """Re-seed each empty cluster with a random half of the currently largest cluster (in place)."""
+    counts = np.bincount(labels, minlength=n_clusters)
+    for j in np.flatnonzero(counts == 0):
+        big = int(np.argmax(counts))
+        rows = np.flatnonzero(labels == big)
+        moved = rng.choice(rows, size=len(rows) // 2, replace=False)
+        labels[moved] = j
+        counts[big] -= len(moved)
+        counts[j] = len(moved)
+    return labels
+
+
+def kmeans_features(Z, n_clusters, rng, max_iter=50):
+    """k-means++ seeding and Lloyd iterations (numba kernels) on preprocessed features."""
+    centers, _ = kmeans_plusplus(Z, n_clusters, rng)
+    centers, labels, _, _ = lloyd(Z, centers, max_iter=max_iter)
+    return centers, split_empty_clusters(labels.astype(np.int64), n_clusters, rng)
+
+
+def _reset_head(net):
+    """Re-initialise the classifier head and forget its optimizer state (DeepCluster, every epoch)."""
+    module = net.module_
+    module.reset_heads()
+    for p in module.heads.parameters():
+        net.optimizer_.state.pop(p, None)
+
+
+def _deep_cluster_epoch(net, dataset, n_clusters, pca_components, seed, online):
+    epoch = len(net.history)
+    crit = net.criterion_
+    if online and epoch > 1:
+        memory = net.odc_memory_
+        labels = memory.labels.numpy()
+        split_empty_clusters(labels, n_clusters, np.random.RandomState(seed + epoch))
+        memory.update_centroids()
+        dataset.sample_weights = class_balanced_weights(labels, n_clusters)
+        return
+    X = rows_tensor(dataset)
+    feats = full_pass(net.module_, X, lambda m, xb: m.encode(xb)).numpy().astype(np.float64)
+    Z = whiten_and_normalize(feats, pca_components)
+    rng = np.random.RandomState(seed + epoch)
+    _, labels = kmeans_features(Z, n_clusters, rng)
+    crit.targets = torch.from_numpy(labels)
+    dataset.sample_weights = class_balanced_weights(labels, n_clusters)
+    _reset_head(net)
+    if online:  # ODC: the memory starts from this k-means and is then updated per batch
+        net.odc_memory_ = OnlineMemory.from_features(feats, crit.targets, n_clusters)
+
+
+class OnlineMemory:
+    """ODC's memory: a feature per row (momentum-updated), its label and the centroids."""
+
+    def __init__(self, features, labels, n_clusters):
+        self.features = features
+        self.labels = labels
+        self.n_clusters = n_clusters
+        self.update_centroids()
+
+    @classmethod
+    def from_features(cls, feats, labels, n_clusters):
+        f = F.normalize(torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32)), dim=1)
+        return cls(f, labels, n_clusters)
+
+    def update_centroids(self):
+        c = torch.zeros(self.n_clusters, self.features.shape[1])
+        c.index_add_(0, self.labels, self.features)
+        self.centroids = F.normalize(c, dim=1)
+
+    def update(self, idx, feats, momentum):
+        f = F.normalize((1 - momentum) * feats + momentum * self.features[idx], dim=1)
+        self.features[idx] = f
+        self.labels[idx] = (f @ self.centroids.T).argmax(1)
+
+
+class _OnlineUpdate(Callback):
+    """Per batch: momentum-update the memory features of the batch rows and re-label them."""
+
+    def __init__(self, momentum=0.5, centroid_interval=10):
+        self.momentum = momentum
+        self.centroid_interval = centroid_interval
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if not training or not hasattr(net, "odc_memory_"):
+            return
+        (xa, _), idx = batch
+        module = net.module_
+        module.eval()
+        with torch.no_grad():
+            feats = module.encode(xa.to(net.device)).cpu()
+        module.train()
+        memory = net.odc_memory_
+        memory.update(idx, F.normalize(feats, dim=1), self.momentum)
+        n_batches = len(net.history[-1, "batches"])
+        if n_batches % self.centroid_interval == 0:
+            memory.update_centroids()
+
+
+class DeepCluster(BasePseudoLabelClusterer):
+    """DeepCluster: alternate k-means on the network's features and training it to predict the clusters.
+
+    Each epoch (Caron et al., 2018): the encoder's features of all rows are
+    PCA-whitened and L2-normalised, k-means assigns pseudo-labels, the
+    classifier head is re-initialised, and the network is trained to predict
+    the pseudo-labels with rows sampled uniformly over pseudo-classes (so a
+    large cluster does not dominate). Empty clusters are re-seeded by
+    splitting the largest one.
+
+    ``online=True`` follows Online Deep Clustering (Zhan et al., 2020): after
+    the first epoch's k-means, a memory of per-row features (momentum
+    ``memory_momentum``) and labels is updated at every batch, rows are
+    re-assigned to their nearest centroid on the fly, centroids are refreshed
+    every ``centroid_interval`` batches, and no epoch-level k-means is run.
+
+    Adapted to tables: the second view of a row is one of its
+    ``n_neighbors`` nearest rows (as in TLDR) and both views are classified
+    into the row's pseudo-label; ``augment`` adds a tabular augmentation.
+
+    Parameters
+    ----------
+    n_clusters : int, default=10
+        Number of clusters (the k of k-means and the head's width).
+    online : bool, default=False
+        Online Deep Clustering instead of epoch-level k-means.
+    pca_components : int, default=64
+        Dimensions kept by the PCA-whitening before k-means (256 in the paper
+        for 4096-d features).
+    n_neighbors : int, default=10
+        Neighbours mined per row for the second view; 0 uses the row itself.
+    memory_momentum : float in [0, 1), default=0.5
+        ODC's memory momentum.
+    centroid_interval : int, default=10
+        ODC: batches between centroid updates.
+    hidden_dims : sequence of int, default=(512, 512)
+        Encoder hidden widths (BatchNorm, ReLU).
+    n_components : int, default=64
+        Encoder output width (``transform``'s output, the features clustered).
+    augment : {"mask", "gaussian", "scarf", "none"}, default="none"
+        Tabular augmentation of both views during training.
+    corruption_rate : float in (0, 1), default=0.2
+        Share of features masked or resampled.
+    noise_scale : float, default=0.1
+        Standard deviation of ``"gaussian"`` noise.
+    max_epochs : int, default=40
+        Epochs (k-means runs, offline).
+    batch_size : int, default=256
+        Rows per step.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
+        Optimizer (the paper: SGD with momentum).
+    weight_decay : float, default=1e-5
+        L2 penalty.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks.
+    device : str, default="auto"
+        ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, k-means seeding, sampling and augmentations.
+    verbose : int, default=0
+        1 prints the per-epoch loss table, 2 adds a progress bar.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each training row (the trained classifier's prediction).
+    pseudo_labels_ : ndarray of shape (n_samples,)
+        The last pseudo-labels the network was trained on.
+    cluster_sizes_ : ndarray of shape (n_clusters,)
+        Training rows per cluster.
+    neighbors_ : ndarray of shape (n_samples, n_neighbors) or None
+        Mined neighbour indices.
+    net_ : sklearn_unsup.nn.UnsupervisedNet
+        The fitted skorch net.
+    device_ : str
+        Device the net was trained on.
+    n_iter_ : int
+        Epochs run.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+
+    References
+    ----------
+    .. [1] M. Caron, P. Bojanowski, A. Joulin and M. Douze, "Deep Clustering
+       for Unsupervised Learning of Visual Features", ECCV 2018.
+    .. [2] X. Zhan, J. Xie, Z. Liu, Y.-S. Ong and C. C. Loy, "Online Deep
+       Clustering for Unsupervised Representation Learning", CVPR 2020.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_unsup.cluster import DeepCluster
+    >>> X = load_digits().data / 16
+    >>> dc = DeepCluster(n_clusters=10, max_epochs=2, random_state=0).fit(X)
+    >>> dc.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        **BasePseudoLabelClusterer._parameter_constraints,
+        "online": ["boolean"],
+        "pca_components": [Interval(Integral, 1, None, closed="left")],
+        "memory_momentum": [Interval(Real, 0, 1, closed="left")],
+        "centroid_interval": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_clusters=10,
+        *,
+        online=False,
+        pca_components=64,
+        n_neighbors=10,
+        memory_momentum=0.5,
+        centroid_interval=10,
+        hidden_dims=(512, 512),
+        n_components=64,
+        augment="none",
+        corruption_rate=0.2,
+        noise_scale=0.1,
+        max_epochs=40,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=1e-5,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_clusters = n_clusters
+        self.online = online
+        self.pca_components = pca_components
+        self.n_neighbors = n_neighbors
+        self.memory_momentum = memory_momentum
+        self.centroid_interval = centroid_interval
+        self.hidden_dims = hidden_dims
+        self.n_components = n_components
+        self.augment = augment
+        self.corruption_rate = corruption_rate
+        self.noise_scale = noise_scale
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Alternate k-means on the features and training on the pseudo-labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (at least 2).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DeepCluster
+            The fitted estimator.
+        """
+        X = self._validate_clustering_data(X)
+        from sklearn.utils import check_random_state
+
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max // 2))
+        hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters, pca_components=self.pca_components,
+                       seed=seed, online=self.online)
+        extra = [("odc_update", _OnlineUpdate(self.memory_momentum, self.centroid_interval))] if self.online else []
+        self._fit_pseudo_label(X, hook, extra)
+        if hasattr(self.net_, "odc_memory_"):
+            del self.net_.odc_memory_  # training state only; keeps the fitted model small
+        return self
+

@@ -1,0 +1,255 @@
+"""SCAN: clustering by neighbour consistency, then self-labelling."""
+
+from functools import partial
+
+import numpy as np
+
+from ..base import _check_hidden_dims
+from ..nn import ClusterBatchIterator, ClusteringNet, SCANLoss
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
+from ._deep_base import BaseDeepClusterer, EpochHook
+
+__all__ = ["SCAN"]
+
+
+def _scan_epoch(net, dataset, scan_epochs):
+    """Start of an epoch: reset the per-head losses; after the SCAN epochs keep the best head."""
+    epoch = len(net.history)  # 1-based: skorch has already opened this epoch's row
+    crit = net.criterion_
+    if epoch <= scan_epochs:
+        crit.head_losses = None
+    elif crit.phase == "scan":
+        best = int(np.argmin(crit.head_losses.numpy()))
+        crit.phase, crit.head, net.module_.head = "self_label", best, best
+
+
+class SCAN(BaseDeepClusterer):
+    """SCAN: a cluster head trained so that each row agrees with its nearest neighbours.
+
+    Follows Van Gansbeke et al. (2020), adapted to tables and embedding
+    vectors:
+
+    1. **Neighbour mining** in the input space — in a Pipeline, the output of
+       the previous step (raw table, TLDR codes, pretrained sentence or image
+       embeddings): each row's ``n_neighbors`` nearest rows, by the exact kNN
+       kernel (O(n k) memory).
+    2. **SCAN loss** on a batch of rows and one random neighbour of each:
+       ``-mean log <p_row, p_neighbour> - entropy_weight * H(mean p)``; the
+       entropy term keeps rows from collapsing into one cluster. ``n_heads``
+       heads are trained at once and the head with the lowest loss is kept.
+    3. **Self-labelling** (``self_label=True``): rows whose prediction is
+       confident (max probability above ``confidence_threshold``) become
+       their own targets; the network is trained with class-balanced
+       cross-entropy on an augmented view of them.
+
+    The image augmentations of the paper are replaced by a tabular one
+    (``augment``): feature masking, Gaussian noise or SCARF-style marginal
+    resampling.
+
+    Parameters
+    ----------
+    n_clusters : int, default=10
+        Number of clusters.
+    n_neighbors : int, default=20
+        Neighbours mined per row (the paper's top-k).
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        Metric of the neighbour search. ``"cosine"`` for sentence embeddings
+        (same as euclidean on L2-normalised vectors).
+    entropy_weight : float, default=5.0
+        Weight of the entropy term (5.0 in every configuration of the paper).
+    n_heads : int, default=5
+        Cluster heads trained together; the lowest-loss one is kept.
+    self_label : bool, default=True
+        Run the self-labelling stage after the SCAN stage.
+    confidence_threshold : float in (0, 1), default=0.99
+        Probability above which a row is its own pseudo-label.
+    self_label_epochs : int, default=20
+        Epochs of self-labelling.
+    hidden_dims : sequence of int, default=(512, 512)
+        Encoder hidden widths (BatchNorm, ReLU).
+    n_components : int, default=64
+        Width of the embedding the heads read (``transform``'s output).
+    augment : {"mask", "gaussian", "scarf", "none"}, default="mask"
+        Tabular augmentation applied to both views during training.
+    corruption_rate : float in (0, 1), default=0.2
+        Share of features masked (``"mask"``) or resampled (``"scarf"``).
+    noise_scale : float, default=0.1
+        Standard deviation of ``"gaussian"`` noise.
+    max_epochs : int, default=60
+        Epochs of the SCAN stage.
+    batch_size : int, default=256
+        Rows per step.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
+        Optimizer (the paper: Adam).
+    weight_decay : float, default=1e-4
+        L2 penalty (the paper: 1e-4).
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks.
+    device : str, default="auto"
+        ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, neighbour draws and augmentations.
+    verbose : int, default=0
+        1 prints the per-epoch loss table, 2 adds a progress bar.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each training row.
+    cluster_sizes_ : ndarray of shape (n_clusters,)
+        Training rows per cluster.
+    neighbors_ : ndarray of shape (n_samples, n_neighbors)
+        Mined neighbour indices of the training rows.
+    head_ : int
+        Index of the kept head.
+    head_losses_ : ndarray of shape (n_heads,)
+        SCAN loss of each head over the last SCAN epoch.
+    net_ : sklearn_unsup.nn.UnsupervisedNet
+        The fitted skorch net.
+    device_ : str
+        Device the net was trained on.
+    n_iter_ : int
+        Epochs run (both stages).
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn_unsup.manifold.TLDR : A neighbour-based embedding, a good step before SCAN on raw tables.
+
+    References
+    ----------
+    .. [1] W. Van Gansbeke, S. Vandenhende, S. Georgoulis, M. Proesmans and
+       L. Van Gool, "SCAN: Learning to Classify Images without Labels",
+       ECCV 2020.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_unsup.cluster import SCAN
+    >>> X = load_digits().data / 16
+    >>> scan = SCAN(n_clusters=10, max_epochs=2, self_label_epochs=1, random_state=0).fit(X)
+    >>> scan.labels_.shape
+    (1797,)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDeepClusterer._parameter_constraints,
+        **BaseDeepClusterer._augment_constraints,
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "metric": [StrOptions({"euclidean", "cosine"})],
+        "entropy_weight": [Interval(Real, 0, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "self_label": ["boolean"],
+        "confidence_threshold": [Interval(Real, 0, 1, closed="neither")],
+        "self_label_epochs": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_clusters=10,
+        *,
+        n_neighbors=20,
+        metric="euclidean",
+        entropy_weight=5.0,
+        n_heads=5,
+        self_label=True,
+        confidence_threshold=0.99,
+        self_label_epochs=20,
+        hidden_dims=(512, 512),
+        n_components=64,
+        augment="mask",
+        corruption_rate=0.2,
+        noise_scale=0.1,
+        max_epochs=60,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=1e-4,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_clusters = n_clusters
+        self.n_neighbors = n_neighbors
+        self.metric = metric
+        self.entropy_weight = entropy_weight
+        self.n_heads = n_heads
+        self.self_label = self_label
+        self.confidence_threshold = confidence_threshold
+        self.self_label_epochs = self_label_epochs
+        self.hidden_dims = hidden_dims
+        self.n_components = n_components
+        self.augment = augment
+        self.corruption_rate = corruption_rate
+        self.noise_scale = noise_scale
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Mine neighbours, train the cluster heads, then self-label.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (at least 2).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SCAN
+            The fitted estimator.
+        """
+        X = self._validate_clustering_data(X)
+        nbrs = self._mine_neighbours(X, self.n_neighbors, self.metric)
+        self.neighbors_ = nbrs.numpy()
+        scan_epochs = int(self.max_epochs)
+        extra = int(self.self_label_epochs) if self.self_label else 0
+        self._fit_net(
+            X,
+            y=nbrs,
+            module=ClusteringNet,
+            module_kwargs=dict(
+                n_features=X.shape[1],
+                n_clusters=self.n_clusters,
+                hidden_dims=_check_hidden_dims(self.hidden_dims),
+                n_components=self.n_components,
+                n_heads=self.n_heads,
+                augment=self.augment,
+                rate=self.corruption_rate,
+                scale=self.noise_scale,
+            ),
+            criterion=SCANLoss,
+            criterion_kwargs=dict(entropy_weight=self.entropy_weight,
+                                  confidence_threshold=self.confidence_threshold),
+            iterator=ClusterBatchIterator,
+            extra_callbacks=[("scan_phase", EpochHook(partial(_scan_epoch, scan_epochs=scan_epochs)))],
+            max_epochs=scan_epochs + extra,
+            drop_last=X.shape[0] > self.batch_size and X.shape[0] % self.batch_size == 1,
+        )
+        crit, module = self.net_.criterion_, self.net_.module_
+        self.head_losses_ = crit.head_losses.numpy() / max(1, len(self.net_.history[-1, "batches"]))
+        if crit.phase == "scan":  # no self-labelling stage ran: keep the best head now
+            module.head = crit.head = int(np.argmin(self.head_losses_))
+        self.head_ = int(module.head)
+        return self._finish_fit(X)
+
+    @staticmethod
+    def _proba_fn(module, xb):
+        return module.logits(xb).softmax(-1)

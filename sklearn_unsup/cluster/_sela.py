@@ -1,0 +1,197 @@
+"""SeLa: self-labelling by whole-dataset Sinkhorn equipartition."""
+
+from functools import partial
+
+import numpy as np
+import torch
+
+from .._kernels import sinkhorn_knopp
+from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
+from ._pseudo_label import BasePseudoLabelClusterer, full_pass, rows_tensor
+
+__all__ = ["SeLa"]
+
+
+def label_epochs(max_epochs, n_label_updates):
+    """Epochs (1-based) at whose start the labels are re-optimised: the first, then evenly spaced."""
+    n = int(min(max(1, n_label_updates), max_epochs))
+    return {int(e) for e in np.unique(np.floor(np.linspace(0, max_epochs, n, endpoint=False)).astype(int) + 1)}
+
+
+def equipartition_labels(log_proba, lambda_, tol=0.1, max_iter=1000):
+    """SeLa's label step: Sinkhorn on ``P ** lambda_`` until ``sum |c / c_new - 1| < tol``, then argmax."""
+    Q, _ = sinkhorn_knopp(np.ascontiguousarray(log_proba, dtype=np.float64), epsilon=1.0 / lambda_,
+                          n_iter=max_iter, tol=tol)
+    return Q.argmax(1).astype(np.int64)
+
+
+def _sela_epoch(net, dataset, update_epochs, lambda_):
+    epoch = len(net.history)
+    if epoch not in update_epochs:
+        return
+    X = rows_tensor(dataset)
+    logp = full_pass(net.module_, X, lambda m, xb: m.logits(xb).log_softmax(-1)).numpy()
+    net.criterion_.targets = torch.from_numpy(equipartition_labels(logp, lambda_))
+
+
+class SeLa(BasePseudoLabelClusterer):
+    """Self-labelling: pseudo-labels from an equipartitioned optimal transport of the network's predictions.
+
+    Asano et al. (2020): the labels of all rows are chosen to maximise the
+    network's log-likelihood of them under the constraint that every cluster
+    gets the same number of rows — an optimal-transport problem solved by
+    Sinkhorn-Knopp on ``P ** lambda_`` (the numba kernel) until the column
+    scaling changes by less than 0.1, then rounded by argmax. The labels are
+    re-optimised ``n_label_updates`` times during training (first from the
+    untrained network); in between, the network is trained with cross-entropy
+    on them. The equipartition is what prevents the degenerate solution of
+    all rows in one cluster.
+
+    Adapted to tables: the second view of a row is one of its ``n_neighbors``
+    nearest rows, classified into the row's label; ``augment`` adds a tabular
+    augmentation.
+
+    Parameters
+    ----------
+    n_clusters : int, default=10
+        Number of clusters.
+    lambda_ : float, default=25.0
+        Sharpness of the transport (``P ** lambda_``; 25 in the paper).
+    n_label_updates : int, default=20
+        Times the labels are re-optimised (evenly spread over the epochs).
+    n_neighbors : int, default=10
+        Neighbours mined per row for the second view; 0 uses the row itself.
+    hidden_dims : sequence of int, default=(512, 512)
+        Encoder hidden widths (BatchNorm, ReLU).
+    n_components : int, default=64
+        Encoder output width (``transform``'s output).
+    augment : {"mask", "gaussian", "scarf", "none"}, default="none"
+        Tabular augmentation of both views during training.
+    corruption_rate : float in (0, 1), default=0.2
+        Share of features masked or resampled.
+    noise_scale : float, default=0.1
+        Standard deviation of ``"gaussian"`` noise.
+    max_epochs : int, default=40
+        Passes over the training data.
+    batch_size : int, default=256
+        Rows per step.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
+        Optimizer.
+    weight_decay : float, default=1e-5
+        L2 penalty.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks.
+    device : str, default="auto"
+        ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, sampling and augmentations.
+    verbose : int, default=0
+        1 prints the per-epoch loss table, 2 adds a progress bar.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each training row (the trained network's prediction).
+    pseudo_labels_ : ndarray of shape (n_samples,)
+        The last equipartitioned labels.
+    cluster_sizes_ : ndarray of shape (n_clusters,)
+        Training rows per cluster.
+    neighbors_ : ndarray of shape (n_samples, n_neighbors) or None
+        Mined neighbour indices.
+    net_ : sklearn_unsup.nn.UnsupervisedNet
+        The fitted skorch net.
+    device_ : str
+        Device the net was trained on.
+    n_iter_ : int
+        Epochs run.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+
+    References
+    ----------
+    .. [1] Y. M. Asano, C. Rupprecht and A. Vedaldi, "Self-labelling via
+       simultaneous clustering and representation learning", ICLR 2020.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_unsup.cluster import SeLa
+    >>> X = load_digits().data / 16
+    >>> sela = SeLa(n_clusters=10, max_epochs=2, random_state=0).fit(X)
+    >>> sela.cluster_sizes_.sum()
+    1797
+    """
+
+    _parameter_constraints: dict = {
+        **BasePseudoLabelClusterer._parameter_constraints,
+        "lambda_": [Interval(Real, 0, None, closed="neither")],
+        "n_label_updates": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_clusters=10,
+        *,
+        lambda_=25.0,
+        n_label_updates=20,
+        n_neighbors=10,
+        hidden_dims=(512, 512),
+        n_components=64,
+        augment="none",
+        corruption_rate=0.2,
+        noise_scale=0.1,
+        max_epochs=40,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=1e-5,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_clusters = n_clusters
+        self.lambda_ = lambda_
+        self.n_label_updates = n_label_updates
+        self.n_neighbors = n_neighbors
+        self.hidden_dims = hidden_dims
+        self.n_components = n_components
+        self.augment = augment
+        self.corruption_rate = corruption_rate
+        self.noise_scale = noise_scale
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Alternate equipartitioned labelling and training on the labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (at least 2).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SeLa
+            The fitted estimator.
+        """
+        X = self._validate_clustering_data(X)
+        hook = partial(_sela_epoch, update_epochs=label_epochs(self.max_epochs, self.n_label_updates),
+                       lambda_=float(self.lambda_))
+        return self._fit_pseudo_label(X, hook)

@@ -1,0 +1,272 @@
+"""SwAV: swapped prediction of Sinkhorn cluster codes between two views."""
+
+from functools import partial
+
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
+from sklearn.utils import check_random_state
+from skorch.callbacks import Callback
+
+from .._kernels import sinkhorn_knopp
+from ..base import _check_hidden_dims
+from ..nn import ClusterBatchIterator, PrototypeNet, SwAVLoss
+from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
+from ._deep_base import BaseDeepClusterer
+
+__all__ = ["SwAV"]
+
+
+def batch_codes(scores, epsilon, n_iter):
+    """SwAV's codes of a batch: Sinkhorn-Knopp on ``exp(scores / epsilon)`` (numba kernel), rows sum to 1."""
+    return sinkhorn_knopp(np.ascontiguousarray(scores, dtype=np.float32), epsilon=epsilon, n_iter=n_iter)[0]
+
+
+class _PrototypeSchedule(Callback):
+    """L2-normalise the prototypes before every step; keep them frozen for the first epochs."""
+
+    def __init__(self, freeze_epochs=1):
+        self.freeze_epochs = freeze_epochs
+
+    def on_batch_begin(self, net, training=False, **kwargs):
+        if training:
+            net.module_.normalize_prototypes()
+
+    def on_grad_computed(self, net, named_parameters, training=False, **kwargs):
+        if training and len(net.history) <= self.freeze_epochs:
+            net.module_.prototypes.weight.grad = None
+
+
+class SwAV(BaseDeepClusterer):
+    """SwAV: each view of a row predicts the cluster code of the other view.
+
+    Caron et al. (2020): the network maps a row to an L2-normalised
+    embedding; its scores against trainable, L2-normalised prototypes are
+    turned into *codes* by Sinkhorn-Knopp on the batch (``epsilon``,
+    ``sinkhorn_iterations``; computed without gradient), which spreads the
+    batch evenly over the prototypes and so rules out the collapsed solution.
+    The loss is the swapped prediction: ``softmax(scores_view1 / temperature)``
+    must predict the codes of view 2, and vice versa. Prototypes are frozen
+    during the first ``freeze_prototypes_epochs`` epochs, as in the paper.
+
+    ``predict`` takes the nearest prototype (largest score), so a row's label
+    never depends on the other rows in the call. With ``n_prototypes`` larger
+    than ``n_clusters``, the prototypes are grouped into ``n_clusters`` by
+    k-means after training and ``predict_proba`` sums each group's
+    probabilities.
+
+    Adapted to tables: the two views of a row are the row and one of its
+    ``n_neighbors`` nearest rows (0: the row itself), each passed through a
+    tabular augmentation (``augment``) instead of image crops.
+
+    Parameters
+    ----------
+    n_clusters : int, default=10
+        Number of clusters.
+    n_prototypes : int or None, default=None
+        Prototypes; None means ``n_clusters``.
+    epsilon : float, default=0.05
+        Entropic regularisation of the Sinkhorn codes.
+    sinkhorn_iterations : int, default=3
+        Sinkhorn-Knopp iterations per batch.
+    temperature : float, default=0.1
+        Softmax temperature of the predictions.
+    freeze_prototypes_epochs : int, default=1
+        Epochs during which the prototypes are not updated.
+    n_neighbors : int, default=10
+        Neighbours mined per row for the second view; 0 uses the row itself.
+    hidden_dims : sequence of int, default=(512, 512)
+        Encoder hidden widths (BatchNorm, ReLU).
+    n_components : int, default=64
+        Encoder output width (``transform``'s output).
+    projector_dims : sequence of int, default=(128,)
+        Projection head; the last width is the prototype space.
+    augment : {"mask", "gaussian", "scarf", "none"}, default="none"
+        Tabular augmentation of both views.
+    corruption_rate : float in (0, 1), default=0.2
+        Share of features masked or resampled.
+    noise_scale : float, default=0.1
+        Standard deviation of ``"gaussian"`` noise.
+    max_epochs : int, default=40
+        Passes over the training data.
+    batch_size : int, default=256
+        Rows per step.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
+        Optimizer.
+    weight_decay : float, default=1e-5
+        L2 penalty.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks.
+    device : str, default="auto"
+        ``"auto"`` picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, sampling and augmentations.
+    verbose : int, default=0
+        1 prints the per-epoch loss table, 2 adds a progress bar.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each training row.
+    cluster_sizes_ : ndarray of shape (n_clusters,)
+        Training rows per cluster.
+    prototypes_ : ndarray of shape (n_prototypes, projector_dims[-1])
+        The L2-normalised prototypes.
+    prototype_labels_ : ndarray of shape (n_prototypes,)
+        Cluster of each prototype.
+    neighbors_ : ndarray of shape (n_samples, n_neighbors) or None
+        Mined neighbour indices.
+    net_ : sklearn_unsup.nn.UnsupervisedNet
+        The fitted skorch net.
+    device_ : str
+        Device the net was trained on.
+    n_iter_ : int
+        Epochs run.
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+
+    References
+    ----------
+    .. [1] M. Caron, I. Misra, J. Mairal, P. Goyal, P. Bojanowski and
+       A. Joulin, "Unsupervised Learning of Visual Features by Contrasting
+       Cluster Assignments", NeurIPS 2020.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_unsup.cluster import SwAV
+    >>> X = load_digits().data / 16
+    >>> swav = SwAV(n_clusters=10, max_epochs=2, random_state=0).fit(X)
+    >>> swav.prototypes_.shape
+    (10, 128)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDeepClusterer._parameter_constraints,
+        **BaseDeepClusterer._augment_constraints,
+        "n_prototypes": [Interval(Integral, 1, None, closed="left"), None],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "sinkhorn_iterations": [Interval(Integral, 1, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "freeze_prototypes_epochs": [Interval(Integral, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 0, None, closed="left")],
+        "projector_dims": ["array-like"],
+    }
+
+    def __init__(
+        self,
+        n_clusters=10,
+        *,
+        n_prototypes=None,
+        epsilon=0.05,
+        sinkhorn_iterations=3,
+        temperature=0.1,
+        freeze_prototypes_epochs=1,
+        n_neighbors=10,
+        hidden_dims=(512, 512),
+        n_components=64,
+        projector_dims=(128,),
+        augment="none",
+        corruption_rate=0.2,
+        noise_scale=0.1,
+        max_epochs=40,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=1e-5,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_clusters = n_clusters
+        self.n_prototypes = n_prototypes
+        self.epsilon = epsilon
+        self.sinkhorn_iterations = sinkhorn_iterations
+        self.temperature = temperature
+        self.freeze_prototypes_epochs = freeze_prototypes_epochs
+        self.n_neighbors = n_neighbors
+        self.hidden_dims = hidden_dims
+        self.n_components = n_components
+        self.projector_dims = projector_dims
+        self.augment = augment
+        self.corruption_rate = corruption_rate
+        self.noise_scale = noise_scale
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the network and prototypes by swapped prediction.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (at least 2).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SwAV
+            The fitted estimator.
+        """
+        X = self._validate_clustering_data(X)
+        n_prototypes = self.n_clusters if self.n_prototypes is None else int(self.n_prototypes)
+        if n_prototypes < self.n_clusters:
+            raise ValueError(f"n_prototypes={n_prototypes} must be >= n_clusters={self.n_clusters}.")
+        projector = _check_hidden_dims(self.projector_dims)
+        rng = check_random_state(self.random_state)
+        nbrs = self._mine_neighbours(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
+        self.neighbors_ = None if nbrs is None else nbrs.numpy()
+        self._fit_net(
+            X,
+            y=nbrs,
+            module=PrototypeNet,
+            module_kwargs=dict(
+                n_features=X.shape[1],
+                n_prototypes=n_prototypes,
+                hidden_dims=_check_hidden_dims(self.hidden_dims),
+                n_components=self.n_components,
+                projector_dims=projector,
+                augment=self.augment,
+                rate=self.corruption_rate,
+                scale=self.noise_scale,
+            ),
+            criterion=SwAVLoss,
+            criterion_kwargs=dict(
+                sinkhorn=partial(batch_codes, epsilon=float(self.epsilon), n_iter=int(self.sinkhorn_iterations)),
+                temperature=self.temperature,
+            ),
+            random_state=rng,
+            iterator=ClusterBatchIterator,
+            extra_callbacks=[("prototypes", _PrototypeSchedule(self.freeze_prototypes_epochs))],
+            drop_last=X.shape[0] > self.batch_size and X.shape[0] % self.batch_size == 1,
+        )
+        module = self.net_.module_
+        module.normalize_prototypes()
+        self.prototypes_ = module.prototypes.weight.detach().cpu().numpy().astype(np.float64)
+        if n_prototypes == self.n_clusters:
+            self.prototype_labels_ = np.arange(self.n_clusters)
+        else:
+            km = KMeans(self.n_clusters, n_init=10, random_state=int(rng.randint(np.iinfo(np.int32).max)))
+            self.prototype_labels_ = km.fit_predict(self.prototypes_)
+        self._groups = torch.from_numpy(np.eye(self.n_clusters, dtype=np.float32)[self.prototype_labels_])
+        return self._finish_fit(X)
+
+    def _proba_fn(self, module, xb):
+        p = (module.scores(xb) / self.temperature).softmax(-1)
+        return p @ self._groups.to(p.device)
