@@ -276,9 +276,9 @@ class BaseTorchEstimator(BaseEstimator):
             net.history.pop()  # an epoch cut short by a callback's early stop
         self.net_ = net
         self.n_iter_ = len(net.history)
-        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        self.loss_curve_ = [float(row["train_loss"]) for row in net.history]
         if validation_fraction:
-            self.validation_loss_curve_ = [float(v) for v in net.history[:, "valid_loss"]]
+            self.validation_loss_curve_ = [float(row["valid_loss"]) for row in net.history]
         return net
 
     # ------------------------------------------------------------ inference helpers

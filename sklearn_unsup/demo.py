@@ -18,7 +18,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from .cluster import BalancedKMeans
+from .cluster import SCAN, BalancedKMeans, SwAV
 from .decomposition import VAE, AutoEncoder
 from .manifold import TLDR
 from .metrics import cluster_accuracy
@@ -67,6 +67,15 @@ def make_pipelines(random_state=0, max_epochs=100):
         "BalancedKMeans": Pipeline(
             [("scale", MinMaxScaler()), ("bkm", BalancedKMeans(10, random_state=random_state))]
         ),
+        "SwAV": Pipeline(
+            [("scale", MinMaxScaler()),
+             ("swav", SwAV(10, max_epochs=max(1, max_epochs // 2), random_state=random_state))]
+        ),
+        "SCAN": Pipeline(
+            [("scale", MinMaxScaler()),
+             ("scan", SCAN(10, max_epochs=2 * max_epochs, self_label_epochs=max(1, max_epochs // 5),
+                           random_state=random_state))]
+        ),
     }
 
 
@@ -97,9 +106,9 @@ def run(random_state=0, max_epochs=100, plot_path="demo_digits.png", n_samples=N
         print(f"{r['method']:<26}{r['ACC']:7.3f}{r['NMI']:7.3f}{r['ARI']:7.3f}{r['seconds']:9.2f}")
     print("(ACC: Hungarian-matched accuracy; labels are used only to score)")
     if plot_path:
-        pipe, labels = fitted["TLDR(16, MLP) + KMeans"]
-        codes = pipe[:-1].transform(X)
-        _plot_embedding(codes, labels, y, plot_path, "TLDR")
+        pipe, labels = fitted["SCAN"]
+        codes = pipe.transform(X)
+        _plot_embedding(codes, labels, y, plot_path, "SCAN embedding")
         print(f"plot written to {plot_path}")
     return rows
 
@@ -113,7 +122,7 @@ def _plot_embedding(codes, labels, y, path, name):
     xy = PCA(2).fit_transform(codes)
     fig, axes = plt.subplots(1, 2, figsize=(11, 5), constrained_layout=True)
     for ax, colour, title in (
-        (axes[0], labels, f"{name} codes, coloured by KMeans cluster"),
+        (axes[0], labels, f"{name}, coloured by cluster"),
         (axes[1], y, "same codes, coloured by true digit"),
     ):
         sc = ax.scatter(xy[:, 0], xy[:, 1], c=colour, cmap="tab10", s=6)

@@ -144,11 +144,15 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         score : float
         """
         X = self._validate_predict_data(X)
-        labels = self.predict(X)
+        labels = self._proba(X).argmax(1)
         n_labels = np.unique(labels).size
         if n_labels < 2 or n_labels >= X.shape[0]:
             return -1.0
         return float(silhouette_score(X, labels))
+
+    def __sklearn_is_fitted__(self):
+        # a parameter such as SeLa's ``lambda_`` ends with "_" too
+        return hasattr(self, "labels_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

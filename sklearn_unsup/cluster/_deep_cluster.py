@@ -7,22 +7,32 @@ import torch
 import torch.nn.functional as F
 from skorch.callbacks import Callback
 
-from .._kernels import kmeans_plusplus, lloyd
+from .._kernels import kmeans_plusplus, lloyd, student_t_assignment
 from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
 from ._pseudo_label import BasePseudoLabelClusterer, class_balanced_weights, full_pass, rows_tensor
 
 __all__ = ["DeepCluster"]
 
 
-def whiten_and_normalize(F_, n_components):
-    """DeepCluster's feature preprocessing: PCA-whitening to ``n_components`` dims, then L2 norm."""
-    F_ = F_ - F_.mean(0)
+def fit_whitening(F_, n_components):
+    """PCA-whitening of features to ``n_components`` dims: returns (mean, projection)."""
+    mean = F_.mean(0)
     d = int(min(n_components, F_.shape[1], max(1, F_.shape[0] - 1)))
-    _, s, Vt = np.linalg.svd(F_, full_matrices=False)
+    _, s, Vt = np.linalg.svd(F_ - mean, full_matrices=False)
     W = Vt[:d].T / (s[:d] / np.sqrt(max(1, F_.shape[0] - 1)) + 1e-5)
-    Z = F_ @ W
+    return mean, W
+
+
+def apply_whitening(F_, mean, W):
+    """Whiten with (mean, W), then L2-normalise each row."""
+    Z = (F_ - mean) @ W
     Z /= np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
     return np.ascontiguousarray(Z, dtype=np.float32)
+
+
+def whiten_and_normalize(F_, n_components):
+    """DeepCluster's feature preprocessing: PCA-whitening to ``n_components`` dims, then L2 norm."""
+    return apply_whitening(F_, *fit_whitening(F_, n_components))
 
 
 def split_empty_clusters(labels, n_clusters, rng):
@@ -139,6 +149,11 @@ class DeepCluster(BasePseudoLabelClusterer):
     re-assigned to their nearest centroid on the fly, centroids are refreshed
     every ``centroid_interval`` batches, and no epoch-level k-means is run.
 
+    The clustering returned is the one of the paper: k-means (``n_init``
+    restarts) on the trained network's whitened, normalised features;
+    ``predict`` assigns new rows to the nearest centre and ``predict_proba``
+    is the Student-t soft assignment to the centres.
+
     Adapted to tables: the second view of a row is one of its
     ``n_neighbors`` nearest rows (as in TLDR) and both views are classified
     into the row's pseudo-label; ``augment`` adds a tabular augmentation.
@@ -149,22 +164,25 @@ class DeepCluster(BasePseudoLabelClusterer):
         Number of clusters (the k of k-means and the head's width).
     online : bool, default=False
         Online Deep Clustering instead of epoch-level k-means.
-    pca_components : int, default=64
+    pca_components : int, default=16
         Dimensions kept by the PCA-whitening before k-means (256 in the paper
-        for 4096-d features).
+        for 4096-d features; whitening many weak directions of a small
+        embedding amplifies noise).
     n_neighbors : int, default=10
         Neighbours mined per row for the second view; 0 uses the row itself.
     memory_momentum : float in [0, 1), default=0.5
         ODC's memory momentum.
     centroid_interval : int, default=10
         ODC: batches between centroid updates.
+    n_init : int, default=10
+        k-means restarts of the final clustering of the trained features.
     hidden_dims : sequence of int, default=(512, 512)
         Encoder hidden widths (BatchNorm, ReLU).
     n_components : int, default=64
         Encoder output width (``transform``'s output, the features clustered).
-    augment : {"mask", "gaussian", "scarf", "none"}, default="none"
+    augment : {"mask", "gaussian", "scarf", "none"}, default="mask"
         Tabular augmentation of both views during training.
-    corruption_rate : float in (0, 1), default=0.2
+    corruption_rate : float in (0, 1), default=0.5
         Share of features masked or resampled.
     noise_scale : float, default=0.1
         Standard deviation of ``"gaussian"`` noise.
@@ -190,7 +208,13 @@ class DeepCluster(BasePseudoLabelClusterer):
     Attributes
     ----------
     labels_ : ndarray of shape (n_samples,)
-        Cluster of each training row (the trained classifier's prediction).
+        Cluster of each training row.
+    cluster_centers_ : ndarray of shape (n_clusters, pca_components)
+        k-means centres of the final, whitened and normalised features.
+    whitening_mean_ : ndarray of shape (n_components,)
+        Mean of the final features.
+    whitening_components_ : ndarray of shape (n_components, pca_components)
+        PCA-whitening projection of the final features.
     pseudo_labels_ : ndarray of shape (n_samples,)
         The last pseudo-labels the network was trained on.
     cluster_sizes_ : ndarray of shape (n_clusters,)
@@ -233,6 +257,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         "pca_components": [Interval(Integral, 1, None, closed="left")],
         "memory_momentum": [Interval(Real, 0, 1, closed="left")],
         "centroid_interval": [Interval(Integral, 1, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -240,14 +265,15 @@ class DeepCluster(BasePseudoLabelClusterer):
         n_clusters=10,
         *,
         online=False,
-        pca_components=64,
+        pca_components=16,
         n_neighbors=10,
         memory_momentum=0.5,
         centroid_interval=10,
+        n_init=10,
         hidden_dims=(512, 512),
         n_components=64,
-        augment="none",
-        corruption_rate=0.2,
+        augment="mask",
+        corruption_rate=0.5,
         noise_scale=0.1,
         max_epochs=40,
         batch_size=256,
@@ -265,6 +291,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         self.n_neighbors = n_neighbors
         self.memory_momentum = memory_momentum
         self.centroid_interval = centroid_interval
+        self.n_init = n_init
         self.hidden_dims = hidden_dims
         self.n_components = n_components
         self.augment = augment
@@ -303,8 +330,28 @@ class DeepCluster(BasePseudoLabelClusterer):
         hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters, pca_components=self.pca_components,
                        seed=seed, online=self.online)
         extra = [("odc_update", _OnlineUpdate(self.memory_momentum, self.centroid_interval))] if self.online else []
-        self._fit_pseudo_label(X, hook, extra)
+        self._fit_pseudo_label(X, hook, extra, finish=False)
         if hasattr(self.net_, "odc_memory_"):
             del self.net_.odc_memory_  # training state only; keeps the fitted model small
-        return self
+        # The clustering is k-means on the final features, as in the paper; the
+        # trained head only served to shape the features.
+        feats = self._features(X)
+        self.whitening_mean_, self.whitening_components_ = fit_whitening(feats, self.pca_components)
+        Z = apply_whitening(feats, self.whitening_mean_, self.whitening_components_)
+        rng = np.random.RandomState(seed)
+        best = None
+        for _ in range(self.n_init):
+            centers, labels = kmeans_features(Z, self.n_clusters, rng)
+            inertia = float(((Z - centers[labels]) ** 2).sum())
+            if best is None or inertia < best[0]:
+                best = (inertia, centers)
+        self.cluster_centers_ = best[1].astype(np.float64)
+        return self._finish_fit(X)
+
+    def _features(self, X):
+        return self._forward(lambda m, xb: m.encode(xb), X).astype(np.float64)
+
+    def _proba(self, X):
+        Z = apply_whitening(self._features(X), self.whitening_mean_, self.whitening_components_)
+        return student_t_assignment(Z.astype(np.float64), self.cluster_centers_)
 

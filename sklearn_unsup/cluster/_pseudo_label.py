@@ -43,7 +43,7 @@ class BasePseudoLabelClusterer(BaseDeepClusterer):
         "n_neighbors": [Interval(Integral, 0, None, closed="left")],
     }
 
-    def _fit_pseudo_label(self, X, hook, extra_callbacks=()):
+    def _fit_pseudo_label(self, X, hook, extra_callbacks=(), finish=True):
         nbrs = self._mine_neighbours(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
         self.neighbors_ = None if nbrs is None else nbrs.numpy()
         self._fit_net(
@@ -66,7 +66,7 @@ class BasePseudoLabelClusterer(BaseDeepClusterer):
             drop_last=X.shape[0] > self.batch_size and X.shape[0] % self.batch_size == 1,
         )
         self.pseudo_labels_ = self.net_.criterion_.targets.numpy().copy()
-        return self._finish_fit(X)
+        return self._finish_fit(X) if finish else self
 
     @staticmethod
     def _proba_fn(module, xb):

@@ -69,16 +69,20 @@ class SCAN(BaseDeepClusterer):
         Encoder hidden widths (BatchNorm, ReLU).
     n_components : int, default=64
         Width of the embedding the heads read (``transform``'s output).
-    augment : {"mask", "gaussian", "scarf", "none"}, default="mask"
-        Tabular augmentation applied to both views during training.
+    augment : {"mask", "gaussian", "scarf", "none"}, default="none"
+        Tabular augmentation applied to both views during training. On the
+        benchmark tables and pixels every augmentation we tried lowered the
+        accuracy (the neighbour already is the second view), hence "none".
     corruption_rate : float in (0, 1), default=0.2
         Share of features masked (``"mask"``) or resampled (``"scarf"``).
     noise_scale : float, default=0.1
         Standard deviation of ``"gaussian"`` noise.
-    max_epochs : int, default=60
+    max_epochs : int, default=200
         Epochs of the SCAN stage.
-    batch_size : int, default=256
-        Rows per step.
+    batch_size : int, default=1024
+        Rows per step. Large batches estimate the entropy of the mean
+        prediction better; on digits and MNIST they gave fewer merged
+        clusters than 256.
     lr : float, default=1e-3
         Learning rate.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
@@ -164,11 +168,11 @@ class SCAN(BaseDeepClusterer):
         self_label_epochs=20,
         hidden_dims=(512, 512),
         n_components=64,
-        augment="mask",
+        augment="none",
         corruption_rate=0.2,
         noise_scale=0.1,
-        max_epochs=60,
-        batch_size=256,
+        max_epochs=200,
+        batch_size=1024,
         lr=1e-3,
         optimizer="adam",
         weight_decay=1e-4,

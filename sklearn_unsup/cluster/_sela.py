@@ -65,9 +65,11 @@ class SeLa(BasePseudoLabelClusterer):
         Encoder hidden widths (BatchNorm, ReLU).
     n_components : int, default=64
         Encoder output width (``transform``'s output).
-    augment : {"mask", "gaussian", "scarf", "none"}, default="none"
-        Tabular augmentation of both views during training.
-    corruption_rate : float in (0, 1), default=0.2
+    augment : {"mask", "gaussian", "scarf", "none"}, default="mask"
+        Tabular augmentation of both views during training. SeLa needs a
+        strong one: without it the network memorises its first, random
+        labels (digits ACC .57 without, .82 with half the features masked).
+    corruption_rate : float in (0, 1), default=0.5
         Share of features masked or resampled.
     noise_scale : float, default=0.1
         Standard deviation of ``"gaussian"`` noise.
@@ -124,7 +126,7 @@ class SeLa(BasePseudoLabelClusterer):
     >>> from sklearn_unsup.cluster import SeLa
     >>> X = load_digits().data / 16
     >>> sela = SeLa(n_clusters=10, max_epochs=2, random_state=0).fit(X)
-    >>> sela.cluster_sizes_.sum()
+    >>> int(sela.cluster_sizes_.sum())
     1797
     """
 
@@ -143,8 +145,8 @@ class SeLa(BasePseudoLabelClusterer):
         n_neighbors=10,
         hidden_dims=(512, 512),
         n_components=64,
-        augment="none",
-        corruption_rate=0.2,
+        augment="mask",
+        corruption_rate=0.5,
         noise_scale=0.1,
         max_epochs=40,
         batch_size=256,

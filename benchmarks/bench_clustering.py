@@ -1,0 +1,124 @@
+"""Deep clusterers against KMeans, GaussianMixture, HDBSCAN and UMAP+GMM, in one run.
+
+    python benchmarks/bench_clustering.py [--seeds 3] [--data digits,mnist5k,...] [--quick]
+
+Protocol of ../shared/data/README.md: transductive ``fit_predict`` on all rows,
+``n_clusters`` = number of classes, ACC (Hungarian) / NMI / ARI, mean over
+seeds. Scaling as a user would: pixels / 255 (mnist5k), / 16 (digits,
+optdigits), L2-normalised sentence vectors (stackoverflow_minilm),
+StandardScaler for mnist1d and the UCI tables. Every method runs with its
+documented defaults (only ``n_clusters`` and ``random_state`` are set).
+Fit time is reported as a ratio to UMAP+GMM's in the same run.
+"""
+
+import argparse
+import time
+
+import numpy as np
+from _common import load_shared, machine_line, print_table
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.mixture import GaussianMixture
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_unsup.cluster import DEC, SCAN, DeepCluster, SeLa, SwAV
+from sklearn_unsup.metrics import cluster_accuracy
+
+DATASETS = ["digits", "mnist5k", "stackoverflow_minilm", "optdigits_train", "mnist1d",
+            "ecoli", "glass", "wine", "yeast", "wdbc"]
+
+
+def load(name):
+    if name == "digits":
+        d = load_digits()
+        return d.data / 16.0, d.target
+    X, y = load_shared(f"cluster/{name}.npz")
+    X = X.astype(np.float64)
+    if name == "mnist5k":
+        return X / 255.0, y
+    if name == "optdigits_train":
+        return X / 16.0, y
+    if name == "stackoverflow_minilm":
+        return X / np.linalg.norm(X, axis=1, keepdims=True), y
+    return StandardScaler().fit_transform(X), y
+
+
+def umap_gmm(k, seed, metric="euclidean"):
+    import umap
+
+    class _UMAPGMM:
+        def fit_predict(self, X):
+            Z = umap.UMAP(n_components=10, n_neighbors=20, min_dist=0.0, metric=metric,
+                          random_state=seed).fit_transform(X)
+            return GaussianMixture(k, random_state=seed).fit_predict(Z)
+
+    return _UMAPGMM()
+
+
+def hdbscan_model():
+    from sklearn.cluster import HDBSCAN
+
+    return HDBSCAN(min_cluster_size=15)
+
+
+def methods(name, k, seed, n):
+    cos = "cosine" if name == "stackoverflow_minilm" else "euclidean"
+    out = [
+        ("KMeans", lambda: KMeans(k, n_init=10, random_state=seed)),
+        ("GaussianMixture (diag)", lambda: GaussianMixture(k, covariance_type="diag", random_state=seed)),
+        ("HDBSCAN", hdbscan_model),
+        ("UMAP(10)+GMM", lambda: umap_gmm(k, seed, cos)),
+        ("SCAN", lambda: SCAN(k, random_state=seed)),
+        ("DEC", lambda: DEC(k, random_state=seed)),
+        ("IDEC", lambda: DEC(k, reconstruction_weight=10.0, random_state=seed)),
+        ("DeepCluster", lambda: DeepCluster(k, random_state=seed)),
+        ("DeepCluster (online)", lambda: DeepCluster(k, online=True, random_state=seed)),
+        ("SwAV", lambda: SwAV(k, random_state=seed)),
+        ("SeLa", lambda: SeLa(k, random_state=seed)),
+    ]
+    if n > 10000:  # the large embedding set: the peers and SCAN, the method made for it
+        out = [m for m in out if m[0] in ("KMeans", "UMAP(10)+GMM", "SCAN")]
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--data", default="digits,mnist5k,stackoverflow_minilm")
+    parser.add_argument("--quick", action="store_true", help="1,000 rows per data set (smoke test)")
+    args = parser.parse_args()
+    print(f"# bench_clustering — {machine_line()}, seeds 0..{args.seeds - 1}\n")
+    import umap  # compile umap's numba functions before timing it
+
+    umap.UMAP(n_components=2, n_neighbors=5).fit_transform(np.random.RandomState(0).rand(200, 5))
+    for name in args.data.split(","):
+        X, y = load(name)
+        if args.quick:
+            X, y = X[:1000], y[:1000]
+        k = len(np.unique(y))
+        rows = {}
+        for seed in range(args.seeds):
+            for label, make in methods(name, k, seed, X.shape[0]):
+                t0 = time.perf_counter()
+                labels = make().fit_predict(X)
+                dt = time.perf_counter() - t0
+                r = rows.setdefault(label, {"method": label, "ACC": [], "NMI": [], "ARI": [], "s": []})
+                r["ACC"].append(cluster_accuracy(y, labels))
+                r["NMI"].append(normalized_mutual_info_score(y, labels))
+                r["ARI"].append(adjusted_rand_score(y, labels))
+                r["s"].append(dt)
+                print(f"  {name} seed {seed} {label}: ACC {r['ACC'][-1]:.3f} ({dt:.1f} s)", flush=True)
+        ref = np.mean(rows["UMAP(10)+GMM"]["s"])
+        table = []
+        for r in rows.values():
+            table.append({"method": r["method"], "ACC": float(np.mean(r["ACC"])), "ACC sd": float(np.std(r["ACC"])),
+                          "NMI": float(np.mean(r["NMI"])), "ARI": float(np.mean(r["ARI"])),
+                          "fit time / UMAP+GMM": float(np.mean(r["s"]) / ref)})
+        print(f"\n## {name} ({X.shape[0]} x {X.shape[1]}, {k} classes)\n")
+        print_table(table, ["method", "ACC", "ACC sd", "NMI", "ARI", "fit time / UMAP+GMM"])
+        print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""Deep clusterers: API, degenerate solutions, reproducibility and quality on real data."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits, make_blobs
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_unsup._kernels import sinkhorn_knopp
+from sklearn_unsup.cluster import DEC, SCAN, DeepCluster, SeLa, SwAV
+from sklearn_unsup.cluster._deep_cluster import split_empty_clusters
+from sklearn_unsup.cluster._sela import equipartition_labels, label_epochs
+from sklearn_unsup.manifold import TLDR
+from sklearn_unsup.metrics import cluster_accuracy
+from sklearn_unsup.nn import scan_loss, self_label_loss
+from sklearn_unsup.utils._test_common import FAST_PARAMS
+
+CLUSTERERS = [DEC, SCAN, DeepCluster, SeLa, SwAV]
+
+
+# a little more training than the common checks need, so that quality can be asserted on blobs
+_MORE = {"DEC": dict(pretrain_epochs=30, max_epochs=10)}
+
+
+def _fast(cls, **kw):
+    return cls(**{**FAST_PARAMS[cls.__name__], **_MORE.get(cls.__name__, {}), "random_state": 0, **kw})
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=120, centers=3, cluster_std=0.6, random_state=0)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def digits():
+    d = load_digits()
+    return d.data / 16.0, d.target
+
+
+@pytest.mark.parametrize("cls", CLUSTERERS, ids=lambda c: c.__name__)
+def test_api_and_reproducibility(cls, blobs):
+    X, y = blobs
+    est = _fast(cls).fit(X)
+    assert est.labels_.shape == (X.shape[0],)
+    np.testing.assert_array_equal(est.predict(X), est.labels_)
+    proba = est.predict_proba(X)
+    assert proba.shape == (X.shape[0], 3)
+    np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(proba.argmax(1), est.labels_)
+    assert est.transform(X).shape == (X.shape[0], est.n_components)
+    assert est.cluster_sizes_.sum() == X.shape[0]
+    assert -1.0 <= est.score(X) <= 1.0
+    # well separated blobs: every method finds them (no collapsed or empty cluster)
+    assert cluster_accuracy(y, est.labels_) > 0.9
+    np.testing.assert_array_equal(_fast(cls).fit(X).labels_, est.labels_)
+    # a row's label does not depend on the other rows of the call
+    np.testing.assert_array_equal(est.predict(X[:7]), est.labels_[:7])
+
+
+@pytest.mark.parametrize("cls", CLUSTERERS, ids=lambda c: c.__name__)
+def test_n_clusters_larger_than_n_samples_raises(cls):
+    X = np.random.RandomState(0).rand(5, 3)
+    with pytest.raises(ValueError, match="n_clusters=6 must be <= n_samples=5"):
+        _fast(cls, n_clusters=6).fit(X)
+
+
+@pytest.mark.parametrize("cls", CLUSTERERS, ids=lambda c: c.__name__)
+def test_global_rng_untouched(cls, blobs):
+    X, _ = blobs
+    torch.manual_seed(123)
+    np.random.seed(123)
+    expected_t, expected_np = torch.rand(1), np.random.rand()
+    torch.manual_seed(123)
+    np.random.seed(123)
+    _fast(cls).fit(X)
+    assert torch.rand(1) == expected_t and np.random.rand() == expected_np
+
+
+def test_scan_loss_entropy_prevents_collapse():
+    # all rows in one cluster: perfect consistency, but the entropy term penalises it
+    collapsed = torch.tensor([[[10.0, -10.0, -10.0]] * 6])
+    spread = torch.tensor([[[10.0, -10.0, -10.0], [-10.0, 10.0, -10.0], [-10.0, -10.0, 10.0]] * 2])
+    total_c, cons_c, ent_c = scan_loss(collapsed, collapsed, 5.0)
+    total_s, cons_s, ent_s = scan_loss(spread, spread, 5.0)
+    assert cons_c.item() == pytest.approx(cons_s.item(), abs=1e-6)
+    assert ent_c.item() == pytest.approx(0.0, abs=1e-4)
+    assert ent_s.item() == pytest.approx(np.log(3), rel=1e-4)
+    assert total_s.item() < total_c.item()
+    # SCAN with no entropy term collapses on blobs; with the paper's weight it does not
+    X, _ = make_blobs(n_samples=120, centers=3, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    kept = _fast(SCAN, n_clusters=3, self_label=False, max_epochs=30).fit(X)
+    assert np.all(kept.cluster_sizes_ > 20)
+
+
+def test_self_label_loss_uses_only_confident_rows():
+    strong = torch.zeros(4, 2, requires_grad=True)
+    weak = torch.tensor([[10.0, -10.0], [0.1, 0.0], [-10.0, 10.0], [0.0, 0.0]])
+    loss = self_label_loss(strong, weak, 0.99)
+    loss.backward()
+    assert loss.item() == pytest.approx(np.log(2), rel=1e-5)
+    assert torch.all(strong.grad[[1, 3]] == 0) and torch.any(strong.grad[[0, 2]] != 0)
+    none = self_label_loss(strong, torch.zeros(4, 2), 0.99)
+    assert none.item() == 0.0
+
+
+def test_scan_keeps_lowest_loss_head(blobs):
+    X, _ = blobs
+    scan = _fast(SCAN, n_heads=3, self_label=False).fit(X)
+    assert scan.head_ == int(np.argmin(scan.head_losses_))
+    assert scan.neighbors_.shape == (X.shape[0], 3)
+    assert not np.any(scan.neighbors_ == np.arange(X.shape[0])[:, None])
+
+
+def test_deep_cluster_reseeds_empty_clusters():
+    labels = np.array([0] * 10 + [2] * 4)
+    out = split_empty_clusters(labels.copy(), 4, np.random.RandomState(0))
+    assert np.all(np.bincount(out, minlength=4) > 0)
+
+
+def test_sela_equipartition_and_schedule():
+    rng = np.random.RandomState(0)
+    logits = rng.randn(300, 3)
+    logits[:, 0] += 3  # the network prefers cluster 0 for almost every row
+    logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    labels = equipartition_labels(logp, 25.0)
+    assert np.abs(np.bincount(labels, minlength=3) - 100).max() <= 15
+    assert label_epochs(40, 20) == set(range(1, 41, 2))
+    assert label_epochs(3, 10) == {1, 2, 3}
+
+
+def test_swav_codes_spread_a_batch_over_prototypes():
+    scores = np.zeros((64, 4), dtype=np.float32)
+    scores[:, 0] = 0.5  # every row closest to prototype 0
+    scores += np.random.RandomState(0).rand(64, 4).astype(np.float32) * 0.05
+    codes, _ = sinkhorn_knopp(scores, epsilon=0.05, n_iter=3)
+    np.testing.assert_allclose(codes.sum(0), 16.0, rtol=0.15)
+
+
+def test_swav_more_prototypes_than_clusters(blobs):
+    X, y = blobs
+    swav = _fast(SwAV, n_prototypes=6).fit(X)
+    assert swav.prototypes_.shape[0] == 6
+    assert set(swav.prototype_labels_) == {0, 1, 2}
+    with pytest.raises(ValueError, match="n_prototypes=2 must be >= n_clusters=3"):
+        _fast(SwAV, n_prototypes=2).fit(X)
+
+
+def test_dec_stops_when_labels_settle(blobs):
+    X, _ = blobs
+    dec = _fast(DEC, tol=1.0, max_epochs=50).fit(X)
+    assert dec.n_iter_ < 50 and dec.delta_label_ is not None
+    idec = _fast(DEC, reconstruction_weight=10.0).fit(X)
+    assert idec.cluster_centers_.shape == (3, 2)
+
+
+def test_online_deep_cluster(blobs):
+    X, y = blobs
+    odc = _fast(DeepCluster, online=True).fit(X)
+    assert cluster_accuracy(y, odc.labels_) > 0.9
+    assert not hasattr(odc.net_, "odc_memory_")
+
+
+def test_pipeline_grid_search_without_labels(blobs):
+    X, _ = blobs
+    pipe = Pipeline([("tldr", TLDR(2, n_neighbors=3, projector_dims=(16,), max_epochs=3, batch_size=32,
+                                   random_state=0)),
+                     ("scan", _fast(SCAN))])
+    search = GridSearchCV(pipe, {"scan__n_clusters": [2, 3]}, cv=2).fit(X)
+    assert search.best_params_["scan__n_clusters"] in (2, 3)
+    assert search.best_estimator_.predict(X).shape == (X.shape[0],)
+
+
+def test_clone_unfitted(blobs):
+    est = _fast(SCAN).fit(blobs[0])
+    assert not hasattr(clone(est), "labels_")
+
+
+def test_scan_beats_kmeans_on_digits(digits):
+    # quality on real data, CPU-sized: small network, few epochs
+    X, y = digits
+    km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X))
+    scan = SCAN(10, hidden_dims=(256,), n_components=32, max_epochs=60, self_label_epochs=10,
+                random_state=0).fit(X)
+    acc = cluster_accuracy(y, scan.labels_)
+    assert acc > km + 0.05, (acc, km)
+
+
+def test_swav_beats_kmeans_on_digits(digits):
+    X, y = digits
+    km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X))
+    acc = cluster_accuracy(y, SwAV(10, hidden_dims=(256,), max_epochs=20, random_state=0).fit(X).labels_)
+    assert acc > km + 0.03, (acc, km)
