@@ -1,4 +1,4 @@
-"""Clustering: balanced k-means, self-organising maps (and, as they land, deep clustering)."""
+"""Clustering: deep clusterers (SCAN, DEC/IDEC, DeepCluster/ODC, SwAV, SeLa), balanced k-means, self-organising maps."""
 
 from ._balanced_kmeans import BalancedKMeans
 from ._dec import DEC
@@ -7,5 +7,6 @@ from ._scan import SCAN
 from ._sela import SeLa
 from ._som import SelfOrganizingMap
 from ._swav import SwAV
+from ._umap_pipeline import make_umap_pipeline
 
-__all__ = ["BalancedKMeans", "DEC", "DeepCluster", "SCAN", "SeLa", "SelfOrganizingMap", "SwAV"]
+__all__ = ["BalancedKMeans", "DEC", "DeepCluster", "SCAN", "SeLa", "SelfOrganizingMap", "SwAV", "make_umap_pipeline"]

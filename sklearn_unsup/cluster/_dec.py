@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, GradientNormClipping
 
 from .._kernels import dec_target_distribution
 from ..base import _OPTIMIZERS, _check_hidden_dims
@@ -261,7 +261,9 @@ class DEC(BaseDeepClusterer):
             criterion=DECLoss,
             criterion_kwargs=dict(reconstruction_weight=self.reconstruction_weight),
             random_state=rng,
-            extra_callbacks=[("dec_target", updater)],
+            # SGD with momentum on the large autoencoder can blow up on unnormalised inputs
+            # (e.g. UMAP codes of scale 10); clipping the gradient norm keeps the steps bounded.
+            extra_callbacks=[("dec_target", updater), ("clip", GradientNormClipping(10.0))],
             before_training=start,
         )
         self.delta_label_ = updater.delta_label_
