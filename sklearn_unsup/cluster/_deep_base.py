@@ -1,8 +1,11 @@
 """What the deep clusterers share: validation, predict/predict_proba/transform/score."""
 
+import warnings
+
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
 from .._kernels import knn_search
@@ -33,7 +36,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
 
     Subclasses train ``net_`` (a module with ``encode(x)`` and a way to turn
     rows into cluster probabilities, :meth:`_proba_fn`) and call
-    :meth:`_finish_fit`. This class provides ``predict_proba``, ``predict``
+    :meth:`_finish_fit`, which warns (``ConvergenceWarning``) when the
+    training rows leave clusters empty — a degenerate solution. This class provides ``predict_proba``, ``predict``
     (argmax; a row's label depends on that row only), ``transform`` (the
     encoder's embedding) and ``score``.
     """
@@ -71,6 +75,17 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         proba = self._proba(X)
         self.labels_ = proba.argmax(1)
         self.cluster_sizes_ = np.bincount(self.labels_, minlength=self.n_clusters)
+        n_empty = int(np.sum(self.cluster_sizes_ == 0))
+        if n_empty and self.n_clusters <= X.shape[0]:
+            warnings.warn(
+                f"{type(self).__name__} ended with {n_empty} of {self.n_clusters} clusters empty "
+                f"(largest cluster: {int(self.cluster_sizes_.max())} of {X.shape[0]} rows): the "
+                "solution is degenerate. Scale the input (StandardScaler, or the UMAP step of "
+                "make_umap_pipeline), lower lr, or use a method with an equipartition or entropy term "
+                "(SCAN, SwAV, SeLa).",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         return self
 
     def _proba(self, X):

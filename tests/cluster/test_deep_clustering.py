@@ -196,3 +196,27 @@ def test_swav_beats_kmeans_on_digits(digits):
     km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X))
     acc = cluster_accuracy(y, SwAV(10, hidden_dims=(256,), max_epochs=20, random_state=0).fit(X).labels_)
     assert acc > km + 0.03, (acc, km)
+
+
+def test_make_umap_pipeline(blobs):
+    from sklearn_unsup.cluster import make_umap_pipeline
+
+    X, y = blobs
+    pipe = make_umap_pipeline(_fast(SwAV), n_components=2, n_neighbors=10, random_state=0)
+    labels = pipe.fit_predict(X)
+    assert [name for name, _ in pipe.steps] == ["umap", "cluster"]
+    assert cluster_accuracy(y, labels) > 0.9
+    assert pipe.predict(X[:5]).shape == (5,)
+    assert clone(pipe).get_params()["umap__n_components"] == 2
+
+
+def test_degenerate_solution_warns(blobs):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _ = blobs
+    dec = _fast(DEC)
+    # a collapsed network: every row is assigned to cluster 0
+    dec._proba = lambda X_: np.tile([1.0, 0.0, 0.0], (X_.shape[0], 1))
+    with pytest.warns(ConvergenceWarning, match="2 of 3 clusters empty"):
+        dec._finish_fit(X)
+    assert list(dec.cluster_sizes_) == [X.shape[0], 0, 0]
