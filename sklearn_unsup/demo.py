@@ -69,7 +69,7 @@ def make_pipelines(random_state=0, max_epochs=100):
         ),
         "SwAV": Pipeline(
             [("scale", MinMaxScaler()),
-             ("swav", SwAV(10, max_epochs=max(1, max_epochs // 2), random_state=random_state))]
+             ("swav", SwAV(10, max_epochs=max(1, 2 * max_epochs // 5), random_state=random_state))]
         ),
         "SCAN": Pipeline(
             [("scale", MinMaxScaler()),
