@@ -5,11 +5,12 @@ from functools import partial
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 
 from .._kernels import kmeans_plusplus, lloyd, student_t_assignment
 from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
-from ._pseudo_label import BasePseudoLabelClusterer, class_balanced_weights, full_pass, rows_tensor
+from ._pseudo_label import BasePseudoLabelClusterer, class_balanced_weights, full_pass
 
 __all__ = ["DeepCluster"]
 
@@ -49,10 +50,13 @@ def split_empty_clusters(labels, n_clusters, rng):
 
 
 def kmeans_features(Z, n_clusters, rng, max_iter=50):
-    """k-means++ seeding and Lloyd iterations (numba kernels) on preprocessed features."""
+    """k-means++ seeding and Lloyd iterations (numba kernels) on preprocessed features.
+
+    Returns the centres, the labels (empty clusters re-seeded) and Lloyd's inertia.
+    """
     centers, _ = kmeans_plusplus(Z, n_clusters, rng)
-    centers, labels, _, _ = lloyd(Z, centers, max_iter=max_iter)
-    return centers, split_empty_clusters(labels.astype(np.int64), n_clusters, rng)
+    centers, labels, inertia, _ = lloyd(Z, centers, max_iter=max_iter)
+    return centers, split_empty_clusters(labels.astype(np.int64), n_clusters, rng), inertia
 
 
 def _reset_head(net):
@@ -73,11 +77,10 @@ def _deep_cluster_epoch(net, dataset, n_clusters, pca_components, seed, online):
         memory.update_centroids()
         dataset.sample_weights = class_balanced_weights(labels, n_clusters)
         return
-    X = rows_tensor(dataset)
-    feats = full_pass(net.module_, X, lambda m, xb: m.encode(xb)).numpy().astype(np.float64)
+    feats = full_pass(net.module_, dataset.X, lambda m, xb: m.encode(xb)).numpy().astype(np.float64)
     Z = whiten_and_normalize(feats, pca_components)
     rng = np.random.RandomState(seed + epoch)
-    _, labels = kmeans_features(Z, n_clusters, rng)
+    _, labels, _ = kmeans_features(Z, n_clusters, rng)
     crit.targets = torch.from_numpy(labels)
     dataset.sample_weights = class_balanced_weights(labels, n_clusters)
     _reset_head(net)
@@ -324,8 +327,6 @@ class DeepCluster(BasePseudoLabelClusterer):
             The fitted estimator.
         """
         X = self._validate_clustering_data(X)
-        from sklearn.utils import check_random_state
-
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max // 2))
         hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters, pca_components=self.pca_components,
                        seed=seed, online=self.online)
@@ -341,8 +342,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         rng = np.random.RandomState(seed)
         best = None
         for _ in range(self.n_init):
-            centers, labels = kmeans_features(Z, self.n_clusters, rng)
-            inertia = float(((Z - centers[labels]) ** 2).sum())
+            centers, _, inertia = kmeans_features(Z, self.n_clusters, rng)
             if best is None or inertia < best[0]:
                 best = (inertia, centers)
         self.cluster_centers_ = best[1].astype(np.float64)

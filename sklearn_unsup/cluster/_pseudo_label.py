@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ..base import _check_hidden_dims
-from ..nn import ClusterBatchIterator, ClusteringNet, PseudoLabelLoss, as_float32_tensor
+from ..nn import ClusterBatchIterator, ClusteringNet, PseudoLabelLoss
 from ..utils._sklearn_compat import Integral, Interval
 from ._deep_base import BaseDeepClusterer, EpochHook
 
@@ -71,11 +71,6 @@ class BasePseudoLabelClusterer(BaseDeepClusterer):
     @staticmethod
     def _proba_fn(module, xb):
         return module.logits(xb).softmax(-1)
-
-
-def rows_tensor(dataset):
-    """The training rows of a skorch dataset built by ``_fit_net``."""
-    return as_float32_tensor(dataset.X)
 
 
 def class_balanced_weights(labels, n_clusters):

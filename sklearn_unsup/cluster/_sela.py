@@ -7,7 +7,7 @@ import torch
 
 from .._kernels import sinkhorn_knopp
 from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
-from ._pseudo_label import BasePseudoLabelClusterer, full_pass, rows_tensor
+from ._pseudo_label import BasePseudoLabelClusterer, full_pass
 
 __all__ = ["SeLa"]
 
@@ -29,8 +29,7 @@ def _sela_epoch(net, dataset, update_epochs, lambda_):
     epoch = len(net.history)
     if epoch not in update_epochs:
         return
-    X = rows_tensor(dataset)
-    logp = full_pass(net.module_, X, lambda m, xb: m.logits(xb).log_softmax(-1)).numpy()
+    logp = full_pass(net.module_, dataset.X, lambda m, xb: m.logits(xb).log_softmax(-1)).numpy()
     net.criterion_.targets = torch.from_numpy(equipartition_labels(logp, lambda_))
 
 

@@ -66,7 +66,7 @@ class ClusteringNet(nn.Module):
         z = self.encoder(x)
         return torch.stack([h(z) for h in self.heads])
 
-    def reset_heads(self, generator=None):
+    def reset_heads(self):
         """Re-initialise every head (DeepCluster does so before each epoch)."""
         for h in self.heads:
             h.reset_parameters()
@@ -142,12 +142,11 @@ def self_label_loss(strong_logits, weak_logits, threshold):
 
 
 class PseudoLabelLoss(nn.Module):
-    """Cross-entropy of each head's logits on per-row pseudo-labels (DeepCluster, SeLa).
+    """Cross-entropy of the kept head's logits on per-row pseudo-labels (DeepCluster, SeLa).
 
     ``targets`` (set by the estimator between epochs) holds one label per
-    training row; the net passes each batch's row indices as ``y``.
-    ``n_heads`` heads may hold different label sets: ``targets`` is then
-    ``(n_heads, n_samples)``.
+    training row; the net passes each batch's row indices as ``y``. Both
+    views of a row are classified into the row's pseudo-label.
     """
 
     uses_target = True
@@ -158,14 +157,8 @@ class PseudoLabelLoss(nn.Module):
 
     def forward(self, y_pred, X, idx):
         la, lb, _ = y_pred
-        t = self.targets[..., idx.cpu()].to(la.device)
-        if t.dim() == 1:
-            t = t.expand(la.shape[0], -1)
-        # both views are classified into the row's pseudo-class
-        loss = 0.0
-        for h in range(la.shape[0]):
-            loss = loss + 0.5 * (F.cross_entropy(la[h], t[h]) + F.cross_entropy(lb[h], t[h]))
-        return loss
+        t = self.targets[idx.cpu()].to(la.device)
+        return 0.5 * (F.cross_entropy(la[0], t) + F.cross_entropy(lb[0], t))
 
 
 class PrototypeNet(nn.Module):
