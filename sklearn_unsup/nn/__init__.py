@@ -29,6 +29,7 @@ from ._flows import FlowNLLLoss, RealNVPFlow
 from ._losses import JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
+from ._score_net import NoiseConditionalScoreNet
 from ._twins import (
     AugmentedTwin,
     BarlowTwinsLoss,
@@ -39,8 +40,13 @@ from ._twins import (
     vicreg_loss,
 )
 from ._vae import MLPVAE, MLPJointVAE
+from ._volume_preserving import AdditiveCoupling, InvariantLoss, InvariantNet
 
 __all__ = [
+    "AdditiveCoupling",
+    "InvariantLoss",
+    "InvariantNet",
+    "NoiseConditionalScoreNet",
     "ClusterBatchIterator",
     "ClusteringNet",
     "DECLoss",

@@ -1,0 +1,74 @@
+"""Energy-based out-of-distribution score."""
+
+from ..utils._sklearn_compat import Interval, Real
+from ._classifier_base import BaseClassifierScorer, energy
+
+__all__ = ["EnergyScorer"]
+
+
+class EnergyScorer(BaseClassifierScorer):
+    """Out-of-distribution score = ``T * logsumexp(logits / T)`` (minus the free energy).
+
+    Liu et al. read the logits as an energy model: the free energy
+    ``-T log sum_k exp(f_k(x) / T)`` is lower on the training distribution,
+    and unlike the softmax probability it does not saturate at 1.
+
+    Parameters
+    ----------
+    estimator : classifier, "passthrough" or None, default=None
+        Classifier with ``decision_function`` (its logits), cloned and fitted
+        on ``(X, y)``. Wrap an already trained classifier in
+        :class:`sklearn.frozen.FrozenEstimator`; ``"passthrough"`` means ``X``
+        holds logits (e.g. a torch model's last-layer outputs). None:
+        ``LogisticRegression(max_iter=1000)``. Probabilities are not logits: a
+        classifier with only ``predict_proba`` is refused (use :class:`MSPScorer`).
+    temperature : float, default=1.0
+        Energy temperature ``T`` (the paper uses 1).
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
+
+    Attributes
+    ----------
+    estimator_ : classifier or None
+        The fitted classifier (None with ``"passthrough"``).
+    classes_ : ndarray or None
+        The classifier's classes.
+    offset_ : float
+        ``decision_function = score_samples - offset_``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    MSPScorer : The largest softmax probability.
+    ViMScorer : Energy minus a virtual logit from the feature residual.
+
+    References
+    ----------
+    .. [1] W. Liu, X. Wang, J. Owens and Y. Li, "Energy-based out-of-distribution
+       detection", NeurIPS 2020.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_unsup.ood import EnergyScorer
+    >>> logits = np.array([[8.0, 0.0, 0.0], [0.5, 0.4, 0.6]])
+    >>> scorer = EnergyScorer("passthrough").fit(logits)
+    >>> bool(scorer.score_samples(logits)[0] > scorer.score_samples(logits)[1])
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseClassifierScorer._parameter_constraints,
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, estimator=None, *, temperature=1.0, contamination="auto"):
+        self.estimator = estimator
+        self.temperature = temperature
+        self.contamination = contamination
+
+    def _score_outputs(self, logits):
+        return energy(logits, self.temperature)
