@@ -72,7 +72,7 @@ class InvariantsScorer(OutlierDetectorMixin, BaseTorchEstimator):
     ----------
     n_invariants_ : int
         Number of invariant outputs.
-    invariant_scale_ : ndarray of shape (n_invariants_,)
+    invariant_scale_ : ndarray of shape (`n_invariants_`,)
         Mean squared invariant outputs on the training rows.
     knn_scale_ : float
         Mean nearest-neighbour term on the training rows (each row left out of its own neighbours).
@@ -246,7 +246,7 @@ class InvariantsScorer(OutlierDetectorMixin, BaseTorchEstimator):
 
         Returns
         -------
-        invariants : ndarray of shape (n_samples, n_invariants_)
+        invariants : ndarray of shape (n_samples, `n_invariants_`)
         """
         X = self._validate_predict_data(X)
         return self._invariants(self._prep(X))

@@ -100,7 +100,6 @@ class ScoreMatchingScorer(OutlierDetectorMixin, BaseTorchEstimator):
     Examples
     --------
     >>> import numpy as np
-from scipy.spatial.distance import pdist
     >>> from sklearn_unsup.ood import ScoreMatchingScorer
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(300, 3))

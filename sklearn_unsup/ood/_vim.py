@@ -46,7 +46,7 @@ class ViMScorer(BaseClassifierScorer):
         The classifier's classes.
     origin_ : ndarray of shape (n_features,)
         ``u = -pinv(W) b``.
-    residual_basis_ : ndarray of shape (n_features, n_features - n_components_)
+    residual_basis_ : ndarray of shape (n_features, n_features - `n_components_`)
         Orthonormal basis of the residual space.
     alpha_ : float
         Scale of the virtual logit.

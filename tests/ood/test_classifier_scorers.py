@@ -130,3 +130,21 @@ def test_vim_passes_the_outlier_checks_with_a_frozen_classifier():
     vim = ViMScorer(FrozenEstimator(LogisticRegression().fit(X, y)), n_components=1, contamination=0.1)
     check_outliers_train("ViMScorer", vim)
     check_outliers_fit_predict("ViMScorer", vim)
+
+
+def test_vim_with_a_torch_linear_head():
+    # The user-guide recipe: a torch model's last layer put into a frozen linear model.
+    import torch
+
+    rng = np.random.RandomState(0)
+    feats = rng.normal(size=(300, 8)).astype(np.float32)
+    fc = torch.nn.Linear(8, 3)
+    head = LogisticRegression()
+    head.coef_ = fc.weight.detach().numpy()
+    head.intercept_ = fc.bias.detach().numpy()
+    head.classes_ = np.arange(3)
+    vim = ViMScorer(FrozenEstimator(head), n_components=4).fit(feats)
+    with torch.no_grad():
+        logits = fc(torch.from_numpy(feats)).numpy()
+    energy_part = vim.score_samples(feats) + vim.alpha_ * vim._residual_norm(feats.astype(np.float64))
+    np.testing.assert_allclose(energy_part, logsumexp(logits, axis=1), rtol=1e-5)
