@@ -259,7 +259,8 @@ def main():
     args.data = [d for d in args.data.split(",") if d]
     args.methods = [m for m in args.methods.split(",") if m]
     det = load_pytorch_ood()
-    KNNScorer(3).fit(np.random.rand(20, 4)).score_samples(np.random.rand(5, 4))  # compile the numba kernel untimed
+    warm = np.random.default_rng(0).random((20, 4))
+    KNNScorer(3).fit(warm).score_samples(warm)  # compile the numba kernel untimed
     print(f"# OOD scorers; {machine_line()}")
     print("pytorch-ood: " + ("loaded (detector modules only)" if det is not None else
                              "not available (see the module docstring); its rows are skipped"))
