@@ -1,14 +1,27 @@
-"""Deep outlier detectors against scikit-learn and PyOD, unsupervised protocol, same run.
+"""Deep outlier detectors against scikit-learn and PyOD, measured in the same run.
 
-    python benchmarks/bench_anomaly.py [--sets a,b,...] [--skip-pyod]
+    python benchmarks/bench_anomaly.py                                   # unsupervised, seed 0
+    python benchmarks/bench_anomaly.py --seeds 3 --methods AutoEncoder   # head-to-head over seeds
+    python benchmarks/bench_anomaly.py --protocol novelty --seeds 3
+    python benchmarks/bench_anomaly.py --protocol rejection
 
-Protocol (../shared/data/README.md): fit on all X of each of the 20 sets in
-anomaly/, score all X, AUROC and average precision with y = 1 anomaly. Our
-detectors and scikit-learn's follow scikit-learn's sign (higher = more
-normal), so the anomaly score is ``-score_samples``; PyOD's
-``decision_scores_`` are already "higher = more abnormal". PyOD detectors run
-with their defaults and ``random_state=0`` where they accept it (benchmark-only
-dependency: ``pip install pyod``).
+Protocols (../shared/data/README.md):
+
+* ``unsupervised``: fit on all X of each of the 20 sets in anomaly/, score all
+  X, AUROC and average precision with y = 1 anomaly.
+* ``novelty``: stratified 70/30 split (seeds 0..seeds-1), fit on the training
+  rows with y == 0, score the test rows; the 20 sets plus the 4 embedded sets
+  of anomaly/embeddings.
+* ``rejection``: the unsupervised protocol with the detector wrapped in
+  ``RejectionOutlierDetector(contamination = the set's anomaly rate)``:
+  rejection rate, AUROC and accuracy of ``predict`` on the accepted rows
+  against all rows.
+
+Our detectors and scikit-learn's follow scikit-learn's sign (higher = more
+normal), so the anomaly score is ``-score_samples``; PyOD's scores are "higher
+= more abnormal" already. Every detector runs with its defaults, seeded with
+the split's seed where it takes one (PyOD is a benchmark-only dependency:
+``pip install pyod``). Times are fit + score, summed over the sets and seeds.
 """
 
 import argparse
@@ -19,85 +32,183 @@ from pathlib import Path
 import numpy as np
 from _common import SHARED_DATA, machine_line, print_table
 from sklearn.ensemble import IsolationForest
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import LocalOutlierFactor
 
-from sklearn_unsup.outlier import AutoEncoderOutlierDetector, DeepSVDD, FlowOutlierDetector, VAEOutlierDetector
+from sklearn_unsup.ood import InvariantsScorer, KNNScorer
+from sklearn_unsup.outlier import (
+    AutoEncoderOutlierDetector,
+    DeepSVDD,
+    FlowOutlierDetector,
+    RejectionOutlierDetector,
+    VAEOutlierDetector,
+)
 
 
-def ours_and_sklearn():
-    return {
-        "IsolationForest (sklearn)": lambda: IsolationForest(random_state=0),
-        "AutoEncoderOutlierDetector": lambda: AutoEncoderOutlierDetector(random_state=0),
-        "VAEOutlierDetector": lambda: VAEOutlierDetector(random_state=0),
-        "DeepSVDD (ours)": lambda: DeepSVDD(random_state=0),
-        "FlowOutlierDetector": lambda: FlowOutlierDetector(random_state=0),
+class SklearnLOF:
+    """LocalOutlierFactor in either protocol (novelty=True to score new rows)."""
+
+    def __init__(self, novelty):
+        self.novelty = novelty
+
+    def fit(self, X):
+        self.lof_ = LocalOutlierFactor(novelty=self.novelty).fit(X)
+        return self
+
+    def score_samples(self, X):
+        return self.lof_.score_samples(X) if self.novelty else self.lof_.negative_outlier_factor_
+
+
+def detectors(seed, novelty):
+    d = {
+        "IsolationForest (sklearn)": lambda: IsolationForest(random_state=seed),
+        "LocalOutlierFactor (sklearn)": lambda: SklearnLOF(novelty),
+        "AutoEncoderOutlierDetector": lambda: AutoEncoderOutlierDetector(random_state=seed),
+        "VAEOutlierDetector": lambda: VAEOutlierDetector(random_state=seed),
+        "DeepSVDD (ours)": lambda: DeepSVDD(random_state=seed),
+        "FlowOutlierDetector": lambda: FlowOutlierDetector(random_state=seed),
     }
+    if novelty:
+        d["KNNScorer (ours, k=50)"] = lambda: KNNScorer()
+        d["InvariantsScorer (ours)"] = lambda: InvariantsScorer(random_state=seed)
+    return d
 
 
-def pyod_detectors():
+def pyod_detectors(seed):
     from pyod.models.auto_encoder import AutoEncoder
+    from pyod.models.cblof import CBLOF
     from pyod.models.deep_svdd import DeepSVDD as PyODDeepSVDD
+    from pyod.models.ecod import ECOD
+    from pyod.models.knn import KNN
     from pyod.models.vae import VAE
 
     return {
-        "PyOD AutoEncoder": lambda: AutoEncoder(random_state=0, verbose=0),
-        "PyOD VAE": lambda: VAE(random_state=0, verbose=0),
-        "PyOD DeepSVDD": lambda d: PyODDeepSVDD(n_features=d, random_state=0, verbose=0),
+        "PyOD ECOD": lambda d: ECOD(),
+        "PyOD KNN": lambda d: KNN(),
+        "PyOD CBLOF": lambda d: CBLOF(random_state=seed),
+        "PyOD AutoEncoder": lambda d: AutoEncoder(random_state=seed, verbose=0),
+        "PyOD VAE": lambda d: VAE(random_state=seed, verbose=0),
+        "PyOD DeepSVDD": lambda d: PyODDeepSVDD(n_features=d, random_state=seed, verbose=0),
     }
 
 
-def anomaly_scores(name, make, X):
+def anomaly_scores(name, make, Xfit, Xscore):
+    """Anomaly scores (higher = more abnormal) of Xscore after fitting on Xfit."""
     if name.startswith("PyOD"):
-        det = make(X.shape[1]) if "DeepSVDD" in name else make()
-        det.fit(X)
-        return np.asarray(det.decision_scores_, dtype=np.float64)
-    det = make().fit(X)
-    return -det.score_samples(X)
+        det = make(Xfit.shape[1]).fit(Xfit)
+        s = det.decision_scores_ if Xscore is Xfit else det.decision_function(Xscore)
+        return np.asarray(s, dtype=np.float64)
+    det = make().fit(Xfit)
+    return -np.asarray(det.score_samples(Xscore), dtype=np.float64)
+
+
+def tasks(protocol, seeds):
+    """(set label, X_fit, X_score, y_score, seed) for every set and seed."""
+    files = sorted((SHARED_DATA / "anomaly").glob("*.npz"))
+    if protocol == "novelty":
+        files += sorted((SHARED_DATA / "anomaly" / "embeddings").glob("*.npz"))
+    for f in files:
+        data = np.load(f)
+        X, y = data["X"].astype(np.float64), data["y"]
+        label = f"{Path(f).stem} {X.shape[0]}x{X.shape[1]}"
+        for seed in range(seeds):
+            if protocol == "novelty":
+                Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+                yield label, Xtr[ytr == 0], Xte, yte, seed
+            else:
+                yield label, X, X, y, seed
+
+
+def _keep(name, methods):
+    return not methods or any(m.lower() in name.lower() for m in methods)
+
+
+def run_scores(args):
+    auroc, ap, secs, per_set = {}, {}, {}, {}
+    for label, Xfit, Xscore, y, seed in tasks(args.protocol, args.seeds):
+        if args.sets and label.split()[0] not in args.sets:
+            continue
+        methods = detectors(seed, args.protocol == "novelty")
+        if not args.skip_pyod:
+            methods.update(pyod_detectors(seed))
+        for name, make in methods.items():
+            if not _keep(name, args.methods):
+                continue
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                s = anomaly_scores(name, make, Xfit, Xscore)
+            secs[name] = secs.get(name, 0.0) + time.perf_counter() - t
+            ok = np.all(np.isfinite(s))
+            a = roc_auc_score(y, s) if ok else np.nan
+            per_set.setdefault(label, {}).setdefault(name, []).append(a)
+            if seed == args.seeds - 1:
+                vals = per_set[label][name]
+                auroc.setdefault(name, []).append(np.nanmean(vals))
+                ap.setdefault(name, []).append(average_precision_score(y, s) if ok else np.nan)
+        print(f"done {label} seed {seed}", flush=True)
+    names = list(auroc)
+    print(f"\n## {args.protocol} protocol, mean over the sets (AUROC averaged over {args.seeds} seed(s); AP of the "
+          "last seed; fit+score seconds summed)\n")
+    summary = [{"method": m, "mean AUROC": float(np.nanmean(auroc[m])), "mean AP": float(np.nanmean(ap[m])),
+                "sets": int(np.sum(np.isfinite(auroc[m]))), "seconds": secs[m]} for m in names]
+    print_table(summary, ["method", "mean AUROC", "mean AP", "sets", "seconds"])
+    print("\n## AUROC per set\n")
+    rows = [{"data": label, **{m: float(np.nanmean(v)) for m, v in res.items()}} for label, res in per_set.items()]
+    print_table(rows, ["data"] + names)
+
+
+def run_rejection(args):
+    rows = []
+    makers = {"IsolationForest": lambda s: IsolationForest(random_state=s),
+              "AutoEncoderOutlierDetector": lambda s: AutoEncoderOutlierDetector(random_state=s)}
+    for label, X, _, y, seed in tasks("unsupervised", 1):
+        if args.sets and label.split()[0] not in args.sets:
+            continue
+        for name, make in makers.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rej = RejectionOutlierDetector(make(seed), contamination=min(0.5, float(y.mean()))).fit(X)
+            pred = rej.predict(X)
+            acc_rows = pred != rej.reject_label
+            s = -rej.score_samples(X)
+            truth = np.where(y == 1, -1, 1)
+            both = len(np.unique(y[acc_rows])) == 2
+            rows.append({
+                "data": label, "detector": name, "rejection rate": float(np.mean(~acc_rows)),
+                "AUROC all": roc_auc_score(y, s),
+                "AUROC accepted": roc_auc_score(y[acc_rows], s[acc_rows]) if both else np.nan,
+                "accuracy all": accuracy_score(truth, np.where(s > -rej.offset_, -1, 1)),
+                "accuracy accepted": accuracy_score(truth[acc_rows], pred[acc_rows]),
+            })
+        print(f"done {label}", flush=True)
+    cols = ["rejection rate", "AUROC all", "AUROC accepted", "accuracy all", "accuracy accepted"]
+    print("\n## Rejection (unsupervised protocol, contamination = the set's anomaly rate, T = 32)\n")
+    summary = []
+    for name in makers:
+        sub = [r for r in rows if r["detector"] == name]
+        summary.append({"detector": name, **{c: float(np.nanmean([r[c] for r in sub])) for c in cols}})
+    print_table(summary, ["detector"] + cols)
+    print("\n## Per set\n")
+    print_table(rows, ["data", "detector"] + cols)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sets", default=None, help="comma-separated set names (default: all 20)")
+    parser.add_argument("--protocol", default="unsupervised", choices=["unsupervised", "novelty", "rejection"])
+    parser.add_argument("--sets", default=None, help="comma-separated set names (default: all)")
+    parser.add_argument("--methods", default="", help="comma-separated substrings of method names")
+    parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--skip-pyod", action="store_true")
     args = parser.parse_args()
-    files = sorted((SHARED_DATA / "anomaly").glob("*.npz"))
-    if args.sets:
-        keep = set(args.sets.split(","))
-        files = [f for f in files if f.stem in keep]
-    methods = ours_and_sklearn()
-    if not args.skip_pyod:
-        methods.update(pyod_detectors())
-    print(f"# Anomaly detection, unsupervised protocol; {machine_line()}\n")
-    auroc = {m: [] for m in methods}
-    ap = {m: [] for m in methods}
-    secs = {m: 0.0 for m in methods}
-    per_set = []
-    for f in files:
-        data = np.load(f)
-        X, y = data["X"].astype(np.float64), data["y"]
-        row = {"data": f"{Path(f).stem} {X.shape[0]}x{X.shape[1]}"}
-        for name, make in methods.items():
-            t = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                s = anomaly_scores(name, make, X)
-            secs[name] += time.perf_counter() - t
-            if not np.all(np.isfinite(s)):
-                row[name] = "non-finite"
-                auroc[name].append(np.nan)
-                ap[name].append(np.nan)
-                continue
-            auroc[name].append(roc_auc_score(y, s))
-            ap[name].append(average_precision_score(y, s))
-            row[name] = auroc[name][-1]
-        per_set.append(row)
-        print(f"done {row['data']}", flush=True)
-    print("\n## Mean over the sets (AUROC, average precision, total fit+score seconds)\n")
-    summary = [{"method": m, "mean AUROC": float(np.nanmean(auroc[m])), "mean AP": float(np.nanmean(ap[m])),
-                "sets": int(np.sum(np.isfinite(auroc[m]))), "seconds": secs[m]} for m in methods]
-    print_table(summary, ["method", "mean AUROC", "mean AP", "sets", "seconds"])
-    print("\n## AUROC per set\n")
-    print_table(per_set, ["data"] + list(methods))
+    args.sets = set(args.sets.split(",")) if args.sets else None
+    args.methods = [m for m in args.methods.split(",") if m]
+    print(f"# Anomaly detection, {args.protocol} protocol; {machine_line()}\n")
+    if args.protocol == "rejection":
+        run_rejection(args)
+    else:
+        run_scores(args)
 
 
 if __name__ == "__main__":

