@@ -136,11 +136,15 @@ def run_scores(args):
             if not _keep(name, args.methods):
                 continue
             t = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                s = anomaly_scores(name, make, Xfit, Xscore)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    s = anomaly_scores(name, make, Xfit, Xscore)
+                ok = np.all(np.isfinite(s))
+            except ValueError as exc:  # e.g. PyOD CBLOF: "Could not form valid cluster separation"
+                print(f"{name} failed on {label} seed {seed}: {exc}", flush=True)
+                s, ok = None, False
             secs[name] = secs.get(name, 0.0) + time.perf_counter() - t
-            ok = np.all(np.isfinite(s))
             a = roc_auc_score(y, s) if ok else np.nan
             per_set.setdefault(label, {}).setdefault(name, []).append(a)
             if seed == args.seeds - 1:
@@ -153,6 +157,7 @@ def run_scores(args):
           "last seed; fit+score seconds summed)\n")
     summary = [{"method": m, "mean AUROC": float(np.nanmean(auroc[m])), "mean AP": float(np.nanmean(ap[m])),
                 "sets": int(np.sum(np.isfinite(auroc[m]))), "seconds": secs[m]} for m in names]
+    print("(a set where a method failed or gave non-finite scores is left out of its mean; 'sets' counts the rest)\n")
     print_table(summary, ["method", "mean AUROC", "mean AP", "sets", "seconds"])
     print("\n## AUROC per set\n")
     rows = [{"data": label, **{m: float(np.nanmean(v)) for m, v in res.items()}} for label, res in per_set.items()]

@@ -36,6 +36,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEs
         Hidden-layer activation.
     dropout : float in [0, 1), default=0.0
         Dropout after each hidden activation (training only).
+    batch_norm : bool, default=False
+        Batch normalisation after each hidden layer (statistics of the
+        training batches; eval mode, so a row's code does not depend on the
+        other rows of a call). A training batch of one row is skipped.
     loss : {"mse", "bce"}, default="mse"
         ``"mse"``: squared error, for scaled tables and embeddings.
         ``"bce"``: binary cross-entropy for data in [0, 1] (e.g. pixels / 255);
@@ -108,6 +112,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEs
             StrOptions({"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid"})
         ],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
         "loss": [StrOptions({"mse", "bce"})],
     }
 
@@ -118,6 +123,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEs
         hidden_dims=(256, 128),
         activation="relu",
         dropout=0.0,
+        batch_norm=False,
         loss="mse",
         max_epochs=100,
         batch_size=256,
@@ -133,6 +139,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEs
         self.hidden_dims = hidden_dims
         self.activation = activation
         self.dropout = dropout
+        self.batch_norm = batch_norm
         self.loss = loss
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -162,6 +169,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEs
         """
         X = self._validate_fit_data(X)
         hidden_dims = _check_hidden_dims(self.hidden_dims)
+        if self.batch_norm and X.shape[0] < 2:
+            raise ValueError(f"batch_norm=True needs at least 2 samples, got n_samples={X.shape[0]}.")
         if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
             raise ValueError(
                 "loss='bce' needs X in [0, 1] (e.g. pixels / 255 or MinMaxScaler); "
@@ -176,8 +185,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEs
                 hidden_dims=hidden_dims,
                 activation=self.activation,
                 dropout=self.dropout,
+                batch_norm=self.batch_norm,
             ),
             criterion=ReconstructionLoss,
+            drop_last=bool(self.batch_norm and X.shape[0] % self.batch_size == 1 and X.shape[0] > 1),
             criterion_kwargs=dict(kind=self.loss),
         )
         self._n_features_out = self.n_components

