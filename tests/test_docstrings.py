@@ -56,3 +56,23 @@ def test_every_fitted_attribute_is_documented(estimator):
     documented = _section(type(estimator).__doc__, "Attributes")
     missing = attrs - documented
     assert not missing, f"{type(estimator).__name__}: undocumented fitted attributes {sorted(missing)}"
+
+
+_DEFAULT = re.compile(r"^(\w+)\s*:.*default=(.+)$")
+
+
+@pytest.mark.parametrize("name, cls", ESTIMATORS, ids=[n for n, _ in ESTIMATORS])
+def test_documented_defaults_match_the_signature(name, cls):
+    import ast
+
+    signature = inspect.signature(cls.__init__).parameters
+    for line in inspect.cleandoc(cls.__doc__).splitlines():
+        m = _DEFAULT.match(line)
+        if not m or m.group(1) not in signature:
+            continue
+        try:
+            documented = ast.literal_eval(m.group(2).strip())
+        except (ValueError, SyntaxError):
+            continue  # prose defaults ("see below") are not checked
+        actual = signature[m.group(1)].default
+        assert documented == actual, f"{name}.{m.group(1)}: documented default={documented!r}, signature {actual!r}"

@@ -49,11 +49,11 @@ class InvariantsScorer(OutlierDetectorMixin, BaseTorchEstimator):
         Standardise the features first.
     contamination : "auto" or float in (0, 0.5], default="auto"
         Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
-    max_epochs : int, default=50
+    max_epochs : int, default=10
         Training epochs.
     batch_size : int, default=64
         Rows per step (the official 64).
-    lr : float, default=1e-3
+    lr : float, default=1e-4
         Learning rate.
     optimizer : str or torch optimizer class, default="adam"
         Optimizer.

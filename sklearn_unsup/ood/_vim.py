@@ -125,7 +125,7 @@ class ViMScorer(BaseClassifierScorer):
                 "outside the principal subspace)."
             )
         self.n_components_ = k
-        W, b = self._linear_layer()
+        W, b = self._W, self._b = self._linear_layer()
         if W.shape[1] != n_features:
             raise ValueError(
                 f"The classifier's coef_ has {W.shape[1]} columns but X has {n_features} features."
@@ -144,5 +144,4 @@ class ViMScorer(BaseClassifierScorer):
         return np.linalg.norm((X - self.origin_) @ self.residual_basis_, axis=1)
 
     def _scores(self, X):
-        W, b = self._linear_layer()
-        return energy(X @ W.T + b) - self.alpha_ * self._residual_norm(X)
+        return energy(X @ self._W.T + self._b) - self.alpha_ * self._residual_norm(X)
