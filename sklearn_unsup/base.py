@@ -31,7 +31,7 @@ from .utils._sklearn_compat import (
     validate_data,
 )
 
-__all__ = ["BaseTorchEstimator", "OutlierDetectorMixin"]
+__all__ = ["BaseTorchEstimator", "OutlierDetectorMixin", "TorchPartialFitMixin"]
 
 _OPTIMIZERS = {
     "adam": (torch.optim.Adam, {}),
@@ -231,6 +231,9 @@ class BaseTorchEstimator(BaseEstimator):
         """
         rng = check_random_state(self.random_state if random_state is None else random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        if getattr(self, "_partial_first_pass", False):
+            # the first call of partial_fit: the fit path with one pass and no hold-out
+            max_epochs, validation_fraction = 1, None
         self.device_ = self._resolve_device()
         opt_cls, opt_kwargs = self._optimizer_and_kwargs(optimizer)
         params = {f"module__{k}": v for k, v in (module_kwargs or {}).items()}
@@ -281,6 +284,31 @@ class BaseTorchEstimator(BaseEstimator):
             self.validation_loss_curve_ = [float(row["valid_loss"]) for row in net.history]
         return net
 
+    def _continue_net(self, X):
+        """One more pass of ``net_`` over ``X``, keeping weights and optimizer state.
+
+        The shuffling and any sampling are seeded from ``random_state`` and the
+        number of passes already run, so the same sequence of calls gives the
+        same model.
+        """
+        net = self.net_
+        rng = check_random_state(self.random_state)
+        seed = (int(rng.randint(np.iinfo(np.int32).max)) + 7919 * (self.n_iter_ + 1)) % np.iinfo(np.int32).max
+        bs = int(self.batch_size)
+        drop_last = bool(getattr(self, "batch_norm", False) and len(X) % bs == 1 and len(X) > 1)
+        # plain attributes: skorch's set_params would treat these as module parameters
+        net.iterator_train__drop_last = drop_last
+        net.iterator_train__seed = seed
+        dataset = TensorDataset(as_float32_tensor(X), None)
+        n_before = len(net.history)
+        with self._torch_rng(seed):
+            net.partial_fit(dataset, None, epochs=1)
+        while len(net.history) > n_before and "train_loss" not in net.history[-1]:
+            net.history.pop()
+        self.n_iter_ = len(net.history)
+        self.loss_curve_ = [float(row["train_loss"]) for row in net.history]
+        return net
+
     # ------------------------------------------------------------ inference helpers
     def _forward(self, fn, X, *, batch_size=None):
         """Apply ``fn(module, x_batch) -> tensor`` in eval mode over row batches.
@@ -317,6 +345,60 @@ class BaseTorchEstimator(BaseEstimator):
         if device is not None and device.startswith("cuda") and not torch.cuda.is_available():
             state["device_"] = "cpu"
         super().__setstate__(state)
+
+
+class TorchPartialFitMixin:
+    """``partial_fit``: one pass of optimisation over the given rows (mixin, not public).
+
+    For the torch estimators whose training is one network and one loss over
+    independent rows. The first call runs ``fit`` with one epoch (and no
+    validation hold-out), so the network, the scaling and any data-dependent
+    initialisation come from that first block of rows; every later call is one
+    more epoch over its rows with the weights and the optimizer state kept.
+    ``fit`` restarts from scratch; ``partial_fit`` after ``fit`` continues the
+    fitted model. Subclasses may define ``_check_training_rows(X)`` (input
+    checks shared with ``fit``), ``_training_rows(X)`` (e.g. the fitted
+    scaling) and ``_after_partial_fit(X)`` (e.g. a detector's threshold).
+    """
+
+    def partial_fit(self, X, y=None):
+        """One pass of training over X, continuing from the current state.
+
+        The first call builds and initialises the model from X (as ``fit``
+        with one epoch); each later call trains one more epoch on its rows
+        with the weights and optimizer state kept. Feed data larger than
+        memory block by block (e.g. with ``dask_ml.wrappers.Incremental``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A block of training rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if not hasattr(self, "net_"):
+            self._partial_first_pass = True
+            try:
+                self.fit(X)
+            finally:
+                del self._partial_first_pass
+            return self
+        self._validate_params()
+        X = self._validate_predict_data(X)
+        if getattr(self, "batch_norm", False) and X.shape[0] < 2:
+            raise ValueError(f"batch_norm=True needs at least 2 samples, got n_samples={X.shape[0]}.")
+        if hasattr(self, "_check_training_rows"):
+            self._check_training_rows(X)
+        rows = self._training_rows(X) if hasattr(self, "_training_rows") else X
+        self._continue_net(rows)
+        if hasattr(self, "_after_partial_fit"):
+            self._after_partial_fit(rows)
+        return self
 
 
 class OutlierDetectorMixin(OutlierMixin):

@@ -1,4 +1,4 @@
-"""numba kernels (private): distances, exact kNN, k-means, Sinkhorn-Knopp, silhouette,
+"""numba kernels (private): distances, exact kNN, k-means (Lloyd and mini-batch), Sinkhorn-Knopp, silhouette,
 DEC's Student-t assignment, the self-organising map.
 
 Pure functions on NumPy arrays; no scikit-learn and no torch. Estimators call
@@ -10,6 +10,7 @@ from ._balanced import round_balanced
 from ._distances import l2_normalize, pairwise_cosine, pairwise_sq_euclidean, row_sq_norms
 from ._kmeans import assign_labels, kmeans_plusplus, lloyd
 from ._knn import knn_search
+from ._minibatch_kmeans import minibatch_kmeans, minibatch_update
 from ._silhouette import silhouette_values
 from ._sinkhorn import sinkhorn_knopp, sinkhorn_reference
 from ._som import som_bmu, som_train
@@ -22,6 +23,8 @@ __all__ = [
     "knn_search",
     "l2_normalize",
     "lloyd",
+    "minibatch_kmeans",
+    "minibatch_update",
     "pairwise_cosine",
     "pairwise_sq_euclidean",
     "round_balanced",

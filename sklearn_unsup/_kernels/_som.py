@@ -7,7 +7,7 @@ __all__ = ["som_train", "som_bmu"]
 
 
 @numba.njit(cache=True)
-def som_train(X, W, coords, order, learning_rate, sigma):
+def som_train(X, W, coords, order, learning_rate, sigma, t_offset=0, t_total=0):
     """Train the map in place, visiting ``X[order[t]]`` at step t.
 
     Step t uses ``eta_t = learning_rate / (1 + 2 t / T)`` and
@@ -21,12 +21,18 @@ def som_train(X, W, coords, order, learning_rate, sigma):
     W : ndarray (n_units, d), updated in place
     coords : ndarray (n_units, 2), grid position of each unit
     order : ndarray (T,) of int, the rows to visit (drawn by the caller)
+    t_offset, t_total : int
+        Continue a schedule: this call's steps are steps ``t_offset ..`` of a
+        schedule of ``t_total`` steps (``partial_fit``); ``t_total = 0`` means
+        the schedule is this call's ``len(order)`` steps.
     """
     n_units, d = W.shape
-    T = order.shape[0]
+    n_steps = order.shape[0]
+    T = t_total if t_total > 0 else n_steps
     half = T / 2.0
-    for t in range(T):
-        x = X[order[t]]
+    for s in range(n_steps):
+        t = t_offset + s
+        x = X[order[s]]
         best = np.inf
         bmu = 0
         for u in range(n_units):

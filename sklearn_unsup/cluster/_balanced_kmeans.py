@@ -7,6 +7,7 @@ from sklearn.utils import check_random_state
 from .._kernels import assign_labels as _nearest_centre
 from .._kernels import (
     kmeans_plusplus,
+    minibatch_update,
     pairwise_sq_euclidean,
     round_balanced,
     row_sq_norms,
@@ -71,7 +72,12 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
     inertia_ : float
         Sum of squared distances of training rows to their (balanced) centres.
     n_iter_ : int
-        Rounds run in the kept initialisation.
+        Rounds run in the kept initialisation (after ``partial_fit``: the
+        number of blocks seen).
+    counts_ : ndarray of shape (n_clusters,)
+        Rows assigned to each centre: in the training rows after ``fit``,
+        summed over the blocks after ``partial_fit`` (its weight in the running
+        mean).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -203,7 +209,54 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
             if best is None or result[2] < best[2]:
                 best = result
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_ = best
+        self.counts_ = np.bincount(self.labels_, minlength=self.n_clusters).astype(np.float64)
         self._n_features_out = self.n_clusters
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Update the centres with one block of rows (mini-batch balanced k-means).
+
+        The first call seeds the centres from the block (``init``); every call
+        then assigns the block's rows to the centres under the equal-size
+        constraint (within the block, as SwAV's per-batch equipartition) and
+        moves each centre to the running mean of all rows assigned to it so
+        far (mini-batch k-means' per-centre learning rate ``1 / count``).
+        ``labels_`` and ``inertia_`` then describe the latest block.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A block of rows (at least ``n_clusters``).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : BalancedKMeans
+            The updated estimator.
+        """
+        first = not hasattr(self, "cluster_centers_")
+        if first:
+            self._validate_params()
+        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=first)
+        if self.n_clusters > X.shape[0]:
+            raise ValueError(
+                f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters} in every block."
+            )
+        if first:
+            centers = self._initial_centers(X, check_random_state(self.random_state), row_sq_norms(X))
+            self.counts_ = np.zeros(self.n_clusters)
+            self.n_iter_ = 0
+            self._n_features_out = self.n_clusters
+        else:
+            centers = self.cluster_centers_
+        labels = self._balanced_labels(X, centers.astype(X.dtype, copy=False))
+        centers = np.array(centers, dtype=np.float64, order="C")
+        minibatch_update(X, labels, centers, self.counts_)
+        self.cluster_centers_ = centers.astype(X.dtype)
+        self.labels_ = labels
+        self.inertia_ = float(np.sum((X - self.cluster_centers_[labels]) ** 2))
+        self.n_iter_ += 1
         return self
 
     def predict(self, X):

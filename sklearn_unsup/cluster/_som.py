@@ -62,7 +62,7 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         Fraction of training rows whose two best-matching units are not grid
         neighbours (lower means a better preserved topology).
     n_iter_ : int
-        Single-row updates performed.
+        Single-row updates performed (summed over ``partial_fit`` calls).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -162,10 +162,59 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         self.cluster_centers_ = W
         self.grid_coordinates_ = coords
         self.n_iter_ = int(order.shape[0])
+        self._n_partial_calls = self.max_epochs  # partial_fit after fit continues the schedule
         first, second, dist = som_bmu(X, W)
         self.labels_ = first
         self.quantization_error_ = float(dist.mean())
         self.topographic_error_ = self._topographic(first, second)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """One pass over a block of rows, continuing the decay schedule.
+
+        The first call initialises the prototypes from the block (``init``).
+        Each call visits the block's rows once in a random order; the learning
+        rate and neighbourhood width decay as in ``fit``, with every call
+        counted as one of ``max_epochs`` epochs of the block's size (after
+        ``max_epochs`` calls they keep decaying). ``labels_`` and the error
+        attributes then describe the latest block.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A block of rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SelfOrganizingMap
+            The updated estimator.
+        """
+        first = not hasattr(self, "cluster_centers_")
+        if first:
+            self._validate_params()
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=first)
+        rows, cols = self._grid_shape()
+        n_calls = 0 if first else getattr(self, "_n_partial_calls", 0)
+        if isinstance(self.random_state, (Integral, np.integer)):
+            rng = np.random.RandomState((int(self.random_state) + 7919 * n_calls) % (2**32))
+        else:
+            rng = check_random_state(self.random_state)
+        if first:
+            self.cluster_centers_ = self._init_weights(X, rows, cols, rng)
+            self.grid_coordinates_ = np.array([(r, c) for r in range(rows) for c in range(cols)],
+                                              dtype=np.float64)
+            self.n_iter_ = 0
+        order = rng.permutation(X.shape[0]).astype(np.int64)
+        som_train(X, self.cluster_centers_, self.grid_coordinates_, order, float(self.learning_rate),
+                  float(self.sigma), n_calls * X.shape[0], self.max_epochs * X.shape[0])
+        self._n_partial_calls = n_calls + 1
+        self.n_iter_ += int(order.shape[0])
+        first_bmu, second, dist = som_bmu(X, self.cluster_centers_)
+        self.labels_ = first_bmu
+        self.quantization_error_ = float(dist.mean())
+        self.topographic_error_ = self._topographic(first_bmu, second)
         return self
 
     def _topographic(self, first, second):

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from ..base import BaseTorchEstimator, _check_hidden_dims
+from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims
 from ..nn import MLPAutoEncoder, ReconstructionLoss
 from ..utils._sklearn_compat import (
     Integral,
@@ -17,7 +17,7 @@ from ..utils._sklearn_compat import (
 __all__ = ["AutoEncoder"]
 
 
-class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
+class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartialFitMixin, BaseTorchEstimator):
     """Multi-layer perceptron autoencoder: a non-linear, learned PCA.
 
     An encoder maps each row to ``n_components`` codes and a mirrored decoder
@@ -171,11 +171,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEs
         hidden_dims = _check_hidden_dims(self.hidden_dims)
         if self.batch_norm and X.shape[0] < 2:
             raise ValueError(f"batch_norm=True needs at least 2 samples, got n_samples={X.shape[0]}.")
-        if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "loss='bce' needs X in [0, 1] (e.g. pixels / 255 or MinMaxScaler); "
-                f"got values in [{X.min():.3g}, {X.max():.3g}]. Use loss='mse' instead."
-            )
+        self._check_training_rows(X)
         self._fit_net(
             X,
             module=MLPAutoEncoder,
@@ -193,6 +189,13 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEs
         )
         self._n_features_out = self.n_components
         return self
+
+    def _check_training_rows(self, X):
+        if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "loss='bce' needs X in [0, 1] (e.g. pixels / 255 or MinMaxScaler); "
+                f"got values in [{X.min():.3g}, {X.max():.3g}]. Use loss='mse' instead."
+            )
 
     def transform(self, X):
         """Encode X.

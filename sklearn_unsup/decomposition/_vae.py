@@ -5,7 +5,7 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
-from ..base import BaseTorchEstimator, _check_hidden_dims
+from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims
 from ..nn import MLPVAE, VAELoss
 from ..utils._sklearn_compat import (
     Integral,
@@ -18,7 +18,7 @@ from ..utils._sklearn_compat import (
 __all__ = ["VAE"]
 
 
-class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseTorchEstimator):
+class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, TorchPartialFitMixin, BaseTorchEstimator):
     """Variational autoencoder: a probabilistic non-linear PCA with a likelihood.
 
     An encoder maps each row to a Gaussian posterior over ``n_components``
@@ -176,11 +176,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseT
         """
         X = self._validate_fit_data(X)
         hidden = _check_hidden_dims(self.hidden_dims)
-        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "likelihood='bernoulli' needs X in [0, 1] (e.g. pixels / 255); got values in "
-                f"[{X.min():.3g}, {X.max():.3g}]. Use likelihood='gaussian' on scaled tables."
-            )
+        self._check_training_rows(X)
         rng = check_random_state(self.random_state)
         self._fit_net(
             X,
@@ -201,6 +197,13 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseT
         self._score_seed = int(rng.randint(np.iinfo(np.int32).max))
         self._n_features_out = self.n_components
         return self
+
+    def _check_training_rows(self, X):
+        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "likelihood='bernoulli' needs X in [0, 1] (e.g. pixels / 255); got values in "
+                f"[{X.min():.3g}, {X.max():.3g}]. Use likelihood='gaussian' on scaled tables."
+            )
 
     def transform(self, X):
         """Posterior mean of the latent variables.

@@ -5,7 +5,7 @@ import torch
 from sklearn.base import DensityMixin
 from sklearn.utils import check_random_state
 
-from ..base import BaseTorchEstimator, _check_hidden_dims
+from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims
 from ..nn import FlowNLLLoss, RealNVPFlow
 from ..utils._sklearn_compat import (
     Integral,
@@ -18,7 +18,7 @@ from ..utils._sklearn_compat import (
 __all__ = ["RealNVP"]
 
 
-class RealNVP(DensityMixin, BaseTorchEstimator):
+class RealNVP(DensityMixin, TorchPartialFitMixin, BaseTorchEstimator):
     """Real NVP normalizing flow: exact log-density and sampling for tables.
 
     The rows are standardised (an exact affine layer), then pass through

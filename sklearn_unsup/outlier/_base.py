@@ -51,6 +51,38 @@ class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
         self._set_offset(self._normality(self.model_, Xs))
         return self
 
+    def partial_fit(self, X, y=None):
+        """One pass of training over X, continuing from the current state.
+
+        The first call fits the scaling and builds the model from X (one
+        epoch); each later call trains the model one more epoch on its rows
+        (the scaling stays that of the first block). The decision threshold
+        ``offset_`` is reset from the scores of the latest block.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A block of training rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated detector.
+        """
+        first = not hasattr(self, "model_")
+        if first:
+            self._validate_params()
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
+        if first:
+            self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+            self.model_ = self._make_model(X.shape[1])
+        Xs = self._prep(X)
+        self.model_.partial_fit(Xs)
+        self._set_offset(self._normality(self.model_, Xs))
+        return self
+
     def score_samples(self, X):
         """Normality of each row (higher = more normal, scikit-learn's convention).
 

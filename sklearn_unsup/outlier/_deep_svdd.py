@@ -3,14 +3,14 @@
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
-from ..base import BaseTorchEstimator, OutlierDetectorMixin, _check_hidden_dims
+from ..base import BaseTorchEstimator, OutlierDetectorMixin, TorchPartialFitMixin, _check_hidden_dims
 from ..nn import DeepSVDDNet, MeanLoss
 from ..utils._sklearn_compat import Integral, Interval, _fit_context
 
 __all__ = ["DeepSVDD"]
 
 
-class DeepSVDD(OutlierDetectorMixin, BaseTorchEstimator):
+class DeepSVDD(OutlierDetectorMixin, TorchPartialFitMixin, BaseTorchEstimator):
     """Deep Support Vector Data Description (one-class Deep SVDD).
 
     A network ``phi`` maps the (standardised) rows into ``rep_dim``
@@ -160,6 +160,12 @@ class DeepSVDD(OutlierDetectorMixin, BaseTorchEstimator):
         self.center_ = self.net_.module_.center.detach().cpu().numpy().astype(np.float64)
         self._set_offset(self._scores(Xs))
         return self
+
+    def _training_rows(self, X):
+        return self._prep(X)
+
+    def _after_partial_fit(self, Xs):
+        self._set_offset(self._scores(Xs))
 
     def _scores(self, Xs):
         return -self._forward(lambda m, xb: m(xb), Xs).astype(np.float64)
