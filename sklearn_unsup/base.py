@@ -56,6 +56,29 @@ def _check_hidden_dims(hidden_dims):
     return tuple(int(h) for h in dims)
 
 
+_ACCELERATED_NET_CLASSES = {}
+
+
+def _accelerated_net_class(net_class):
+    """``net_class`` with skorch's ``AccelerateMixin`` in front (one class per net class)."""
+    if net_class not in _ACCELERATED_NET_CLASSES:
+        from skorch.hf import AccelerateMixin
+
+        _ACCELERATED_NET_CLASSES[net_class] = type(f"Accelerated{net_class.__name__}",
+                                                   (AccelerateMixin, net_class), {})
+    return _ACCELERATED_NET_CLASSES[net_class]
+
+
+def _strip_accelerator(net, plain_net_class):
+    """After training: unwrap the modules and turn the net back into a plain, picklable one."""
+    net._unwrap_accelerator()
+    net.accelerator.free_memory()
+    for name in ("accelerator", "unwrap_after_train", "_wrapped_with_accelerator"):
+        net.__dict__.pop(name, None)
+    net.__class__ = plain_net_class
+    return net
+
+
 class BaseTorchEstimator(BaseEstimator):
     """Base class of the torch-backed estimators (not for direct use).
 
@@ -79,7 +102,10 @@ class BaseTorchEstimator(BaseEstimator):
         modified.
     device : str
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``,
-        ``"cuda:1"``, ...
+        ``"cuda:1"``, ..., or ``"accelerate"``: train through skorch's
+        ``AccelerateMixin`` with an ``accelerate.Accelerator`` configured by the
+        environment (``accelerate launch`` / ``accelerate config``: device,
+        mixed precision, processes); the fitted net is a plain skorch net again.
     random_state : int, RandomState instance or None
         Seeds weight initialisation, shuffling and any sampling during
         training through a private generator; torch's global random state is
@@ -105,6 +131,18 @@ class BaseTorchEstimator(BaseEstimator):
     }
 
     # ------------------------------------------------------------------ fit helpers
+    def _make_accelerator(self):
+        """An ``accelerate.Accelerator`` from the environment; skorch places the tensors."""
+        try:
+            from accelerate import Accelerator
+        except ImportError as exc:  # pragma: no cover - accelerate is in the 'scale' extra
+            raise ImportError(
+                "device='accelerate' needs the accelerate package: pip install 'sklearn_unsup[scale]'."
+            ) from exc
+        # device_placement=False: skorch moves the module and every batch to
+        # net.device (our batch iterator is not a DataLoader accelerate could wrap)
+        return Accelerator(device_placement=False)
+
     def _resolve_device(self):
         if isinstance(self.device, str) and self.device == "auto":
             return "cuda" if torch.cuda.is_available() else "cpu"
@@ -234,7 +272,17 @@ class BaseTorchEstimator(BaseEstimator):
         if getattr(self, "_partial_first_pass", False):
             # the first call of partial_fit: the fit path with one pass and no hold-out
             max_epochs, validation_fraction = 1, None
-        self.device_ = self._resolve_device()
+        accelerator = None
+        plain_net_class = net_class
+        if isinstance(self.device, str) and self.device == "accelerate":
+            accelerator = self._make_accelerator()
+            self.device_ = str(accelerator.device)
+            net_class = _accelerated_net_class(net_class)
+            # skorch's accelerate path prints the epoch log whatever verbose is unless the sink is print
+            net_kwargs = {**net_kwargs, "accelerator": accelerator,
+                          "callbacks__print_log__sink": accelerator.print if self.verbose else print}
+        else:
+            self.device_ = self._resolve_device()
         opt_cls, opt_kwargs = self._optimizer_and_kwargs(optimizer)
         params = {f"module__{k}": v for k, v in (module_kwargs or {}).items()}
         params.update({f"criterion__{k}": v for k, v in (criterion_kwargs or {}).items()})
@@ -275,6 +323,8 @@ class BaseTorchEstimator(BaseEstimator):
             if before_training is not None:
                 before_training(net, dataset)  # e.g. DeepSVDD's centre from the initial network
             net.partial_fit(dataset, None)
+        if accelerator is not None:
+            _strip_accelerator(net, plain_net_class)
         while len(net.history) and "train_loss" not in net.history[-1]:
             net.history.pop()  # an epoch cut short by a callback's early stop
         self.net_ = net

@@ -105,6 +105,8 @@ class DEC(BaseDeepClusterer):
         Extra skorch callbacks (both stages).
     device : str, default="auto"
         ``"auto"`` picks CUDA when available.
+        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
+        ``AccelerateMixin``), configured by the environment.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and the k-means runs.
     verbose : int, default=0

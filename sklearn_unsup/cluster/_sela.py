@@ -88,6 +88,8 @@ class SeLa(BasePseudoLabelClusterer):
         Extra skorch callbacks.
     device : str, default="auto"
         ``"auto"`` picks CUDA when available.
+        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
+        ``AccelerateMixin``), configured by the environment.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, sampling and augmentations.
     verbose : int, default=0

@@ -60,6 +60,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartia
         LR schedulers, ...).
     device : str, default="auto"
         ``"auto"`` picks CUDA when available, else the CPU.
+        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
+        ``AccelerateMixin``), configured by the environment.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation and shuffling without touching torch's global
         random state. The same seed gives identical results on CPU.

@@ -78,6 +78,8 @@ class JointVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         Extra skorch callbacks.
     device : str, default="auto"
         ``"auto"`` picks CUDA when available.
+        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
+        ``AccelerateMixin``), configured by the environment.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and the sampling noise of training.
     verbose : int, default=0

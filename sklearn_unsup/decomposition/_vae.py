@@ -66,6 +66,8 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         Extra skorch callbacks.
     device : str, default="auto"
         ``"auto"`` picks CUDA when available.
+        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
+        ``AccelerateMixin``), configured by the environment.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, the reparameterisation noise, the
         scoring noise and ``sample``.

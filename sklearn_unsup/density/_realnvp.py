@@ -72,6 +72,8 @@ class RealNVP(DensityMixin, TorchPartialFitMixin, BaseTorchEstimator):
         Extra skorch callbacks.
     device : str, default="auto"
         ``"auto"`` picks CUDA when available.
+        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
+        ``AccelerateMixin``), configured by the environment.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dequantisation noise and ``sample``.
     verbose : int, default=0

@@ -62,6 +62,8 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         Extra skorch callbacks (e.g. an LR scheduler).
     device : str, default="auto"
         ``"auto"`` picks CUDA when available.
+        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
+        ``AccelerateMixin``), configured by the environment.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and the neighbour draws.
     verbose : int, default=0

@@ -63,6 +63,8 @@ class InvariantsScorer(OutlierDetectorMixin, BaseTorchEstimator):
         Extra skorch callbacks.
     device : str, default="auto"
         Torch device.
+        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
+        ``AccelerateMixin``), configured by the environment.
     random_state : int, RandomState instance or None, default=None
         Seed.
     verbose : int, default=0

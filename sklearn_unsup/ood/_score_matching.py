@@ -59,6 +59,8 @@ class ScoreMatchingScorer(OutlierDetectorMixin, BaseTorchEstimator):
         Extra skorch callbacks.
     device : str, default="auto"
         Torch device.
+        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
+        ``AccelerateMixin``), configured by the environment.
     random_state : int, RandomState instance or None, default=None
         Seed of the network, the noise and the mixture.
     verbose : int, default=0

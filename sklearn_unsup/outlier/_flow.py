@@ -45,6 +45,8 @@ class FlowOutlierDetector(ModelOutlierDetector):
         Extra skorch callbacks.
     device : str, default="auto"
         Torch device.
+        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
+        ``AccelerateMixin``), configured by the environment.
     random_state : int, RandomState instance or None, default=None
         Seed.
     verbose : int, default=0
