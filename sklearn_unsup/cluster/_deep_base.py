@@ -8,9 +8,9 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfor
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
-from .._kernels import knn_search
 from ..base import BaseTorchEstimator
 from ..metrics import silhouette_score
+from ..neighbors._mining import mine_for_estimator as _mine
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 
 __all__ = ["BaseDeepClusterer", "EpochHook"]
@@ -65,10 +65,9 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         return X
 
     def _mine_neighbours(self, X, n_neighbors, metric):
-        """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel, O(n k) memory)."""
+        """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel or NN-descent)."""
         k = int(min(n_neighbors, X.shape[0] - 1))
-        X32 = np.ascontiguousarray(X, dtype=np.float32)
-        return torch.from_numpy(knn_search(X32, k, metric=metric, exclude_self=True)[1])
+        return torch.from_numpy(_mine(self, X, k, metric))
 
     def _finish_fit(self, X):
         self._n_features_out = self.n_components

@@ -32,7 +32,8 @@ class SCAN(BaseDeepClusterer):
     1. **Neighbour mining** in the input space — in a Pipeline, the output of
        the previous step (raw table, TLDR codes, pretrained sentence or image
        embeddings): each row's ``n_neighbors`` nearest rows, by the exact kNN
-       kernel (O(n k) memory).
+       kernel (O(n k) memory) or, for large n, NN-descent
+       (``neighbors_algorithm``).
     2. **SCAN loss** on a batch of rows and one random neighbour of each:
        ``-mean log <p_row, p_neighbour> - entropy_weight * H(mean p)``; the
        entropy term keeps rows from collapsing into one cluster. ``n_heads``
@@ -55,6 +56,10 @@ class SCAN(BaseDeepClusterer):
     metric : {"euclidean", "cosine"}, default="euclidean"
         Metric of the neighbour search. ``"cosine"`` for sentence embeddings
         (same as euclidean on L2-normalised vectors).
+    neighbors_algorithm : {"auto", "exact", "nndescent"}, default="auto"
+        Neighbour search: ``"exact"`` (numba kernel, O(n^2 d) time),
+        ``"nndescent"`` (approximate, pynndescent; about linear in n) or
+        ``"auto"`` (exact up to 200,000 rows, NN-descent above).
     entropy_weight : float, default=5.0
         Weight of the entropy term (5.0 in every configuration of the paper).
     n_heads : int, default=5
@@ -150,6 +155,7 @@ class SCAN(BaseDeepClusterer):
         **BaseDeepClusterer._augment_constraints,
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions({"euclidean", "cosine"})],
+        "neighbors_algorithm": [StrOptions({"auto", "exact", "nndescent"})],
         "entropy_weight": [Interval(Real, 0, None, closed="left")],
         "n_heads": [Interval(Integral, 1, None, closed="left")],
         "self_label": ["boolean"],
@@ -163,6 +169,7 @@ class SCAN(BaseDeepClusterer):
         *,
         n_neighbors=20,
         metric="euclidean",
+        neighbors_algorithm="auto",
         entropy_weight=5.0,
         n_heads=5,
         self_label=True,
@@ -186,6 +193,7 @@ class SCAN(BaseDeepClusterer):
         self.n_clusters = n_clusters
         self.n_neighbors = n_neighbors
         self.metric = metric
+        self.neighbors_algorithm = neighbors_algorithm
         self.entropy_weight = entropy_weight
         self.n_heads = n_heads
         self.self_label = self_label

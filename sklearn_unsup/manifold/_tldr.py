@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from .._kernels import knn_search
 from ..base import BaseTorchEstimator, _check_hidden_dims
+from ..neighbors._mining import mine_for_estimator
 from ..nn import BarlowTwinsLoss, NeighbourPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
 
@@ -32,10 +32,14 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
     n_neighbors : int, default=5
         Neighbours each row may be paired with.
     metric : {"euclidean", "cosine", "inner_product"}, default="euclidean"
-        How neighbours are mined (exact kNN kernel). The official code ranks by
+        How neighbours are ranked. The official code ranks by
         inner product on unnormalised (in practice nearly L2-normalised
         embedding) features; ``"inner_product"`` reproduces it. On raw tables
         and pixels that favours rows of large norm, so euclidean is the default.
+    neighbors_algorithm : {"auto", "exact", "nndescent"}, default="auto"
+        Neighbour search: ``"exact"`` (numba kernel, O(n^2 d) time),
+        ``"nndescent"`` (approximate, pynndescent; about linear in n) or
+        ``"auto"`` (exact up to 200,000 rows, NN-descent above).
     encoder : {"linear", "mlp"}, default="linear"
         Linear map, or an MLP with ``encoder_hidden_dims`` (BatchNorm, ReLU).
     encoder_hidden_dims : sequence of int, default=(512,)
@@ -116,6 +120,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions({"euclidean", "cosine", "inner_product"})],
+        "neighbors_algorithm": [StrOptions({"auto", "exact", "nndescent"})],
         "encoder": [StrOptions({"linear", "mlp"})],
         "encoder_hidden_dims": ["array-like"],
         "projector_dims": ["array-like"],
@@ -128,6 +133,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         *,
         n_neighbors=5,
         metric="euclidean",
+        neighbors_algorithm="auto",
         encoder="linear",
         encoder_hidden_dims=(512,),
         projector_dims=(512, 512),
@@ -145,6 +151,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         self.n_components = n_components
         self.n_neighbors = n_neighbors
         self.metric = metric
+        self.neighbors_algorithm = neighbors_algorithm
         self.encoder = encoder
         self.encoder_hidden_dims = encoder_hidden_dims
         self.projector_dims = projector_dims
@@ -166,8 +173,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
                 f"TLDR needs at least n_neighbors + 1 = {self.n_neighbors + 1} samples to mine "
                 f"neighbours, got {n} sample{'s' if n != 1 else ''}."
             )
-        X32 = np.ascontiguousarray(X, dtype=np.float32)
-        return knn_search(X32, int(self.n_neighbors), metric=self.metric, exclude_self=True)[1]
+        return mine_for_estimator(self, X, int(self.n_neighbors), self.metric)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
