@@ -9,9 +9,10 @@ Lloyd pass is too slow, and the update behind ``partial_fit``.
 
 import numba
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._distances import row_sq_norms
-from ._kmeans import assign_labels
+from ._kmeans import _e_step, assign_labels
 
 __all__ = ["minibatch_update", "minibatch_kmeans"]
 
@@ -79,18 +80,31 @@ def minibatch_kmeans(X, centers_init, random_state, *, batch_size=1024, max_step
     inertia : float (sum of squared distances to the final centres)
     n_steps : int
     """
-    n = X.shape[0]
+    n, d = X.shape
+    k = centers_init.shape[0]
     centers = np.array(centers_init, dtype=np.float64, order="C")
-    counts = np.zeros(centers.shape[0])
+    counts = np.zeros(k)
     threshold = float(np.mean(np.var(X[: min(n, 10000)], axis=0))) * tol if tol > 0 else 0.0
+    m = min(int(batch_size), n)
+    # buffers reused by every step; one BLAS thread cap for the whole loop
+    batch = np.empty((m, d + 1), dtype=X.dtype)
+    batch[:, -1] = 1
+    b_sq = np.empty(m, dtype=X.dtype)
+    labels = np.empty(m, dtype=np.int64)
+    min_d = np.empty(m, dtype=np.float64)
+    n_threads = numba.get_num_threads()
+    sums = np.empty((n_threads, 1, 1))
+    cnt = np.empty((n_threads, 1), dtype=np.int64)
     n_steps = 0
-    for n_steps in range(1, int(max_steps) + 1):
-        idx = random_state.randint(0, n, min(int(batch_size), n))
-        batch = np.ascontiguousarray(X[idx])
-        labels, _ = assign_labels(batch, centers.astype(X.dtype))
-        shift = minibatch_update(batch, labels, centers, counts)
-        if threshold > 0 and shift <= threshold:
-            break
+    with threadpool_limits(limits=1, user_api="blas"):
+        for n_steps in range(1, int(max_steps) + 1):
+            idx = random_state.randint(0, n, m)
+            np.take(X, idx, axis=0, out=batch[:, :-1])
+            np.einsum("ij,ij->i", batch[:, :-1], batch[:, :-1], out=b_sq)
+            _e_step(batch, b_sq, centers.astype(X.dtype), labels, min_d, sums, cnt, False)
+            shift = minibatch_update(batch[:, :-1], labels, centers, counts)
+            if threshold > 0 and shift <= threshold:
+                break
     centers = centers.astype(X.dtype)
     x_sq = row_sq_norms(X) if x_sq is None else x_sq
     labels, min_d = assign_labels(X, centers, x_sq)

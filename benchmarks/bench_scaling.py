@@ -1,0 +1,263 @@
+"""Fit time and peak memory against the number of rows, with the fitted growth exponent.
+
+    python benchmarks/bench_scaling.py [--sizes 10000 100000 1000000] [--methods a,b] [--quick]
+
+Every (method, data, n) runs in a fresh Python process, so each peak memory is
+its own: ``peak MB`` is the process's peak resident memory above what it held
+after its imports (the data are included: that is what a user needs). Data:
+``synthetic`` (10 Gaussian blobs in 32 dimensions, float32, generated block by
+block from a seed) at every size, and ALOI (``../shared/data/large``,
+49,534 x 27) at 10,000 rows and in full. The exponent b is the slope of
+log(time) against log(n) over the sizes measured (1 = linear, 2 = quadratic).
+Each process first runs its method once on 2,000 rows, so numba compilation and
+first-call costs are not in the figures.
+
+Methods: the k-means kernels (Lloyd, mini-batch; scikit-learn's KMeans and
+MiniBatchKMeans in the same run), BalancedKMeans.partial_fit over 10k-row
+blocks, exact kNN kernel against NN-descent (k=10; recall of NN-descent on 1,000
+query rows), TLDR and SCAN (2 epochs; neighbour mining ``auto``: exact up to
+200k rows, NN-descent above), AutoEncoderOutlierDetector (2 epochs) in memory,
+and an AutoEncoder trained by ``dask_ml.wrappers.Incremental`` on a dask array
+of 10k-row blocks that is never materialised.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+BLOCK = 10_000
+DIM = 32
+
+METHODS = {
+    # name: (max rows, family)
+    "kmeans_lloyd": (None, "kernel"),
+    "sklearn_kmeans": (None, "peer"),
+    "minibatch_kmeans": (None, "kernel"),
+    "sklearn_minibatch_kmeans": (None, "peer"),
+    "balanced_kmeans_partial_fit": (None, "estimator"),
+    "knn_exact": (100_000, "kernel"),
+    "knn_nndescent": (None, "kernel"),
+    "tldr": (None, "estimator"),
+    "scan": (None, "estimator"),
+    "ae_detector": (None, "estimator"),
+    "ae_dask_incremental": (None, "estimator"),
+}
+
+
+# ----------------------------------------------------------------------------- worker side
+def _rss_mb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM (peak RSS) on Linux
+        return True
+    except OSError:
+        return False
+
+
+def synthetic_block(i, n_rows):
+    rng = np.random.RandomState(1000 + i)
+    centers = np.random.RandomState(0).normal(scale=4.0, size=(10, DIM))
+    labels = rng.randint(0, 10, n_rows)
+    return (centers[labels] + rng.normal(size=(n_rows, DIM))).astype(np.float32)
+
+
+def synthetic(n):
+    return np.concatenate([synthetic_block(i, min(BLOCK, n - s)) for i, s in enumerate(range(0, n, BLOCK))])
+
+
+def load(data, n):
+    if data == "synthetic":
+        return synthetic(n)
+    sys.path.insert(0, str(HERE))
+    from _common import load_shared
+    from sklearn.preprocessing import StandardScaler
+
+    X, _ = load_shared("large/ALOI.npz")
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    return X[np.random.RandomState(0).permutation(len(X))[:n]] if n < len(X) else X
+
+
+def run_method(method, data, n):
+    """Returns (seconds, info dict). Data generation is outside the timing, inside the memory."""
+    from sklearn_unsup._kernels import kmeans_plusplus, knn_search, lloyd, minibatch_kmeans
+
+    info = {}
+    if method == "ae_dask_incremental":
+        import dask
+        import dask.array as da
+        from dask_ml.wrappers import Incremental
+
+        from sklearn_unsup.decomposition import AutoEncoder
+
+        if data != "synthetic":
+            raise ValueError("ae_dask_incremental runs on the synthetic generator only")
+        blocks = [da.from_delayed(dask.delayed(synthetic_block)(i, min(BLOCK, n - s)),
+                                  shape=(min(BLOCK, n - s), DIM), dtype=np.float32)
+                  for i, s in enumerate(range(0, n, BLOCK))]
+        Xd = da.concatenate(blocks)
+        est = Incremental(AutoEncoder(8, hidden_dims=(64,), batch_size=256, random_state=0), shuffle_blocks=False)
+        t = time.perf_counter()
+        with dask.config.set(scheduler="synchronous"):
+            est.fit(Xd)
+        return time.perf_counter() - t, {"blocks": int(est.estimator_.n_iter_)}
+    X = load(data, n)
+    rng = np.random.RandomState(0)
+    t = time.perf_counter()
+    if method in ("kmeans_lloyd", "minibatch_kmeans"):
+        init, _ = kmeans_plusplus(X, 10, rng)
+        if method == "kmeans_lloyd":
+            _, _, inertia, _ = lloyd(X, init, max_iter=20, tol=0)
+        else:
+            _, _, inertia, _ = minibatch_kmeans(X, init, rng, batch_size=1024, max_steps=2 * n // 1024 + 1)
+        info["inertia/n"] = inertia / n
+    elif method == "sklearn_kmeans":
+        from sklearn.cluster import KMeans
+
+        info["inertia/n"] = KMeans(10, n_init=1, max_iter=20, tol=0, algorithm="lloyd",
+                                   random_state=0).fit(X).inertia_ / n
+    elif method == "sklearn_minibatch_kmeans":
+        from sklearn.cluster import MiniBatchKMeans
+
+        km = MiniBatchKMeans(10, batch_size=1024, max_iter=2, n_init=1, max_no_improvement=None, tol=0,
+                             random_state=0).fit(X)
+        info["inertia/n"] = km.inertia_ / n
+    elif method == "balanced_kmeans_partial_fit":
+        from sklearn_unsup.cluster import BalancedKMeans
+
+        km = BalancedKMeans(10, random_state=0)
+        for s in range(0, n, BLOCK):
+            km.partial_fit(X[s:s + BLOCK])
+        info["inertia/n"] = float(((X - km.cluster_centers_[km.predict(X)]) ** 2).sum()) / n
+    elif method in ("knn_exact", "knn_nndescent"):
+        from sklearn_unsup.neighbors._mining import mine_neighbors
+
+        algorithm = method.split("_")[1]
+        ind = mine_neighbors(X, 10, algorithm=algorithm, random_state=0)
+        elapsed = time.perf_counter() - t
+        q = rng.choice(n, min(1000, n), replace=False)
+        truth = knn_search(X, 11, query=X[q])[1]
+        recall = np.mean([len(set(ind[i]) & set(tr[tr != i][:10])) / 10 for i, tr in zip(q, truth)])
+        return elapsed, {"recall@10": float(recall)}
+    elif method == "tldr":
+        from sklearn_unsup.manifold import TLDR
+
+        TLDR(16, n_neighbors=5, max_epochs=2, random_state=0).fit(X)
+    elif method == "scan":
+        from sklearn_unsup.cluster import SCAN
+
+        SCAN(10, max_epochs=2, self_label_epochs=0, random_state=0).fit(X)
+    elif method == "ae_detector":
+        from sklearn_unsup.outlier import AutoEncoderOutlierDetector
+
+        AutoEncoderOutlierDetector(max_epochs=2, random_state=0).fit(X)
+    else:
+        raise ValueError(method)
+    return time.perf_counter() - t, info
+
+
+def worker(method, data, n):
+    import sklearn.preprocessing  # noqa: F401  (imports before the memory baseline: ~115 MB)
+    import torch  # noqa: F401
+
+    import sklearn_unsup  # noqa: F401
+
+    # warm-up in the same process: numba compilation (or cache loading) and other
+    # first-call costs stay out of the time and memory figures
+    run_method(method, "synthetic", 2_000)
+    if method in ("tldr", "scan"):  # above 200k rows they mine neighbours by NN-descent
+        from sklearn_unsup.neighbors._mining import mine_neighbors
+
+        mine_neighbors(synthetic(3_000), 5, algorithm="nndescent", random_state=0)
+    import gc
+
+    gc.collect()
+    base = _rss_mb("VmRSS")
+    ok = _reset_peak()
+    seconds, info = run_method(method, data, n)
+    peak = _rss_mb("VmHWM") - base if ok else float("nan")
+    print(json.dumps({"seconds": seconds, "peak_mb": peak, **info}))
+
+
+# ----------------------------------------------------------------------------- driver side
+def measure(method, data, n, timeout):
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", method, data, str(n)]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"over {timeout} s"}
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1][:80] if out.stderr.strip() else "failed"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def exponent(ns, ts):
+    if len(ns) < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(ns), np.log(ts), 1)[0])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", nargs=3)
+    parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--data", default="synthetic,aloi")
+    parser.add_argument("--timeout", type=int, default=900)
+    parser.add_argument("--quick", action="store_true", help="sizes 2,000 and 10,000")
+    args = parser.parse_args()
+    if args.worker:
+        method, data, n = args.worker
+        worker(method, data, int(n))
+        return
+    sys.path.insert(0, str(HERE))
+    from _common import machine_line
+
+    sizes = [2_000, 10_000] if args.quick else args.sizes
+    print(f"# Scaling ({machine_line()})\n")
+    print("| method | data | " + " | ".join(f"n={n:,}: s / peak MB" for n in sizes)
+          + " | exponent b (time ~ n^b) | quality |")
+    print("|---|---|" + "---|" * len(sizes) + "---|---|")
+    for data in args.data.split(","):
+        data_sizes = sizes if data == "synthetic" else ([2_000, 10_000] if args.quick else [10_000, 49_534])
+        for method in args.methods.split(","):
+            if data == "aloi" and method == "ae_dask_incremental":
+                continue
+            max_rows, _ = METHODS[method]
+            cells, ns, ts, quality = [], [], [], []
+            for n in data_sizes:
+                label = "" if data == "synthetic" else f"n={n:,}: "
+                if max_rows is not None and n > max_rows:
+                    proj = ts[-1] * (n / ns[-1]) ** exponent(ns, ts) if len(ns) >= 2 else float("nan")
+                    cells.append(f"{label}skipped (~{proj:,.0f} s projected)")
+                    continue
+                r = measure(method, data, n, args.timeout)
+                if "error" in r:
+                    cells.append(label + r["error"])
+                    continue
+                ns.append(n)
+                ts.append(r["seconds"])
+                cells.append(f"{label}{r['seconds']:.2f} / {r['peak_mb']:.0f}")
+                extra = {k: v for k, v in r.items() if k not in ("seconds", "peak_mb")}
+                if extra:
+                    quality.append(", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                             for k, v in extra.items()) + f" (n={n:,})")
+            cells += [""] * (len(sizes) - len(cells))
+            print(f"| {method} | {data} | " + " | ".join(cells) + f" | {exponent(ns, ts):.2f} | "
+                  + "; ".join(quality) + " |", flush=True)
+
+if __name__ == "__main__":
+    main()
