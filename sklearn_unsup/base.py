@@ -270,8 +270,12 @@ class BaseTorchEstimator(BaseEstimator):
         rng = check_random_state(self.random_state if random_state is None else random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         if getattr(self, "_partial_first_pass", False):
-            # the first call of partial_fit: the fit path with one pass and no hold-out
-            max_epochs, validation_fraction = 1, None
+            # the first call of partial_fit: the fit path with one pass of the main
+            # training stage (a pre-training stage that names its own epochs keeps
+            # them) and no hold-out
+            validation_fraction = None
+            if max_epochs is None:
+                max_epochs = 1
         accelerator = None
         plain_net_class = net_class
         if isinstance(self.device, str) and self.device == "accelerate":
@@ -334,7 +338,11 @@ class BaseTorchEstimator(BaseEstimator):
             self.validation_loss_curve_ = [float(row["valid_loss"]) for row in net.history]
         return net
 
-    def _continue_net(self, X):
+    def _continue_drop_last(self, n_rows):
+        """Drop a last batch of one row where batch statistics need two."""
+        return bool(getattr(self, "batch_norm", False) and n_rows % int(self.batch_size) == 1 and n_rows > 1)
+
+    def _continue_net(self, X, y=None):
         """One more pass of ``net_`` over ``X``, keeping weights and optimizer state.
 
         The shuffling and any sampling are seeded from ``random_state`` and the
@@ -344,12 +352,11 @@ class BaseTorchEstimator(BaseEstimator):
         net = self.net_
         rng = check_random_state(self.random_state)
         seed = (int(rng.randint(np.iinfo(np.int32).max)) + 7919 * (self.n_iter_ + 1)) % np.iinfo(np.int32).max
-        bs = int(self.batch_size)
-        drop_last = bool(getattr(self, "batch_norm", False) and len(X) % bs == 1 and len(X) > 1)
+        drop_last = self._continue_drop_last(len(X))
         # plain attributes: skorch's set_params would treat these as module parameters
         net.iterator_train__drop_last = drop_last
         net.iterator_train__seed = seed
-        dataset = TensorDataset(as_float32_tensor(X), None)
+        dataset = TensorDataset(as_float32_tensor(X), y)
         n_before = len(net.history)
         with self._torch_rng(seed):
             net.partial_fit(dataset, None, epochs=1)
@@ -408,7 +415,9 @@ class TorchPartialFitMixin:
     ``fit`` restarts from scratch; ``partial_fit`` after ``fit`` continues the
     fitted model. Subclasses may define ``_check_training_rows(X)`` (input
     checks shared with ``fit``), ``_training_rows(X)`` (e.g. the fitted
-    scaling) and ``_after_partial_fit(X)`` (e.g. a detector's threshold).
+    scaling), ``_continue_training(X)`` (a method-specific continuation around
+    ``_continue_net``) and ``_after_partial_fit(X)`` (e.g. a detector's
+    threshold).
     """
 
     def partial_fit(self, X, y=None):
@@ -445,7 +454,10 @@ class TorchPartialFitMixin:
         if hasattr(self, "_check_training_rows"):
             self._check_training_rows(X)
         rows = self._training_rows(X) if hasattr(self, "_training_rows") else X
-        self._continue_net(rows)
+        if hasattr(self, "_continue_training"):
+            self._continue_training(rows)
+        else:
+            self._continue_net(rows)
         if hasattr(self, "_after_partial_fit"):
             self._after_partial_fit(rows)
         return self

@@ -7,7 +7,7 @@ from sklearn.utils import check_random_state
 from skorch.callbacks import Callback, GradientNormClipping
 
 from .._kernels import dec_target_distribution
-from ..base import _OPTIMIZERS, _check_hidden_dims
+from ..base import _OPTIMIZERS, TorchPartialFitMixin, _check_hidden_dims
 from ..nn import DECLoss, DECNet, MLPAutoEncoder, ReconstructionLoss, as_float32_tensor
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
 from ._deep_base import BaseDeepClusterer
@@ -49,7 +49,7 @@ class _TargetUpdate(Callback):
         self.X = None  # do not keep the training data in the fitted model
 
 
-class DEC(BaseDeepClusterer):
+class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     """Deep Embedded Clustering (DEC) and, with ``reconstruction_weight > 0``, Improved DEC (IDEC).
 
     Xie et al. (2016): an autoencoder is pre-trained on reconstruction;
@@ -67,6 +67,14 @@ class DEC(BaseDeepClusterer):
     ``KL(P || Q) + reconstruction_weight * MSE``. The paper's
     ``L_rec + 0.1 L_KL`` is ``reconstruction_weight=10`` up to the scale of
     the learning rate.
+
+    ``partial_fit`` (data in blocks, e.g. ``dask_ml.wrappers.Incremental``):
+    the first call pre-trains the autoencoder on its block for
+    ``pretrain_epochs``, seeds the centres by k-means on that block's codes and
+    runs one clustering epoch; every later call is one clustering epoch on its
+    block, with the target distribution computed over that block (its cluster
+    frequencies ``f_j`` are the block's) and no ``tol`` stop. ``labels_`` and
+    ``cluster_sizes_`` then describe the latest block.
 
     Parameters
     ----------
@@ -272,6 +280,21 @@ class DEC(BaseDeepClusterer):
         self.cluster_centers_ = self.net_.module_.centers.detach().cpu().numpy().astype(np.float64)
         self.net_.criterion_.targets = None  # training state only
         return self._finish_fit(X)
+
+    def _continue_training(self, X):
+        """One clustering epoch on a block, with the target distribution computed on that block."""
+        updater = dict(self.net_.callbacks_)["dec_target"]
+        tol = updater.tol
+        updater.X, updater.step, updater.last_labels, updater.tol = as_float32_tensor(X), 0, None, -1.0
+        try:
+            updater.refresh(self.net_)
+            self._continue_net(X, y=torch.arange(X.shape[0]))
+        finally:
+            updater.X, updater.tol = None, tol
+            self.net_.criterion_.targets = None
+        self.delta_label_ = updater.delta_label_
+        self.cluster_centers_ = self.net_.module_.centers.detach().cpu().numpy().astype(np.float64)
+        self._finish_fit(X)
 
     @staticmethod
     def _proba_fn(module, xb):

@@ -2,14 +2,14 @@
 
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from ..base import BaseTorchEstimator, _check_hidden_dims
+from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims
 from ..nn import AugmentedTwin, TwinLoss
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
 
 __all__ = ["ContrastiveEncoder"]
 
 
-class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
+class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartialFitMixin, BaseTorchEstimator):
     """Self-supervised MLP encoder trained on two augmented views of each row.
 
     The image recipes of SimCLR, Barlow Twins and VICReg, adapted to tables:
@@ -187,6 +187,16 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         )
         self._n_features_out = self.n_components
         return self
+
+    def _check_training_rows(self, X):
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"ContrastiveEncoder needs at least 2 samples per block (its losses use batch statistics), "
+                f"got n_samples={X.shape[0]}."
+            )
+
+    def _continue_drop_last(self, n_rows):
+        return n_rows > self.batch_size and n_rows % self.batch_size == 1
 
     def transform(self, X):
         """Encode rows.

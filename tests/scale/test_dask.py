@@ -14,7 +14,7 @@ from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sklearn_unsup.cluster import BalancedKMeans  # noqa: E402
+from sklearn_unsup.cluster import DEC, BalancedKMeans  # noqa: E402
 from sklearn_unsup.decomposition import VAE, AutoEncoder  # noqa: E402
 from sklearn_unsup.metrics import silhouette_score  # noqa: E402
 from sklearn_unsup.utils import worker_thread_env  # noqa: E402
@@ -101,6 +101,7 @@ def _blockwise(est, Xd):
     AutoEncoder(n_components=4, hidden_dims=(16,), random_state=0),
     VAE(n_components=2, hidden_dims=(16,), random_state=0),
     BalancedKMeans(4, random_state=0),
+    DEC(4, hidden_dims=(16,), n_components=4, pretrain_epochs=3, update_interval=5, random_state=0),
 ], ids=lambda e: type(e).__name__)
 def test_incremental_trains_on_the_blocks_of_a_dask_array(client, estimator):
     from dask_ml.wrappers import Incremental
