@@ -130,3 +130,24 @@ def test_grid_search_finds_the_classes_of_real_tables(name, k_true):
         search = GridSearchCV(KMeans(n_init=10, random_state=0), {"n_clusters": list(range(2, k_true + 6))},
                               scoring=scorer, cv=cv).fit(X)
         assert search.best_params_["n_clusters"] == k_true
+
+
+@pytest.mark.slow
+def test_grid_search_finds_the_ten_digits_of_optdigits(tmp_path):
+    """Third real set (after wine and wdbc): optdigits' 10 classes, through the N2D-style pipeline."""
+    from joblib import Memory
+    from sklearn.pipeline import Pipeline
+    from umap import UMAP
+
+    from tests.conftest import load_shared
+
+    X, y = load_shared("cluster/optdigits_train.npz")
+    X = X.astype(np.float32) / 16
+    # UMAP is fitted once and cached: only KMeans changes between candidates
+    pipe = Pipeline([("umap", UMAP(n_components=10, n_neighbors=30, min_dist=0.0, random_state=0)),
+                     ("kmeans", KMeans(n_init=10, random_state=0))], memory=Memory(tmp_path, verbose=0))
+    grid = {"kmeans__n_clusters": list(range(7, 14))}
+    cv = transductive(len(X))
+    for index in ("silhouette", "davies_bouldin"):
+        search = GridSearchCV(pipe, grid, scoring=make_cluster_scorer(index, space="embedding"), cv=cv).fit(X)
+        assert search.best_params_ == {"kmeans__n_clusters": len(np.unique(y))}

@@ -72,3 +72,15 @@ def test_mixed_precision_from_the_environment():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.startswith("ok")
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a GPU")
+def test_accelerate_on_a_gpu_trains_there_and_predicts_anywhere(X):
+    acc = AutoEncoder(n_components=4, hidden_dims=(16,), max_epochs=3, random_state=0, device="accelerate").fit(X)
+    assert acc.device_.startswith("cuda")
+    assert next(acc.net_.module_.parameters()).device.type == "cuda"
+    codes = acc.transform(X)
+    cpu = AutoEncoder(n_components=4, hidden_dims=(16,), max_epochs=3, random_state=0, device="cpu").fit(X)
+    np.testing.assert_allclose(codes, cpu.transform(X), atol=1e-2)  # GPU kernels differ in the last bits
+    loaded = pickle.loads(pickle.dumps(acc))
+    np.testing.assert_allclose(loaded.transform(X), codes, rtol=1e-6)
