@@ -236,8 +236,7 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
             The updated estimator.
         """
         first = not hasattr(self, "cluster_centers_")
-        if first:
-            self._validate_params()
+        self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=first)
         if self.n_clusters > X.shape[0]:
             raise ValueError(

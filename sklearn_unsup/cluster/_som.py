@@ -192,8 +192,7 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
             The updated estimator.
         """
         first = not hasattr(self, "cluster_centers_")
-        if first:
-            self._validate_params()
+        self._validate_params()
         X = validate_data(self, X, dtype=np.float64, order="C", reset=first)
         rows, cols = self._grid_shape()
         n_calls = 0 if first else getattr(self, "_n_partial_calls", 0)

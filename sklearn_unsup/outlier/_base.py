@@ -72,8 +72,7 @@ class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
             The updated detector.
         """
         first = not hasattr(self, "model_")
-        if first:
-            self._validate_params()
+        self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
         if first:
             self.scaler_ = StandardScaler().fit(X) if self.standardize else None
