@@ -15,7 +15,7 @@ from sklearn_unsup.utils import all_estimators
 from sklearn_unsup.utils._test_common import make_test_instances
 
 INCREMENTAL = [e for e in make_test_instances(all_estimators()) if hasattr(e, "partial_fit")]
-NOT_INCREMENTAL = {"JointVAE", "SCAN", "SeLa", "SwAV", "DeepCluster", "TLDR", "ScoreMatchingScorer",
+NOT_INCREMENTAL = {"SCAN", "SeLa", "SwAV", "DeepCluster", "TLDR", "ScoreMatchingScorer",
                    "InvariantsScorer"}
 
 
@@ -38,7 +38,8 @@ def _output(est, X):
 def test_the_incremental_estimators():
     names = {type(e).__name__ for e in INCREMENTAL}
     assert {"AutoEncoder", "VAE", "RealNVP", "DeepSVDD", "AutoEncoderOutlierDetector", "VAEOutlierDetector",
-            "FlowOutlierDetector", "BalancedKMeans", "SelfOrganizingMap", "DEC", "ContrastiveEncoder"} <= names
+            "FlowOutlierDetector", "BalancedKMeans", "SelfOrganizingMap", "DEC", "ContrastiveEncoder",
+            "JointVAE"} <= names
     assert not names & NOT_INCREMENTAL  # documented as not incremental (docs/scaling.rst)
 
 
@@ -150,3 +151,16 @@ def test_dec_in_blocks_clusters_digits():
     assert dec.n_iter_ == 15 and len(dec.labels_) == 599
     # DEC.fit with the same settings: ACC .698; chance: .10
     assert cluster_accuracy(y, dec.predict(X)) > 0.6
+
+
+def test_jointvae_capacity_schedule_continues_across_blocks():
+    from sklearn_unsup.decomposition import JointVAE
+
+    blocks = _blocks(n_blocks=3, n=64)
+    jv = JointVAE(3, n_components=2, hidden_dims=(8,), batch_size=16, max_epochs=2, random_state=0)
+    for block in blocks:
+        jv.partial_fit(block)
+    criterion = jv.net_.criterion_
+    assert int(criterion.step) == 3 * 4  # 4 steps per block, counted across calls
+    assert criterion.ramp_steps == int(0.5 * 2 * 4)  # set by the first block
+    assert len(jv.labels_) == 64

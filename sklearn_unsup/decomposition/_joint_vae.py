@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 
-from ..base import BaseTorchEstimator, _check_hidden_dims
+from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims
 from ..nn import JointVAELoss, MLPJointVAE
 from ..utils._sklearn_compat import (
     Integral,
@@ -19,7 +19,9 @@ from ..utils._sklearn_compat import (
 __all__ = ["JointVAE"]
 
 
-class JointVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseTorchEstimator):
+class JointVAE(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, TorchPartialFitMixin, BaseTorchEstimator
+):
     """JointVAE: a VAE with Gaussian latents and one categorical latent.
 
     The encoder outputs a Gaussian posterior over ``n_components`` continuous
@@ -34,6 +36,11 @@ class JointVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
     As a clusterer, ``predict`` is the most probable category and
     ``predict_proba`` the categorical posterior; ``transform`` returns the
     posterior mean of the continuous latents.
+
+    ``partial_fit`` trains one epoch per block. The capacity schedule counts
+    optimisation steps, and its length is set by the first block:
+    ``capacity_ramp * max_epochs`` passes of blocks that size; ``labels_``
+    then describes the latest block.
 
     Parameters
     ----------
@@ -204,11 +211,7 @@ class JointVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
             raise ValueError(
                 f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
             )
-        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "likelihood='bernoulli' needs X in [0, 1] (e.g. pixels / 255); got values in "
-                f"[{X.min():.3g}, {X.max():.3g}]. Use likelihood='gaussian' on scaled tables."
-            )
+        self._check_training_rows(X)
         steps = self.max_epochs * math.ceil(X.shape[0] / self.batch_size)
         disc = math.log(self.n_clusters) if self.discrete_capacity is None else self.discrete_capacity
         self._fit_net(
@@ -236,6 +239,16 @@ class JointVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         self._n_features_out = self.n_components
         self.labels_ = self._predict_validated(X)
         return self
+
+    def _check_training_rows(self, X):
+        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "likelihood='bernoulli' needs X in [0, 1] (e.g. pixels / 255); got values in "
+                f"[{X.min():.3g}, {X.max():.3g}]. Use likelihood='gaussian' on scaled tables."
+            )
+
+    def _after_partial_fit(self, X):
+        self.labels_ = self._predict_validated(X)
 
     def _logits(self, X):
         return self._forward(lambda m, xb: m.encode(xb)[2], X)
