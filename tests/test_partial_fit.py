@@ -14,8 +14,11 @@ from sklearn_unsup.decomposition import AutoEncoder
 from sklearn_unsup.utils import all_estimators
 from sklearn_unsup.utils._test_common import make_test_instances
 
-INCREMENTAL = [e for e in make_test_instances(all_estimators()) if hasattr(e, "partial_fit")]
-NOT_INCREMENTAL = {"SCAN", "SeLa", "SwAV", "DeepCluster", "TLDR", "ScoreMatchingScorer",
+# SwAV is incremental with per-row views only (n_neighbors=0)
+_INSTANCES = [e.set_params(n_neighbors=0) if type(e).__name__ == "SwAV" else e
+              for e in make_test_instances(all_estimators())]
+INCREMENTAL = [e for e in _INSTANCES if hasattr(e, "partial_fit")]
+NOT_INCREMENTAL = {"SCAN", "SeLa", "DeepCluster", "TLDR", "ScoreMatchingScorer",
                    "InvariantsScorer"}
 
 
@@ -39,7 +42,7 @@ def test_the_incremental_estimators():
     names = {type(e).__name__ for e in INCREMENTAL}
     assert {"AutoEncoder", "VAE", "RealNVP", "DeepSVDD", "AutoEncoderOutlierDetector", "VAEOutlierDetector",
             "FlowOutlierDetector", "BalancedKMeans", "SelfOrganizingMap", "DEC", "ContrastiveEncoder",
-            "JointVAE"} <= names
+            "JointVAE", "SwAV"} <= names
     assert not names & NOT_INCREMENTAL  # documented as not incremental (docs/scaling.rst)
 
 
@@ -164,3 +167,13 @@ def test_jointvae_capacity_schedule_continues_across_blocks():
     assert int(criterion.step) == 3 * 4  # 4 steps per block, counted across calls
     assert criterion.ramp_steps == int(0.5 * 2 * 4)  # set by the first block
     assert len(jv.labels_) == 64
+
+
+def test_swav_partial_fit_needs_per_row_views():
+    from sklearn_unsup.cluster import SwAV
+
+    assert not hasattr(SwAV(3, n_neighbors=5), "partial_fit")
+    with pytest.raises(AttributeError) as info:
+        SwAV(3, n_neighbors=5).partial_fit(_blocks()[0])
+    assert "n_neighbors=0" in str(info.value.__cause__)
+    assert hasattr(SwAV(3, n_neighbors=0), "partial_fit")

@@ -6,10 +6,11 @@ import numpy as np
 import torch
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from skorch.callbacks import Callback
 
 from .._kernels import sinkhorn_knopp
-from ..base import _check_hidden_dims
+from ..base import TorchPartialFitMixin, _check_hidden_dims
 from ..nn import ClusterBatchIterator, PrototypeNet, SwAVLoss
 from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
 from ._deep_base import BaseDeepClusterer
@@ -20,6 +21,15 @@ __all__ = ["SwAV"]
 def batch_codes(scores, epsilon, n_iter):
     """SwAV's codes of a batch: Sinkhorn-Knopp on ``exp(scores / epsilon)`` (numba kernel), rows sum to 1."""
     return sinkhorn_knopp(np.ascontiguousarray(scores, dtype=np.float32), epsilon=epsilon, n_iter=n_iter)[0]
+
+
+def _per_row_views(swav):
+    if swav.n_neighbors > 0:
+        raise AttributeError(
+            f"SwAV.partial_fit needs n_neighbors=0 (got {swav.n_neighbors}): neighbour views are mined over the "
+            "whole training set. With n_neighbors=0 both views are augmentations of the row."
+        )
+    return True
 
 
 class _PrototypeSchedule(Callback):
@@ -37,7 +47,7 @@ class _PrototypeSchedule(Callback):
             net.module_.prototypes.weight.grad = None
 
 
-class SwAV(BaseDeepClusterer):
+class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
     """SwAV: each view of a row predicts the cluster code of the other view.
 
     Caron et al. (2020): the network maps a row to an L2-normalised
@@ -258,16 +268,52 @@ class SwAV(BaseDeepClusterer):
             extra_callbacks=[("prototypes", _PrototypeSchedule(self.freeze_prototypes_epochs))],
             drop_last=X.shape[0] > self.batch_size and X.shape[0] % self.batch_size == 1,
         )
+        return self._group_prototypes(X, rng)
+
+    def _group_prototypes(self, X, rng):
+        """Read the prototypes, group them into n_clusters (k-means when there are more) and label X."""
         module = self.net_.module_
         module.normalize_prototypes()
         self.prototypes_ = module.prototypes.weight.detach().cpu().numpy().astype(np.float64)
-        if n_prototypes == self.n_clusters:
+        if self.prototypes_.shape[0] == self.n_clusters:
             self.prototype_labels_ = np.arange(self.n_clusters)
         else:
             km = KMeans(self.n_clusters, n_init=10, random_state=int(rng.randint(np.iinfo(np.int32).max)))
             self.prototype_labels_ = km.fit_predict(self.prototypes_)
         self._groups = torch.from_numpy(np.eye(self.n_clusters, dtype=np.float32)[self.prototype_labels_])
         return self._finish_fit(X)
+
+    @available_if(_per_row_views)
+    def partial_fit(self, X, y=None):
+        """One epoch of swapped prediction on a block of rows, continuing from the current state.
+
+        Available with ``n_neighbors=0`` only: then both views of a row are
+        augmentations of it and the codes come from each batch, so blocks can
+        be fed one at a time (neighbour views are mined over the whole
+        training set). The first call builds the network from its block;
+        ``labels_`` then describes the latest block.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A block of training rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SwAV
+            The updated estimator.
+        """
+        return TorchPartialFitMixin.partial_fit(self, X, y)
+
+    def _continue_drop_last(self, n_rows):
+        return n_rows > self.batch_size and n_rows % self.batch_size == 1
+
+    def _continue_training(self, X):
+        self._continue_net(X)
+        rng = check_random_state(self.random_state)
+        self._group_prototypes(X, rng)
 
     def _proba_fn(self, module, xb):
         p = (module.scores(xb) / self.temperature).softmax(-1)
