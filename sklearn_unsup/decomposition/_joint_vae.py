@@ -62,22 +62,22 @@ class JointVAE(
         Weight of the capacity terms (Dupont's setting).
     capacity_ramp : float in (0, 1], default=0.5
         Fraction of the training steps over which the capacities grow.
-    init : {"kmeans", "random"}, default="kmeans"
-        Start of the categorical head. ``"random"``: the paper's random
-        initialisation. ``"kmeans"`` (not in the paper): a VAE with the same
-        encoder widths is trained for ``max(10, max_epochs // 2)`` epochs, k-means
-        (10 restarts) clusters its posterior means, and the categorical head
-        is trained by cross-entropy towards those clusters (5 epochs, at
-        least 200 steps) before
-        JointVAE's own training refines them. On mnist5k the random start
-        ends at ACC .49 +- .06 (below KMeans on the pixels, .52); the k-means
-        start at .69 (seeds 0-2), measured.
     usage_weight : float, default=30.0
         Weight of ``KL(mean_batch q(c|x) || uniform)``, which keeps every
         category in use. Not in the paper: without it (``usage_weight=0``,
         Dupont's objective) the per-row KL capacity can be met by confidently
         assigning every row to the same category, and on small tables it
         often is (all of mnist5k in one cluster, measured here).
+    init : {"kmeans", "random"}, default="kmeans"
+        Start of the categorical head. ``"random"``: the paper's random
+        initialisation. ``"kmeans"`` (not in the paper): a VAE with the same
+        encoder widths is trained for ``max(10, max_epochs // 2)`` epochs,
+        k-means (10 restarts) clusters its posterior means, and the
+        categorical head is trained by cross-entropy towards those clusters
+        (5 epochs, at least 200 steps) before JointVAE's own objective refines
+        them. On mnist5k the random start ends at ACC .49 +- .06 over seeds
+        (below KMeans on the pixels, .52), the k-means start at .69
+        (``benchmarks/bench_generative.py``).
     hidden_dims : sequence of int, default=(256, 128)
         Encoder hidden widths (the decoder mirrors them).
     activation : {"relu", "leaky_relu", "elu", "gelu", "tanh"}, default="relu"
