@@ -56,6 +56,16 @@ def _check_hidden_dims(hidden_dims):
     return tuple(int(h) for h in dims)
 
 
+def _check_unit_interval(X, setting, alternative):
+    """Refuse rows outside [0, 1] for a loss/likelihood that needs them (BCE, Bernoulli)."""
+    low, high = X.min(), X.max()
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"{setting} needs X in [0, 1] (e.g. pixels / 255 or MinMaxScaler); got values in "
+            f"[{low:.3g}, {high:.3g}]. Use {alternative} instead."
+        )
+
+
 _ACCELERATED_NET_CLASSES = {}
 
 

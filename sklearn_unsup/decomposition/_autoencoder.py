@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims
+from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims, _check_unit_interval
 from ..nn import MLPAutoEncoder, ReconstructionLoss
 from ..utils._sklearn_compat import (
     Integral,
@@ -193,11 +193,8 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartia
         return self
 
     def _check_training_rows(self, X):
-        if self.loss == "bce" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "loss='bce' needs X in [0, 1] (e.g. pixels / 255 or MinMaxScaler); "
-                f"got values in [{X.min():.3g}, {X.max():.3g}]. Use loss='mse' instead."
-            )
+        if self.loss == "bce":
+            _check_unit_interval(X, "loss='bce'", "loss='mse'")
 
     def transform(self, X):
         """Encode X.

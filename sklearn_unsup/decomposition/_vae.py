@@ -5,7 +5,7 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
-from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims
+from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims, _check_unit_interval
 from ..nn import MLPVAE, VAELoss
 from ..utils._sklearn_compat import (
     Integral,
@@ -201,11 +201,8 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         return self
 
     def _check_training_rows(self, X):
-        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "likelihood='bernoulli' needs X in [0, 1] (e.g. pixels / 255); got values in "
-                f"[{X.min():.3g}, {X.max():.3g}]. Use likelihood='gaussian' on scaled tables."
-            )
+        if self.likelihood == "bernoulli":
+            _check_unit_interval(X, "likelihood='bernoulli'", "likelihood='gaussian' on scaled tables")
 
     def transform(self, X):
         """Posterior mean of the latent variables.
