@@ -10,7 +10,6 @@ from ..utils._sklearn_compat import _fit_context, check_is_fitted, validate_data
 __all__ = ["ModelOutlierDetector"]
 
 
-
 class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
     """Base (not public): standardise, fit ``model_``, score rows by ``_normality``.
 
@@ -24,6 +23,10 @@ class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
 
     def _torch_params(self):
         return {k: getattr(self, k) for k in BaseTorchEstimator._parameter_constraints}
+
+    def _fit_prep(self, X):
+        """Fit the preprocessing of the model's input (here: the optional scaler)."""
+        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
 
     def _prep(self, X):
         return self.scaler_.transform(X) if self.scaler_ is not None else X
@@ -45,9 +48,9 @@ class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
             The fitted detector.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+        self._fit_prep(X)
         Xs = self._prep(X)
-        self.model_ = self._make_model(X.shape[1]).fit(Xs)
+        self.model_ = self._make_model(Xs.shape[1]).fit(Xs)
         self._set_offset(self._normality(self.model_, Xs))
         return self
 
@@ -75,9 +78,10 @@ class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
         if first:
-            self.scaler_ = StandardScaler().fit(X) if self.standardize else None
-            self.model_ = self._make_model(X.shape[1])
+            self._fit_prep(X)
         Xs = self._prep(X)
+        if first:
+            self.model_ = self._make_model(Xs.shape[1])
         self.model_.partial_fit(Xs)
         self._set_offset(self._normality(self.model_, Xs))
         return self

@@ -1,5 +1,7 @@
 """Outliers as rows of low density under a Real NVP flow."""
 
+from sklearn.decomposition import PCA
+
 from ..base import BaseTorchEstimator
 from ..density import RealNVP
 from ..utils._sklearn_compat import Integral, Interval, StrOptions
@@ -16,6 +18,11 @@ class FlowOutlierDetector(ModelOutlierDetector):
     log-density. Higher ``score_samples`` = more normal; ``predict`` returns
     +1/-1.
 
+    Wide data (fewer than five training rows per feature, e.g. a few hundred
+    embedding vectors of 512 dimensions) first go onto their leading principal
+    axes (``pca_components``): there the rows span a thin subspace, the flow's
+    density is ill-posed off it, and it fits the noise directions instead.
+
     Parameters
     ----------
     contamination : "auto" or float in (0, 0.5], default="auto"
@@ -27,8 +34,21 @@ class FlowOutlierDetector(ModelOutlierDetector):
         Hidden widths of each coupling network.
     n_base_components : int or "auto", default=1
         Base distribution (see :class:`~sklearn_unsup.density.RealNVP`).
+    pca_components : "auto", int or None, default="auto"
+        Project the centred rows onto this many principal axes before the
+        flow (the components are then standardised when ``standardize``).
+        ``"auto"``: ``n_samples // 5`` axes when that is fewer than the
+        features, else no projection, so tables with enough rows are left as
+        they are. None: never project. The projection uses the features as
+        given (embedding coordinates are commensurate); put a scaler in
+        front for wide tables of mixed units. On the four embedded sets of
+        the novelty benchmark (ResNet18 MVTec bottle and hazelnut, BERT
+        20news, ResNet18 CIFAR-10; seeds 0-2) "auto" scored AUROC .991, .824,
+        .745, .737 against .948, .772, .718, .737 without projection
+        (CIFAR-10 has enough rows: unchanged).
     standardize : bool, default=True
-        Standardise features before training.
+        Standardise features (the principal components when projecting)
+        before training.
     max_epochs : int, default=50
         Maximum passes over the data (early stopping may end sooner). On the
         20 ADBench sets 50 epochs scored a mean AUROC of .839 / .842 (seeds
@@ -56,6 +76,8 @@ class FlowOutlierDetector(ModelOutlierDetector):
     ----------
     model_ : RealNVP
         The fitted flow.
+    pca_ : sklearn.decomposition.PCA or None
+        The fitted projection (None when the rows were not projected).
     scaler_ : sklearn.preprocessing.StandardScaler or None
         The fitted scaler.
     offset_ : float
@@ -90,16 +112,18 @@ class FlowOutlierDetector(ModelOutlierDetector):
         "n_coupling_layers": [Interval(Integral, 1, None, closed="left")],
         "hidden_dims": ["array-like"],
         "n_base_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "pca_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "standardize": ["boolean"],
     }
 
     def __init__(self, contamination="auto", *, n_coupling_layers=6, hidden_dims=(64, 64), n_base_components=1,
-                 standardize=True, max_epochs=50, batch_size=256, lr=1e-3, optimizer="adam", weight_decay=1e-5,
-                 callbacks=None, device="auto", random_state=None, verbose=0):
+                 pca_components="auto", standardize=True, max_epochs=50, batch_size=256, lr=1e-3, optimizer="adam",
+                 weight_decay=1e-5, callbacks=None, device="auto", random_state=None, verbose=0):
         self.contamination = contamination
         self.n_coupling_layers = n_coupling_layers
         self.hidden_dims = hidden_dims
         self.n_base_components = n_base_components
+        self.pca_components = pca_components
         self.standardize = standardize
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -110,6 +134,22 @@ class FlowOutlierDetector(ModelOutlierDetector):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+
+    def _projection_width(self, n_samples, n_features):
+        """Principal axes to keep, or None for no projection."""
+        if self.pca_components is None:
+            return None
+        width = n_samples // 5 if self.pca_components == "auto" else self.pca_components
+        width = max(1, min(width, n_samples))
+        return width if width < n_features else None
+
+    def _fit_prep(self, X):
+        width = self._projection_width(*X.shape)
+        self.pca_ = None if width is None else PCA(width, random_state=self.random_state).fit(X)
+        super()._fit_prep(X if self.pca_ is None else self.pca_.transform(X))
+
+    def _prep(self, X):
+        return super()._prep(X if self.pca_ is None else self.pca_.transform(X))
 
     def _make_model(self, n_features):
         return RealNVP(self.n_coupling_layers, hidden_dims=self.hidden_dims,

@@ -64,3 +64,44 @@ def test_quality_on_thyroid_well_above_chance(make):
     X, y = load_shared("anomaly/thyroid.npz")
     auc = roc_auc_score(y, -make().fit(X).score_samples(X))
     assert auc > 0.9, auc  # IsolationForest: .975, chance: .5
+
+
+@pytest.mark.parametrize(("shape", "pca_components", "expected"), [
+    ((60, 40), "auto", 12),   # 60 rows < 5 per feature: 60 // 5 axes
+    ((300, 40), "auto", None),  # enough rows: no projection
+    ((60, 40), None, None),
+    ((60, 40), 5, 5),
+    ((60, 40), 100, None),    # as many axes as features: nothing to drop
+])
+def test_flow_projects_wide_data_onto_principal_axes(shape, pca_components, expected):
+    X = np.random.RandomState(0).normal(size=shape)
+    det = FlowOutlierDetector(pca_components=pca_components, max_epochs=2, random_state=0).fit(X)
+    if expected is None:
+        assert det.pca_ is None
+        assert det.model_.n_features_in_ == shape[1]
+    else:
+        assert det.pca_.n_components_ == expected
+        assert det.model_.n_features_in_ == expected
+    assert det.score_samples(X[:5]).shape == (5,)
+    assert np.isfinite(det.score_samples(X)).all()
+
+
+def test_flow_on_wide_embeddings_at_or_above_knn_distance():
+    """Novelty protocol on the ResNet18 MVTec hazelnut embeddings (501 x 512).
+
+    The peer is KNN distance (PyOD's KNN: distance to the 5th neighbour, raw
+    features), here through KNNScorer with the same settings. Measured (seeds
+    0-2): flow .824 with the projection, .772 without; KNN .793.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_unsup.ood import KNNScorer
+
+    X, y = load_shared("anomaly/embeddings/ResNet18_mvtec_hazelnut.npz")
+    flow, knn = [], []
+    for seed in range(3):
+        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+        normal = Xtr[ytr == 0]
+        flow.append(roc_auc_score(yte, -FlowOutlierDetector(random_state=seed).fit(normal).score_samples(Xte)))
+        knn.append(roc_auc_score(yte, -KNNScorer(5, normalize=False).fit(normal).score_samples(Xte)))
+    assert np.mean(flow) >= np.mean(knn), (flow, knn)
