@@ -60,3 +60,14 @@ def test_pipeline_gridsearch_without_y(digits):
 def test_too_few_rows_for_the_neighbours():
     with pytest.raises(ValueError, match="at least n_neighbors \\+ 1 = 6 samples"):
         TLDR(2, **FAST).fit(np.random.rand(4, 3))
+
+
+def test_auto_epochs_about_a_thousand_steps_within_20_to_100():
+    tldr = TLDR(batch_size=1024)
+    assert tldr._n_epochs(5_000) == 100       # 4 steps an epoch: capped at the paper's 100
+    assert tldr._n_epochs(39_627) == 27       # ALOI: 38 steps an epoch
+    assert tldr._n_epochs(1_000_000) == 20    # floor
+    assert TLDR(max_epochs=7)._n_epochs(1_000_000) == 7
+    X = np.random.RandomState(0).rand(40, 3)
+    small = TLDR(2, n_neighbors=3, projector_dims=(8,), random_state=0).fit(X)
+    assert small.n_iter_ == 100
