@@ -57,9 +57,10 @@ class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
     def partial_fit(self, X, y=None):
         """One pass of training over X, continuing from the current state.
 
-        The first call fits the scaling and builds the model from X (one
-        epoch); each later call trains the model one more epoch on its rows
-        (the scaling stays that of the first block). The decision threshold
+        The first call fits the preprocessing (scaling, and a detector's
+        projection if it has one) and builds the model from X (one epoch);
+        each later call trains the model one more epoch on its rows (the
+        preprocessing stays that of the first block). The decision threshold
         ``offset_`` is reset from the scores of the latest block.
 
         Parameters
