@@ -2,16 +2,50 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
 from ..base import BaseTorchEstimator, OutlierDetectorMixin
-from ..utils._sklearn_compat import _fit_context, check_is_fitted, validate_data
+from ..utils._sklearn_compat import Integral, Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 
-__all__ = ["ModelOutlierDetector"]
+__all__ = ["ModelOutlierDetector", "WideDataProjectionMixin"]
 
 
-class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
-    """Base (not public): standardise, fit ``model_``, score rows by ``_normality``.
+class WideDataProjectionMixin:
+    """Projection of wide data onto its leading principal axes (``pca_components``).
+
+    With fewer than five training rows per feature (a few hundred embedding
+    vectors of 512 dimensions, say) the rows span a thin subspace; a deep
+    detector then fits the noise directions. ``"auto"`` projects the centred
+    rows onto ``n_samples // 5`` principal axes in that case and leaves data
+    with enough rows as they are; an int sets the number of axes; None never
+    projects. Sets ``pca_`` (a fitted PCA, or None).
+    """
+
+    _projection_constraints: dict = {
+        "pca_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
+    }
+
+    def _projection_width(self, n_samples, n_features):
+        """Principal axes to keep, or None for no projection."""
+        if self.pca_components is None:
+            return None
+        width = n_samples // 5 if self.pca_components == "auto" else self.pca_components
+        width = max(1, min(width, n_samples))
+        return width if width < n_features else None
+
+    def _fit_projection(self, X):
+        """Fit ``pca_`` on the training rows; return them projected."""
+        width = self._projection_width(*X.shape)
+        self.pca_ = None if width is None else PCA(width, random_state=self.random_state).fit(X)
+        return self._project(X)
+
+    def _project(self, X):
+        return X if self.pca_ is None else self.pca_.transform(X)
+
+
+class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEstimator):
+    """Base (not public): project wide data, standardise, fit ``model_``, score rows by ``_normality``.
 
     Subclasses implement ``_make_model(n_features)`` (an unfitted estimator) and
     ``_normality(model, X)`` (higher = more normal).
@@ -24,12 +58,19 @@ class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
     def _torch_params(self):
         return {k: getattr(self, k) for k in BaseTorchEstimator._parameter_constraints}
 
+    _parameter_constraints: dict = {
+        **OutlierDetectorMixin._parameter_constraints,
+        **WideDataProjectionMixin._projection_constraints,
+    }
+
     def _fit_prep(self, X):
-        """Fit the preprocessing of the model's input (here: the optional scaler)."""
-        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+        """Fit the preprocessing of the model's input: the projection, then the optional scaler."""
+        Z = self._fit_projection(X)
+        self.scaler_ = StandardScaler().fit(Z) if self.standardize else None
 
     def _prep(self, X):
-        return self.scaler_.transform(X) if self.scaler_ is not None else X
+        Z = self._project(X)
+        return self.scaler_.transform(Z) if self.scaler_ is not None else Z
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -57,8 +98,8 @@ class ModelOutlierDetector(OutlierDetectorMixin, BaseEstimator):
     def partial_fit(self, X, y=None):
         """One pass of training over X, continuing from the current state.
 
-        The first call fits the preprocessing (scaling, and a detector's
-        projection if it has one) and builds the model from X (one epoch);
+        The first call fits the preprocessing (projection of wide data,
+        scaling) and builds the model from X (one epoch);
         each later call trains the model one more epoch on its rows (the
         preprocessing stays that of the first block). The decision threshold
         ``offset_`` is reset from the scores of the latest block.

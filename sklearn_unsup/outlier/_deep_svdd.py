@@ -6,11 +6,12 @@ from sklearn.preprocessing import StandardScaler
 from ..base import BaseTorchEstimator, OutlierDetectorMixin, TorchPartialFitMixin, _check_hidden_dims
 from ..nn import DeepSVDDNet, MeanLoss
 from ..utils._sklearn_compat import Integral, Interval, _fit_context
+from ._base import WideDataProjectionMixin
 
 __all__ = ["DeepSVDD"]
 
 
-class DeepSVDD(OutlierDetectorMixin, TorchPartialFitMixin, BaseTorchEstimator):
+class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMixin, BaseTorchEstimator):
     """Deep Support Vector Data Description (one-class Deep SVDD).
 
     A network ``phi`` maps the (standardised) rows into ``rep_dim``
@@ -34,6 +35,15 @@ class DeepSVDD(OutlierDetectorMixin, TorchPartialFitMixin, BaseTorchEstimator):
         layer, a 32-d representation, as PyOD's ``hidden_neurons=[64, 32]``)
         scored a mean AUROC of .737 on the 20 ADBench sets (seeds 0-2) against
         .668 (seeds 0-1) for a 64-32-16 map.
+    pca_components : "auto", int or None, default="auto"
+        Project wide data onto their leading principal axes first:
+        ``"auto"`` takes ``n_samples // 5`` axes when that is fewer than the
+        features (fewer than five rows per feature, e.g. a few hundred
+        embedding vectors), else none; an int sets the number of axes; None
+        never projects. The centred features go in as given (embedding
+        coordinates are commensurate); scale wide tables of mixed units
+        first. Novelty AUROC, seeds 0-2: MVTec hazelnut embeddings .816
+        against .745 without, BERT 20news .760 against .628.
     standardize : bool, default=True
         Standardise features before training.
     max_epochs : int, default=10
@@ -63,6 +73,8 @@ class DeepSVDD(OutlierDetectorMixin, TorchPartialFitMixin, BaseTorchEstimator):
     ----------
     center_ : ndarray of shape (rep_dim,)
         The hypersphere centre.
+    pca_ : sklearn.decomposition.PCA or None
+        The fitted projection (None when the rows were not projected).
     scaler_ : sklearn.preprocessing.StandardScaler or None
         The fitted scaler.
     offset_ : float
@@ -103,17 +115,20 @@ class DeepSVDD(OutlierDetectorMixin, TorchPartialFitMixin, BaseTorchEstimator):
     _parameter_constraints: dict = {
         **OutlierDetectorMixin._parameter_constraints,
         **BaseTorchEstimator._parameter_constraints,
+        **WideDataProjectionMixin._projection_constraints,
         "rep_dim": [Interval(Integral, 1, None, closed="left")],
         "hidden_dims": ["array-like"],
         "standardize": ["boolean"],
     }
 
-    def __init__(self, contamination="auto", *, rep_dim=32, hidden_dims=(64,), standardize=True,
+    def __init__(self, contamination="auto", *, rep_dim=32, hidden_dims=(64,), pca_components="auto",
+                 standardize=True,
                  max_epochs=10, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-6, callbacks=None,
                  device="auto", random_state=None, verbose=0):
         self.contamination = contamination
         self.rep_dim = rep_dim
         self.hidden_dims = hidden_dims
+        self.pca_components = pca_components
         self.standardize = standardize
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -126,7 +141,8 @@ class DeepSVDD(OutlierDetectorMixin, TorchPartialFitMixin, BaseTorchEstimator):
         self.verbose = verbose
 
     def _prep(self, X):
-        return self.scaler_.transform(X) if self.scaler_ is not None else X
+        Z = self._project(X)
+        return self.scaler_.transform(Z) if self.scaler_ is not None else Z
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -145,7 +161,8 @@ class DeepSVDD(OutlierDetectorMixin, TorchPartialFitMixin, BaseTorchEstimator):
             The fitted detector.
         """
         X = self._validate_fit_data(X)
-        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+        Z = self._fit_projection(X)
+        self.scaler_ = StandardScaler().fit(Z) if self.standardize else None
         Xs = self._prep(X)
 
         def set_center(net, dataset):
@@ -154,7 +171,7 @@ class DeepSVDD(OutlierDetectorMixin, TorchPartialFitMixin, BaseTorchEstimator):
         self._fit_net(
             Xs,
             module=DeepSVDDNet,
-            module_kwargs=dict(n_features=X.shape[1], rep_dim=self.rep_dim,
+            module_kwargs=dict(n_features=Xs.shape[1], rep_dim=self.rep_dim,
                                hidden_dims=_check_hidden_dims(self.hidden_dims)),
             criterion=MeanLoss,
             before_training=set_center,

@@ -1,7 +1,5 @@
 """Outliers as rows of low density under a Real NVP flow."""
 
-from sklearn.decomposition import PCA
-
 from ..base import BaseTorchEstimator
 from ..density import RealNVP
 from ..utils._sklearn_compat import Integral, Interval, StrOptions
@@ -113,7 +111,6 @@ class FlowOutlierDetector(ModelOutlierDetector):
         "n_coupling_layers": [Interval(Integral, 1, None, closed="left")],
         "hidden_dims": ["array-like"],
         "n_base_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "pca_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "standardize": ["boolean"],
     }
 
@@ -135,22 +132,6 @@ class FlowOutlierDetector(ModelOutlierDetector):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-
-    def _projection_width(self, n_samples, n_features):
-        """Principal axes to keep, or None for no projection."""
-        if self.pca_components is None:
-            return None
-        width = n_samples // 5 if self.pca_components == "auto" else self.pca_components
-        width = max(1, min(width, n_samples))
-        return width if width < n_features else None
-
-    def _fit_prep(self, X):
-        width = self._projection_width(*X.shape)
-        self.pca_ = None if width is None else PCA(width, random_state=self.random_state).fit(X)
-        super()._fit_prep(X if self.pca_ is None else self.pca_.transform(X))
-
-    def _prep(self, X):
-        return super()._prep(X if self.pca_ is None else self.pca_.transform(X))
 
     def _make_model(self, n_features):
         return RealNVP(self.n_coupling_layers, hidden_dims=self.hidden_dims,
