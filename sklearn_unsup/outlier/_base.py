@@ -14,12 +14,12 @@ __all__ = ["ModelOutlierDetector", "WideDataProjectionMixin"]
 class WideDataProjectionMixin:
     """Projection of wide data onto its leading principal axes (``pca_components``).
 
-    With fewer than five training rows per feature (a few hundred embedding
-    vectors of 512 dimensions, say) the rows span a thin subspace; a deep
-    detector then fits the noise directions. ``"auto"`` projects the centred
-    rows onto ``n_samples // 5`` principal axes in that case and leaves data
-    with enough rows as they are; an int sets the number of axes; None never
-    projects. Sets ``pca_`` (a fitted PCA, or None).
+    With fewer training rows than features (a few hundred embedding vectors
+    of 512 dimensions, say) the rows span a thin subspace; a deep detector
+    then fits its noise directions. ``"auto"`` projects the centred rows onto
+    ``n_samples // 5`` principal axes in that case and leaves other data as
+    they are; an int sets the number of axes; None never projects. Sets
+    ``pca_`` (a fitted PCA, or None).
     """
 
     _projection_constraints: dict = {
@@ -29,6 +29,8 @@ class WideDataProjectionMixin:
     def _projection_width(self, n_samples, n_features):
         """Principal axes to keep, or None for no projection."""
         if self.pca_components is None:
+            return None
+        if self.pca_components == "auto" and n_samples >= n_features:
             return None
         width = n_samples // 5 if self.pca_components == "auto" else self.pca_components
         width = max(1, min(width, n_samples))

@@ -16,7 +16,7 @@ class FlowOutlierDetector(ModelOutlierDetector):
     log-density. Higher ``score_samples`` = more normal; ``predict`` returns
     +1/-1.
 
-    Wide data (fewer than five training rows per feature, e.g. a few hundred
+    Wide data (fewer training rows than features, e.g. a few hundred
     embedding vectors of 512 dimensions) first go onto their leading principal
     axes (``pca_components``): there the rows span a thin subspace, the flow's
     density is ill-posed off it, and it fits the noise directions instead.
@@ -35,7 +35,7 @@ class FlowOutlierDetector(ModelOutlierDetector):
     pca_components : "auto", int or None, default="auto"
         Project the centred rows onto this many principal axes before the
         flow (the components are then standardised when ``standardize``).
-        ``"auto"``: ``n_samples // 5`` axes when that is fewer than the
+        ``"auto"``: ``n_samples // 5`` axes when there are fewer rows than
         features, else no projection, so tables with enough rows are left as
         they are. None: never project. The projection uses the features as
         given (embedding coordinates are commensurate); put a scaler in
