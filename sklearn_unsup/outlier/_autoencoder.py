@@ -35,13 +35,13 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         Batch normalisation after each hidden layer (PyOD's default; it did
         not change the mean AUROC here: .796 vs .797 over seeds 0-2).
     pca_components : "auto", int or None, default="auto"
-        Project wide data onto their leading principal axes first:
-        ``"auto"`` takes ``n_samples // 5`` axes when there are fewer rows
-        than features (e.g. a few hundred embedding vectors), else none; an
-        int sets the number of axes; None never projects. The centred features go in as given (embedding
-        coordinates are commensurate); scale wide tables of mixed units
-        first. Novelty AUROC, seeds 0-2: MVTec hazelnut embeddings .822
-        against .756 without, BERT 20news .727 against .697.
+        Project wide data onto their leading principal axes first: ``"auto"``
+        takes ``n_samples // 5`` axes when there are fewer rows than features
+        (e.g. a few hundred embedding vectors), else none; an int sets the
+        number of axes; None never projects. The centred features go in as
+        given (embedding coordinates are commensurate); scale wide tables of
+        mixed units first. Novelty AUROC, seeds 0-2: MVTec hazelnut embeddings
+        .822 against .756 without, BERT 20news .727 against .697.
     standardize : bool, default=True
         Standardise features before training (deep models need it).
     max_epochs : int, default=20

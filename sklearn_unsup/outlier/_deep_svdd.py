@@ -36,13 +36,13 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         scored a mean AUROC of .737 on the 20 ADBench sets (seeds 0-2) against
         .668 (seeds 0-1) for a 64-32-16 map.
     pca_components : "auto", int or None, default="auto"
-        Project wide data onto their leading principal axes first:
-        ``"auto"`` takes ``n_samples // 5`` axes when there are fewer rows
-        than features (e.g. a few hundred embedding vectors), else none; an
-        int sets the number of axes; None never projects. The centred features go in as given (embedding
-        coordinates are commensurate); scale wide tables of mixed units
-        first. Novelty AUROC, seeds 0-2: MVTec hazelnut embeddings .802
-        against .745 without, BERT 20news .772 against .628.
+        Project wide data onto their leading principal axes first: ``"auto"``
+        takes ``n_samples // 5`` axes when there are fewer rows than features
+        (e.g. a few hundred embedding vectors), else none; an int sets the
+        number of axes; None never projects. The centred features go in as
+        given (embedding coordinates are commensurate); scale wide tables of
+        mixed units first. Novelty AUROC, seeds 0-2: MVTec hazelnut embeddings
+        .802 against .745 without, BERT 20news .772 against .628.
     standardize : bool, default=True
         Standardise features before training.
     max_epochs : int, default=10
@@ -121,9 +121,8 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
     }
 
     def __init__(self, contamination="auto", *, rep_dim=32, hidden_dims=(64,), pca_components="auto",
-                 standardize=True,
-                 max_epochs=10, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-6, callbacks=None,
-                 device="auto", random_state=None, verbose=0):
+                 standardize=True, max_epochs=10, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-6,
+                 callbacks=None, device="auto", random_state=None, verbose=0):
         self.contamination = contamination
         self.rep_dim = rep_dim
         self.hidden_dims = hidden_dims

@@ -28,13 +28,13 @@ class VAEOutlierDetector(ModelOutlierDetector):
     n_importance_samples : int, default=10
         Samples of the importance-weighted bound (1 = ELBO).
     pca_components : "auto", int or None, default="auto"
-        Project wide data onto their leading principal axes first:
-        ``"auto"`` takes ``n_samples // 5`` axes when there are fewer rows
-        than features (e.g. a few hundred embedding vectors), else none; an
-        int sets the number of axes; None never projects. The centred features go in as given (embedding
-        coordinates are commensurate); scale wide tables of mixed units
-        first. Novelty AUROC, seeds 0-2: MVTec hazelnut embeddings .824
-        against .766 without, BERT 20news .735 against .692.
+        Project wide data onto their leading principal axes first: ``"auto"``
+        takes ``n_samples // 5`` axes when there are fewer rows than features
+        (e.g. a few hundred embedding vectors), else none; an int sets the
+        number of axes; None never projects. The centred features go in as
+        given (embedding coordinates are commensurate); scale wide tables of
+        mixed units first. Novelty AUROC, seeds 0-2: MVTec hazelnut embeddings
+        .824 against .766 without, BERT 20news .735 against .692.
     standardize : bool, default=True
         Standardise features before training.
     max_epochs : int, default=50
