@@ -66,9 +66,10 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
     }
 
     def _fit_prep(self, X):
-        """Fit the preprocessing of the model's input: the projection, then the optional scaler."""
+        """Fit the preprocessing of the model's input (the projection, then the optional scaler); return X prepared."""
         Z = self._fit_projection(X)
         self.scaler_ = StandardScaler().fit(Z) if self.standardize else None
+        return self.scaler_.transform(Z) if self.scaler_ is not None else Z
 
     def _prep(self, X):
         Z = self._project(X)
@@ -91,8 +92,7 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
             The fitted detector.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        self._fit_prep(X)
-        Xs = self._prep(X)
+        Xs = self._fit_prep(X)
         self.model_ = self._make_model(Xs.shape[1]).fit(Xs)
         self._set_offset(self._normality(self.model_, Xs))
         return self
@@ -121,9 +121,7 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
         first = not hasattr(self, "model_")
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
-        if first:
-            self._fit_prep(X)
-        Xs = self._prep(X)
+        Xs = self._fit_prep(X) if first else self._prep(X)
         if first:
             self.model_ = self._make_model(Xs.shape[1])
         self.model_.partial_fit(Xs)

@@ -161,7 +161,7 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         X = self._validate_fit_data(X)
         Z = self._fit_projection(X)
         self.scaler_ = StandardScaler().fit(Z) if self.standardize else None
-        Xs = self._prep(X)
+        Xs = self.scaler_.transform(Z) if self.scaler_ is not None else Z
 
         def set_center(net, dataset):
             net.module_.set_center(dataset.X.to(net.device))
