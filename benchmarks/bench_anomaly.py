@@ -36,7 +36,7 @@ from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_sco
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import LocalOutlierFactor
 
-from sklearn_unsup.ood import InvariantsScorer, KNNScorer
+from sklearn_unsup.ood import InvariantsDetector, KNNDetector
 from sklearn_unsup.outlier import (
     AutoEncoderOutlierDetector,
     DeepSVDD,
@@ -70,8 +70,8 @@ def detectors(seed, novelty):
         "FlowOutlierDetector": lambda: FlowOutlierDetector(random_state=seed),
     }
     if novelty:
-        d["KNNScorer (ours, k=50)"] = lambda: KNNScorer()
-        d["InvariantsScorer (ours)"] = lambda: InvariantsScorer(random_state=seed)
+        d["KNNDetector (ours, k=50)"] = lambda: KNNDetector()
+        d["InvariantsDetector (ours)"] = lambda: InvariantsDetector(random_state=seed)
     return d
 
 

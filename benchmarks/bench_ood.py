@@ -1,4 +1,4 @@
-"""OOD scorers against pytorch-ood and scikit-learn peers, measured in the same run.
+"""OOD detectors against pytorch-ood and scikit-learn peers, measured in the same run.
 
     python benchmarks/bench_ood.py                      # everything
     python benchmarks/bench_ood.py --part class --data digits --methods ViM,Energy
@@ -8,14 +8,14 @@ classes 0-5 are in-distribution and 6-9 out-of-distribution; stratified 70/30
 split of the in-distribution rows (seeds 0..2); fit on the training part,
 score the held-out in-distribution rows and all OOD rows; AUROC (ID =
 positive, score = ``score_samples``) and FPR at 95% TPR, mean over the splits.
-The classifier-based scorers read one LogisticRegression fitted per split on
+The classifier-based detectors read one LogisticRegression fitted per split on
 the training features (shared, wrapped in FrozenEstimator; its fit time is
 not counted for anyone). mnist5k is also scored on PCA(50) codes fitted on the
 training split.
 
 Part ``novelty``: ``anomaly/embeddings`` (ResNet-18 / BERT features), fit on
 the training rows with y == 0, score the test rows; no classes, so only the
-unsupervised scorers run.
+unsupervised detectors run.
 
 pytorch-ood (0.4.0) rows use the same features and the same linear layer. Its
 package ``__init__`` imports its image datasets and models, which need
@@ -47,14 +47,14 @@ from sklearn.neighbors import LocalOutlierFactor, NearestNeighbors
 
 from sklearn_unsup.metrics import fpr_at_tpr
 from sklearn_unsup.ood import (
-    EnergyScorer,
-    InvariantsScorer,
-    KNNScorer,
-    MahalanobisScorer,
-    MaxLogitScorer,
-    MSPScorer,
-    ScoreMatchingScorer,
-    ViMScorer,
+    EnergyDetector,
+    InvariantsDetector,
+    KNNDetector,
+    MahalanobisDetector,
+    MaxLogitDetector,
+    MSPDetector,
+    ScoreMatchingDetector,
+    ViMDetector,
 )
 
 
@@ -93,27 +93,27 @@ class KthNeighbourDistance:
 def ours_supervised(clf):
     frozen = FrozenEstimator(clf)
     return {
-        "MSPScorer": lambda: MSPScorer(frozen),
-        "EnergyScorer": lambda: EnergyScorer(frozen),
-        "MaxLogitScorer": lambda: MaxLogitScorer(frozen),
-        "ViMScorer": lambda: ViMScorer(frozen),
-        "MahalanobisScorer": lambda: MahalanobisScorer(),
-        "MahalanobisScorer(relative)": lambda: MahalanobisScorer(relative=True),
+        "MSPDetector": lambda: MSPDetector(frozen),
+        "EnergyDetector": lambda: EnergyDetector(frozen),
+        "MaxLogitDetector": lambda: MaxLogitDetector(frozen),
+        "ViMDetector": lambda: ViMDetector(frozen),
+        "MahalanobisDetector": lambda: MahalanobisDetector(),
+        "MahalanobisDetector(relative)": lambda: MahalanobisDetector(relative=True),
     }
 
 
 UNSUPERVISED = {
-    "KNNScorer(k=50)": lambda: KNNScorer(50),
-    "MahalanobisScorer(one-class)": lambda: MahalanobisScorer(),
-    "ScoreMatchingScorer": lambda: ScoreMatchingScorer(random_state=0),
-    "InvariantsScorer": lambda: InvariantsScorer(random_state=0),
+    "KNNDetector(k=50)": lambda: KNNDetector(50),
+    "MahalanobisDetector(one-class)": lambda: MahalanobisDetector(),
+    "ScoreMatchingDetector": lambda: ScoreMatchingDetector(random_state=0),
+    "InvariantsDetector": lambda: InvariantsDetector(random_state=0),
     "LocalOutlierFactor(novelty)": lambda: LocalOutlierFactor(novelty=True),
     "IsolationForest": lambda: IsolationForest(random_state=0),
     "kNN distance (k=5, raw)": lambda: KthNeighbourDistance(5),
 }
 
 
-class PoodScorer:
+class PoodDetector:
     """Wrap a pytorch-ood detector into fit/score_samples (its outlier score negated)."""
 
     def __init__(self, make, logits=False):
@@ -146,13 +146,13 @@ def pood_supervised(det, clf, n_features):
     w, b = lin.weight.detach(), lin.bias.detach()
     d = n_features // 2
     return {
-        "pytorch-ood MaxSoftmax": lambda: PoodScorer(lambda: det.MaxSoftmax(lin), logits=True),
-        "pytorch-ood EnergyBased": lambda: PoodScorer(lambda: det.EnergyBased(lin), logits=True),
-        "pytorch-ood MaxLogit": lambda: PoodScorer(lambda: det.MaxLogit(lin), logits=True),
-        "pytorch-ood ViM": lambda: PoodScorer(lambda: det.ViM(None, d=d, w=w, b=b)),
-        "pytorch-ood Mahalanobis": lambda: PoodScorer(lambda: det.Mahalanobis(None)),
-        "pytorch-ood RMD": lambda: PoodScorer(lambda: det.RMD(None)),
-        "pytorch-ood KNN(k=50)": lambda: PoodScorer(lambda: det.KNN(None, k=50)),
+        "pytorch-ood MaxSoftmax": lambda: PoodDetector(lambda: det.MaxSoftmax(lin), logits=True),
+        "pytorch-ood EnergyBased": lambda: PoodDetector(lambda: det.EnergyBased(lin), logits=True),
+        "pytorch-ood MaxLogit": lambda: PoodDetector(lambda: det.MaxLogit(lin), logits=True),
+        "pytorch-ood ViM": lambda: PoodDetector(lambda: det.ViM(None, d=d, w=w, b=b)),
+        "pytorch-ood Mahalanobis": lambda: PoodDetector(lambda: det.Mahalanobis(None)),
+        "pytorch-ood RMD": lambda: PoodDetector(lambda: det.RMD(None)),
+        "pytorch-ood KNN(k=50)": lambda: PoodDetector(lambda: det.KNN(None, k=50)),
     }
 
 
@@ -260,8 +260,8 @@ def main():
     args.methods = [m for m in args.methods.split(",") if m]
     det = load_pytorch_ood()
     warm = np.random.default_rng(0).random((20, 4))
-    KNNScorer(3).fit(warm).score_samples(warm)  # compile the numba kernel untimed
-    print(f"# OOD scorers; {machine_line()}")
+    KNNDetector(3).fit(warm).score_samples(warm)  # compile the numba kernel untimed
+    print(f"# OOD detectors; {machine_line()}")
     print("pytorch-ood: " + ("loaded (detector modules only)" if det is not None else
                              "not available (see the module docstring); its rows are skipped"))
     if "class" in args.part:

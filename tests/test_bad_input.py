@@ -18,7 +18,7 @@ def _first_predict_method(est):
     raise AssertionError(f"{type(est).__name__} has no inference method")
 
 
-NEEDS_Y = {"ViMScorer"}  # reads a classifier fitted on (X, y); see EXPECTED_FAILED_CHECKS
+NEEDS_Y = {"ViMDetector"}  # reads a classifier fitted on (X, y); see EXPECTED_FAILED_CHECKS
 
 
 def _fit(est, X):

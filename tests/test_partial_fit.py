@@ -18,8 +18,8 @@ from sklearn_unsup.utils._test_common import make_test_instances
 _INSTANCES = [e.set_params(n_neighbors=0) if type(e).__name__ == "SwAV" else e
               for e in make_test_instances(all_estimators())]
 INCREMENTAL = [e for e in _INSTANCES if hasattr(e, "partial_fit")]
-NOT_INCREMENTAL = {"SCAN", "SeLa", "DeepCluster", "TLDR", "ScoreMatchingScorer",
-                   "InvariantsScorer"}
+NOT_INCREMENTAL = {"SCAN", "SeLa", "DeepCluster", "TLDR", "ScoreMatchingDetector",
+                   "InvariantsDetector"}
 
 
 def _ids(est):

@@ -1,21 +1,21 @@
-"""Out-of-distribution scorers fitted on in-distribution features (scikit-learn's outlier conventions)."""
+"""Out-of-distribution detectors fitted on in-distribution features (scikit-learn's outlier conventions)."""
 
-from ._energy import EnergyScorer
-from ._invariants import InvariantsScorer
-from ._knn import KNNScorer
-from ._mahalanobis import MahalanobisScorer
-from ._max_logit import MaxLogitScorer
-from ._msp import MSPScorer
-from ._score_matching import ScoreMatchingScorer
-from ._vim import ViMScorer
+from ._energy import EnergyDetector
+from ._invariants import InvariantsDetector
+from ._knn import KNNDetector
+from ._mahalanobis import MahalanobisDetector
+from ._max_logit import MaxLogitDetector
+from ._msp import MSPDetector
+from ._score_matching import ScoreMatchingDetector
+from ._vim import ViMDetector
 
 __all__ = [
-    "EnergyScorer",
-    "InvariantsScorer",
-    "KNNScorer",
-    "MahalanobisScorer",
-    "MaxLogitScorer",
-    "MSPScorer",
-    "ScoreMatchingScorer",
-    "ViMScorer",
+    "EnergyDetector",
+    "InvariantsDetector",
+    "KNNDetector",
+    "MahalanobisDetector",
+    "MaxLogitDetector",
+    "MSPDetector",
+    "ScoreMatchingDetector",
+    "ViMDetector",
 ]

@@ -1,4 +1,4 @@
-"""Shared machinery of the scorers built on a classifier's outputs (MSP, energy, max-logit, ViM)."""
+"""Shared machinery of the detectors built on a classifier's outputs (MSP, energy, max-logit, ViM)."""
 
 import numpy as np
 from scipy.special import logsumexp
@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from ..base import OutlierDetectorMixin
 from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context, check_is_fitted, validate_data
 
-__all__ = ["BaseClassifierScorer", "as_logits"]
+__all__ = ["BaseClassifierDetector", "as_logits"]
 
 
 def as_logits(decision):
@@ -29,8 +29,8 @@ def as_logits(decision):
     return decision
 
 
-class BaseClassifierScorer(OutlierDetectorMixin, BaseEstimator):
-    """Base of the OOD scorers that read a classifier's logits or probabilities.
+class BaseClassifierDetector(OutlierDetectorMixin, BaseEstimator):
+    """Base of the OOD detectors that read a classifier's logits or probabilities.
 
     ``estimator`` is a classifier that is cloned and fitted on ``(X, y)``; a
     classifier that is already trained is passed wrapped in
@@ -99,7 +99,7 @@ class BaseClassifierScorer(OutlierDetectorMixin, BaseEstimator):
         Returns
         -------
         self : object
-            The fitted scorer.
+            The fitted detector.
         """
         if y is None:
             X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
@@ -111,7 +111,7 @@ class BaseClassifierScorer(OutlierDetectorMixin, BaseEstimator):
         return self
 
     def _fit_extra(self, X):
-        """Hook for scorers that learn more than the classifier (ViM)."""
+        """Hook for detectors that learn more than the classifier (ViM)."""
 
     def _scores(self, X):
         return self._score_outputs(self._outputs(X))

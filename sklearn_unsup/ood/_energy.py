@@ -1,12 +1,12 @@
 """Energy-based out-of-distribution score."""
 
 from ..utils._sklearn_compat import Interval, Real
-from ._classifier_base import BaseClassifierScorer, energy
+from ._classifier_base import BaseClassifierDetector, energy
 
-__all__ = ["EnergyScorer"]
+__all__ = ["EnergyDetector"]
 
 
-class EnergyScorer(BaseClassifierScorer):
+class EnergyDetector(BaseClassifierDetector):
     """Out-of-distribution score = ``T * logsumexp(logits / T)`` (minus the free energy).
 
     Liu et al. read the logits as an energy model: the free energy
@@ -21,7 +21,7 @@ class EnergyScorer(BaseClassifierScorer):
         :class:`sklearn.frozen.FrozenEstimator`; ``"passthrough"`` means ``X``
         holds logits (e.g. a torch model's last-layer outputs). None:
         ``LogisticRegression(max_iter=1000)``. Probabilities are not logits: a
-        classifier with only ``predict_proba`` is refused (use :class:`MSPScorer`).
+        classifier with only ``predict_proba`` is refused (use :class:`MSPDetector`).
     temperature : float, default=1.0
         Energy temperature ``T`` (the paper uses 1).
     contamination : "auto" or float in (0, 0.5], default="auto"
@@ -42,8 +42,8 @@ class EnergyScorer(BaseClassifierScorer):
 
     See Also
     --------
-    MSPScorer : The largest softmax probability.
-    ViMScorer : Energy minus a virtual logit from the feature residual.
+    MSPDetector : The largest softmax probability.
+    ViMDetector : Energy minus a virtual logit from the feature residual.
 
     References
     ----------
@@ -53,15 +53,15 @@ class EnergyScorer(BaseClassifierScorer):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_unsup.ood import EnergyScorer
+    >>> from sklearn_unsup.ood import EnergyDetector
     >>> logits = np.array([[8.0, 0.0, 0.0], [0.5, 0.4, 0.6]])
-    >>> scorer = EnergyScorer("passthrough").fit(logits)
-    >>> bool(scorer.score_samples(logits)[0] > scorer.score_samples(logits)[1])
+    >>> detector = EnergyDetector("passthrough").fit(logits)
+    >>> bool(detector.score_samples(logits)[0] > detector.score_samples(logits)[1])
     True
     """
 
     _parameter_constraints: dict = {
-        **BaseClassifierScorer._parameter_constraints,
+        **BaseClassifierDetector._parameter_constraints,
         "temperature": [Interval(Real, 0, None, closed="neither")],
     }
 

@@ -8,16 +8,16 @@ from ..base import BaseTorchEstimator, OutlierDetectorMixin, _check_hidden_dims
 from ..nn import InvariantLoss, InvariantNet
 from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
 
-__all__ = ["InvariantsScorer"]
+__all__ = ["InvariantsDetector"]
 
 
-class InvariantsScorer(OutlierDetectorMixin, BaseTorchEstimator):
+class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
     """Unsupervised OOD score from learned non-linear invariants of the training rows.
 
     An invariant is a function of the features that is (nearly) constant on
     the in-distribution data; a row that violates it comes from elsewhere.
     PCA's minor components are the affine invariants (Doorenbos et al. 2022);
-    this scorer learns non-linear ones with a volume-preserving network
+    this detector learns non-linear ones with a volume-preserving network
     (Doorenbos et al. 2024): the standardised rows are rotated onto their
     principal axes, the minor directions that hold ``invariant_variance`` of
     the variance form the invariant block, and additive couplings
@@ -106,8 +106,8 @@ class InvariantsScorer(OutlierDetectorMixin, BaseTorchEstimator):
 
     See Also
     --------
-    ScoreMatchingScorer : The other unsupervised OOD scorer.
-    MahalanobisScorer : Gaussian (affine) scoring of all directions.
+    ScoreMatchingDetector : The other unsupervised OOD detector.
+    MahalanobisDetector : Gaussian (affine) scoring of all directions.
 
     References
     ----------
@@ -119,12 +119,12 @@ class InvariantsScorer(OutlierDetectorMixin, BaseTorchEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_unsup.ood import InvariantsScorer
+    >>> from sklearn_unsup.ood import InvariantsDetector
     >>> rng = np.random.RandomState(0)
     >>> t = rng.uniform(-2, 2, size=300)
     >>> X = np.c_[t, t ** 2 + 0.05 * rng.normal(size=300)]   # invariant: x2 - x1^2 = 0
-    >>> scorer = InvariantsScorer(max_epochs=30, hidden_dims=(32,), random_state=0).fit(X)
-    >>> bool(scorer.score_samples([[1.0, 3.0]])[0] < scorer.score_samples([[1.0, 1.0]])[0])
+    >>> detector = InvariantsDetector(max_epochs=30, hidden_dims=(32,), random_state=0).fit(X)
+    >>> bool(detector.score_samples([[1.0, 3.0]])[0] < detector.score_samples([[1.0, 1.0]])[0])
     True
     """
 
@@ -176,14 +176,14 @@ class InvariantsScorer(OutlierDetectorMixin, BaseTorchEstimator):
 
         Returns
         -------
-        self : InvariantsScorer
-            The fitted scorer.
+        self : InvariantsDetector
+            The fitted detector.
         """
         X = self._validate_fit_data(X, ensure_min_samples=2)
         n, d = X.shape
         if d < 2:
             raise ValueError(
-                f"InvariantsScorer needs at least 2 features to split into main and invariant "
+                f"InvariantsDetector needs at least 2 features to split into main and invariant "
                 f"coordinates; got n_features={d}."
             )
         if self.knn_weight > 0 and self.n_neighbors >= n:

@@ -7,10 +7,10 @@ from .._kernels import knn_search, l2_normalize
 from ..base import OutlierDetectorMixin
 from ..utils._sklearn_compat import Integral, Interval, _fit_context, check_is_fitted, validate_data
 
-__all__ = ["KNNScorer"]
+__all__ = ["KNNDetector"]
 
 
-class KNNScorer(OutlierDetectorMixin, BaseEstimator):
+class KNNDetector(OutlierDetectorMixin, BaseEstimator):
     """Out-of-distribution score: distance to the k-th nearest in-distribution feature vector.
 
     Fit on in-distribution features (embeddings of any model); a new row is as
@@ -51,12 +51,12 @@ class KNNScorer(OutlierDetectorMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_unsup.ood import KNNScorer
+    >>> from sklearn_unsup.ood import KNNDetector
     >>> rng = np.random.RandomState(0)
     >>> ind = rng.normal(size=(500, 8)) + 3
-    >>> scorer = KNNScorer(n_neighbors=10).fit(ind)
+    >>> detector = KNNDetector(n_neighbors=10).fit(ind)
     >>> far = -ind[:5]
-    >>> bool(scorer.score_samples(far).max() < scorer.score_samples(ind[:5]).min())
+    >>> bool(detector.score_samples(far).max() < detector.score_samples(ind[:5]).min())
     True
     """
 
@@ -88,8 +88,8 @@ class KNNScorer(OutlierDetectorMixin, BaseEstimator):
 
         Returns
         -------
-        self : KNNScorer
-            The fitted scorer.
+        self : KNNDetector
+            The fitted detector.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         if self.n_neighbors > X.shape[0]:

@@ -7,10 +7,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from ..base import OutlierDetectorMixin
 from ..utils._sklearn_compat import Interval, Real, _fit_context, check_is_fitted, validate_data
 
-__all__ = ["MahalanobisScorer"]
+__all__ = ["MahalanobisDetector"]
 
 
-class MahalanobisScorer(OutlierDetectorMixin, BaseEstimator):
+class MahalanobisDetector(OutlierDetectorMixin, BaseEstimator):
     """Out-of-distribution score from Gaussian class models with a shared covariance.
 
     With labels ``y``, each class ``c`` is a Gaussian ``N(mu_c, Sigma)`` with the
@@ -59,12 +59,12 @@ class MahalanobisScorer(OutlierDetectorMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_unsup.ood import MahalanobisScorer
+    >>> from sklearn_unsup.ood import MahalanobisDetector
     >>> rng = np.random.RandomState(0)
     >>> X = np.r_[rng.normal(size=(100, 2)), rng.normal(size=(100, 2)) + 6]
     >>> y = np.r_[np.zeros(100), np.ones(100)]
-    >>> scorer = MahalanobisScorer().fit(X, y)
-    >>> bool(scorer.score_samples([[3.0, 3.0]])[0] < scorer.score_samples([[0.0, 0.0]])[0])
+    >>> detector = MahalanobisDetector().fit(X, y)
+    >>> bool(detector.score_samples([[3.0, 3.0]])[0] < detector.score_samples([[0.0, 0.0]])[0])
     True
     """
 
@@ -106,8 +106,8 @@ class MahalanobisScorer(OutlierDetectorMixin, BaseEstimator):
 
         Returns
         -------
-        self : MahalanobisScorer
-            The fitted scorer.
+        self : MahalanobisDetector
+            The fitted detector.
         """
         if y is None:
             X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)

@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from ._classifier_base import BaseClassifierScorer
+from ._classifier_base import BaseClassifierDetector
 
-__all__ = ["MaxLogitScorer"]
+__all__ = ["MaxLogitDetector"]
 
 
-class MaxLogitScorer(BaseClassifierScorer):
+class MaxLogitDetector(BaseClassifierDetector):
     """Out-of-distribution score = the classifier's largest logit.
 
     Hendrycks et al. found the unnormalised maximum logit a stronger score
@@ -39,7 +39,7 @@ class MaxLogitScorer(BaseClassifierScorer):
 
     See Also
     --------
-    EnergyScorer : Log-sum-exp of the logits (a smooth maximum).
+    EnergyDetector : Log-sum-exp of the logits (a smooth maximum).
 
     References
     ----------
@@ -50,8 +50,8 @@ class MaxLogitScorer(BaseClassifierScorer):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_unsup.ood import MaxLogitScorer
-    >>> MaxLogitScorer("passthrough").fit([[1.0, 5.0], [2.0, 0.0]]).score_samples([[1.0, 5.0]])
+    >>> from sklearn_unsup.ood import MaxLogitDetector
+    >>> MaxLogitDetector("passthrough").fit([[1.0, 5.0], [2.0, 0.0]]).score_samples([[1.0, 5.0]])
     array([5.])
     """
 

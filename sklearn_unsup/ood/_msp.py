@@ -4,12 +4,12 @@ import numpy as np
 from scipy.special import softmax
 
 from ..utils._sklearn_compat import Interval, Real
-from ._classifier_base import BaseClassifierScorer
+from ._classifier_base import BaseClassifierDetector
 
-__all__ = ["MSPScorer"]
+__all__ = ["MSPDetector"]
 
 
-class MSPScorer(BaseClassifierScorer):
+class MSPDetector(BaseClassifierDetector):
     """Out-of-distribution score = the classifier's largest class probability.
 
     The baseline of Hendrycks & Gimpel: a classifier is less sure of its
@@ -44,8 +44,8 @@ class MSPScorer(BaseClassifierScorer):
 
     See Also
     --------
-    EnergyScorer : Log-sum-exp of the logits, less saturated than MSP.
-    MaxLogitScorer : The largest logit.
+    EnergyDetector : Log-sum-exp of the logits, less saturated than MSP.
+    MaxLogitDetector : The largest logit.
 
     References
     ----------
@@ -55,18 +55,18 @@ class MSPScorer(BaseClassifierScorer):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_unsup.ood import MSPScorer
+    >>> from sklearn_unsup.ood import MSPDetector
     >>> rng = np.random.RandomState(0)
     >>> X = np.r_[rng.normal(size=(100, 2)) - 3, rng.normal(size=(100, 2)) + 3]
     >>> y = np.r_[np.zeros(100), np.ones(100)]
-    >>> scorer = MSPScorer().fit(X, y)
-    >>> bool(scorer.score_samples([[0.0, 0.0]])[0] < scorer.score_samples([[3.0, 3.0]])[0])
+    >>> detector = MSPDetector().fit(X, y)
+    >>> bool(detector.score_samples([[0.0, 0.0]])[0] < detector.score_samples([[3.0, 3.0]])[0])
     True
     """
 
     _needs = "predict_proba"
     _parameter_constraints: dict = {
-        **BaseClassifierScorer._parameter_constraints,
+        **BaseClassifierDetector._parameter_constraints,
         "temperature": [Interval(Real, 0, None, closed="neither")],
     }
 

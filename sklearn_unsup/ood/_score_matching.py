@@ -11,10 +11,10 @@ from ..base import BaseTorchEstimator, OutlierDetectorMixin, _check_hidden_dims
 from ..nn import MeanLoss, NoiseConditionalScoreNet
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
 
-__all__ = ["ScoreMatchingScorer"]
+__all__ = ["ScoreMatchingDetector"]
 
 
-class ScoreMatchingScorer(OutlierDetectorMixin, BaseTorchEstimator):
+class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
     """Unsupervised OOD score from the norms of a score network at several noise levels (MSMA).
 
     A noise-conditional score network ``s(x, sigma)`` is trained by denoising
@@ -91,8 +91,8 @@ class ScoreMatchingScorer(OutlierDetectorMixin, BaseTorchEstimator):
 
     See Also
     --------
-    InvariantsScorer : The other unsupervised OOD scorer.
-    MahalanobisScorer : One Gaussian on the features.
+    InvariantsDetector : The other unsupervised OOD detector.
+    MahalanobisDetector : One Gaussian on the features.
 
     References
     ----------
@@ -104,11 +104,11 @@ class ScoreMatchingScorer(OutlierDetectorMixin, BaseTorchEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_unsup.ood import ScoreMatchingScorer
+    >>> from sklearn_unsup.ood import ScoreMatchingDetector
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(300, 3))
-    >>> scorer = ScoreMatchingScorer(max_epochs=20, hidden_dims=(32,), random_state=0).fit(X)
-    >>> bool(scorer.score_samples([[6.0, 6.0, 6.0]])[0] < np.median(scorer.score_samples(X)))
+    >>> detector = ScoreMatchingDetector(max_epochs=20, hidden_dims=(32,), random_state=0).fit(X)
+    >>> bool(detector.score_samples([[6.0, 6.0, 6.0]])[0] < np.median(detector.score_samples(X)))
     True
     """
 
@@ -164,8 +164,8 @@ class ScoreMatchingScorer(OutlierDetectorMixin, BaseTorchEstimator):
 
         Returns
         -------
-        self : ScoreMatchingScorer
-            The fitted scorer.
+        self : ScoreMatchingDetector
+            The fitted detector.
         """
         X = self._validate_fit_data(X, ensure_min_samples=2)
         rng = check_random_state(self.random_state)

@@ -3,12 +3,12 @@
 import numpy as np
 
 from ..utils._sklearn_compat import Integral, Interval
-from ._classifier_base import BaseClassifierScorer, energy
+from ._classifier_base import BaseClassifierDetector, energy
 
-__all__ = ["ViMScorer"]
+__all__ = ["ViMDetector"]
 
 
-class ViMScorer(BaseClassifierScorer):
+class ViMDetector(BaseClassifierDetector):
     """Out-of-distribution score from the logits and the features' residual (ViM).
 
     Wang et al. combine the class-agnostic feature space with the
@@ -61,8 +61,8 @@ class ViMScorer(BaseClassifierScorer):
 
     See Also
     --------
-    EnergyScorer : The logit part alone.
-    MahalanobisScorer : A Gaussian on the features alone.
+    EnergyDetector : The logit part alone.
+    MahalanobisDetector : A Gaussian on the features alone.
 
     References
     ----------
@@ -72,18 +72,18 @@ class ViMScorer(BaseClassifierScorer):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_unsup.ood import ViMScorer
+    >>> from sklearn_unsup.ood import ViMDetector
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(300, 6)) * [3, 3, 3, 0.1, 0.1, 0.1]
     >>> y = (X[:, 0] > 0).astype(int)
-    >>> scorer = ViMScorer(n_components=3).fit(X, y)
+    >>> detector = ViMDetector(n_components=3).fit(X, y)
     >>> odd = [[1.0, 1.0, 1.0, 3.0, 3.0, 3.0]]   # off the principal subspace
-    >>> bool(scorer.score_samples(odd)[0] < scorer.score_samples([[1.0, 1.0, 1.0, 0, 0, 0]])[0])
+    >>> bool(detector.score_samples(odd)[0] < detector.score_samples([[1.0, 1.0, 1.0, 0, 0, 0]])[0])
     True
     """
 
     _parameter_constraints: dict = {
-        **BaseClassifierScorer._parameter_constraints,
+        **BaseClassifierDetector._parameter_constraints,
         "n_components": [None, Interval(Integral, 0, None, closed="left")],
     }
 
@@ -95,14 +95,14 @@ class ViMScorer(BaseClassifierScorer):
     def _fit_estimator(self, X, y):
         if self.estimator == "passthrough":
             raise ValueError(
-                "ViMScorer needs the features and the final linear layer; estimator='passthrough' "
+                "ViMDetector needs the features and the final linear layer; estimator='passthrough' "
                 "(X = logits) is not enough. Pass a linear classifier (coef_, intercept_)."
             )
         super()._fit_estimator(X, y)
         for attr in ("coef_", "intercept_"):
             if not hasattr(self.estimator_, attr):
                 raise TypeError(
-                    f"ViMScorer needs the classifier's final linear layer; {type(self.estimator_).__name__} "
+                    f"ViMDetector needs the classifier's final linear layer; {type(self.estimator_).__name__} "
                     f"has no {attr} attribute (use a linear classifier, e.g. LogisticRegression)."
                 )
 

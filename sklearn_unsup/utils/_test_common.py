@@ -8,7 +8,7 @@ to fail, each with the reason. An entry here is a known, explained gap; a
 new failure anywhere else fails the test suite.
 """
 
-# _LOGIT_NOTE: the logit scorers are checked on X = logits ("passthrough"; the default
+# _LOGIT_NOTE: the logit detectors are checked on X = logits ("passthrough"; the default
 # LogisticRegression needs y, which the outlier checks do not pass). On blobs read as logits,
 # Tukey's fence ("auto") flags no row, which check_outliers_fit_predict requires; a fixed
 # contamination exercises the same code path. The default estimator is tested in tests/ood.
@@ -23,13 +23,13 @@ FAST_PARAMS = {
     "DeepSVDD": dict(rep_dim=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "FlowOutlierDetector": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "ContrastiveEncoder": dict(n_components=2, hidden_dims=(8,), projector_dims=(8,), max_epochs=3, batch_size=32),
-    "EnergyScorer": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
+    "EnergyDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
     "InfFS": dict(n_features_to_select=1),
-    "InvariantsScorer": dict(n_layers=1, hidden_dims=(8,), max_epochs=2, batch_size=32),
-    "MaxLogitScorer": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
-    "MSPScorer": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
-    "ScoreMatchingScorer": dict(n_levels=3, hidden_dims=(8,), density_components=1, max_epochs=2, batch_size=32),
-    "KNNScorer": dict(n_neighbors=3),
+    "InvariantsDetector": dict(n_layers=1, hidden_dims=(8,), max_epochs=2, batch_size=32),
+    "MaxLogitDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
+    "MSPDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
+    "ScoreMatchingDetector": dict(n_levels=3, hidden_dims=(8,), density_components=1, max_epochs=2, batch_size=32),
+    "KNNDetector": dict(n_neighbors=3),
     "JointVAE": dict(n_clusters=3, n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "RealNVP": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "VAEOutlierDetector": dict(hidden_dims=(8,), max_epochs=3, batch_size=32, n_importance_samples=2),
@@ -53,12 +53,12 @@ _REJECT_REASON = (
 _VIM_REASON = (
     "ViM reads a linear classifier's final layer, fitted on (X, y) with class labels; these checks fit "
     "outlier detectors without y (and a frozen classifier cannot be built before the check's data "
-    "exist). tests/ood/test_classifier_scorers.py runs the same outlier checks on a ViMScorer "
+    "exist). tests/ood/test_classifier_detectors.py runs the same outlier checks on a ViMDetector "
     "holding a frozen classifier fitted on the checks' data."
 )
 
 EXPECTED_FAILED_CHECKS = {
-    "ViMScorer": {
+    "ViMDetector": {
         "check_fit_score_takes_y": _VIM_REASON,
         "check_outliers_fit_predict": _VIM_REASON,
         "check_outliers_train": _VIM_REASON,

@@ -105,13 +105,13 @@ def test_wide_embeddings_at_or_above_knn_distance(name):
     """Novelty protocol on the ResNet18 MVTec hazelnut embeddings (501 x 512).
 
     The peer is KNN distance (PyOD's KNN: distance to the 5th neighbour, raw
-    features), here through KNNScorer with the same settings, .793. Measured
+    features), here through KNNDetector with the same settings, .793. Measured
     (seeds 0-2) with the projection / without: autoencoder .822 / .756, VAE
     .824 / .766, DeepSVDD .802 / .745, flow .825 / .772.
     """
     from sklearn.model_selection import train_test_split
 
-    from sklearn_unsup.ood import KNNScorer
+    from sklearn_unsup.ood import KNNDetector
 
     X, y = load_shared("anomaly/embeddings/ResNet18_mvtec_hazelnut.npz")
     det, knn = [], []
@@ -119,5 +119,5 @@ def test_wide_embeddings_at_or_above_knn_distance(name):
         Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
         normal = Xtr[ytr == 0]
         det.append(roc_auc_score(yte, -DETECTORS[name](random_state=seed).fit(normal).score_samples(Xte)))
-        knn.append(roc_auc_score(yte, -KNNScorer(5, normalize=False).fit(normal).score_samples(Xte)))
+        knn.append(roc_auc_score(yte, -KNNDetector(5, normalize=False).fit(normal).score_samples(Xte)))
     assert np.mean(det) >= np.mean(knn), (det, knn)

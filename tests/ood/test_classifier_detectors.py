@@ -12,9 +12,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import check_outliers_fit_predict, check_outliers_train
 
-from sklearn_unsup.ood import EnergyScorer, MaxLogitScorer, MSPScorer, ViMScorer
+from sklearn_unsup.ood import EnergyDetector, MaxLogitDetector, MSPDetector, ViMDetector
 
-LOGIT_SCORERS = [MSPScorer, EnergyScorer, MaxLogitScorer]
+LOGIT_DETECTORS = [MSPDetector, EnergyDetector, MaxLogitDetector]
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +31,13 @@ def test_scores_match_their_definitions(split):
     Xtr, ytr, Xev, _, clf = split
     logits = clf.decision_function(Xev)
     frozen = FrozenEstimator(clf)
-    np.testing.assert_allclose(MSPScorer(frozen).fit(Xtr).score_samples(Xev), clf.predict_proba(Xev).max(1))
-    np.testing.assert_allclose(EnergyScorer(frozen).fit(Xtr).score_samples(Xev), logsumexp(logits, axis=1))
-    np.testing.assert_allclose(EnergyScorer(frozen, temperature=2.0).fit(Xtr).score_samples(Xev),
+    np.testing.assert_allclose(MSPDetector(frozen).fit(Xtr).score_samples(Xev), clf.predict_proba(Xev).max(1))
+    np.testing.assert_allclose(EnergyDetector(frozen).fit(Xtr).score_samples(Xev), logsumexp(logits, axis=1))
+    np.testing.assert_allclose(EnergyDetector(frozen, temperature=2.0).fit(Xtr).score_samples(Xev),
                                2.0 * logsumexp(logits / 2.0, axis=1))
-    np.testing.assert_allclose(MaxLogitScorer(frozen).fit(Xtr).score_samples(Xev), logits.max(1))
+    np.testing.assert_allclose(MaxLogitDetector(frozen).fit(Xtr).score_samples(Xev), logits.max(1))
     # passthrough on the logits gives the same numbers as the frozen classifier
-    for cls in LOGIT_SCORERS:
+    for cls in LOGIT_DETECTORS:
         a = cls(frozen).fit(Xtr).score_samples(Xev)
         b = cls("passthrough").fit(clf.decision_function(Xtr)).score_samples(logits)
         np.testing.assert_allclose(a, b, rtol=1e-10)
@@ -45,7 +45,7 @@ def test_scores_match_their_definitions(split):
 
 def test_vim_matches_its_definition(split):
     Xtr, ytr, Xev, _, clf = split
-    vim = ViMScorer(FrozenEstimator(clf), n_components=20).fit(Xtr)
+    vim = ViMDetector(FrozenEstimator(clf), n_components=20).fit(Xtr)
     W, b = clf.coef_, clf.intercept_
     u = -np.linalg.pinv(W) @ b
     Z = Xtr - u
@@ -55,12 +55,12 @@ def test_vim_matches_its_definition(split):
     expected = logsumexp(Xev @ W.T + b, axis=1) - alpha * np.linalg.norm((Xev - u) @ R, axis=1)
     np.testing.assert_allclose(vim.score_samples(Xev), expected, rtol=1e-6, atol=1e-8)
     assert vim.n_components_ == 20 and vim.residual_basis_.shape == (64, 44)
-    assert ViMScorer(FrozenEstimator(clf)).fit(Xtr).n_components_ == 32  # the paper's rule: d // 2 below 768
+    assert ViMDetector(FrozenEstimator(clf)).fit(Xtr).n_components_ == 32  # the paper's rule: d // 2 below 768
 
 
 def test_fits_its_own_classifier_with_y(split):
     Xtr, ytr, Xev, _, clf = split
-    for cls in LOGIT_SCORERS + [ViMScorer]:
+    for cls in LOGIT_DETECTORS + [ViMDetector]:
         est = cls().fit(Xtr, ytr)
         assert isinstance(est.estimator_, LogisticRegression)
         np.testing.assert_array_equal(est.classes_, np.arange(6))
@@ -68,7 +68,7 @@ def test_fits_its_own_classifier_with_y(split):
         np.testing.assert_allclose(est.score_samples(Xev), ref.score_samples(Xev), rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("cls", LOGIT_SCORERS + [ViMScorer])
+@pytest.mark.parametrize("cls", LOGIT_DETECTORS + [ViMDetector])
 def test_quality_on_digit_classes(split, cls):
     Xtr, ytr, Xev, lab, _ = split
     auc = roc_auc_score(lab, cls().fit(Xtr, ytr).score_samples(Xev))
@@ -80,46 +80,46 @@ def test_binary_classifier_logits_are_symmetric():
     X, y = make_blobs(200, centers=[[-3, 0], [3, 0]], random_state=0)
     clf = LogisticRegression().fit(X, y)
     d = clf.decision_function(X)
-    np.testing.assert_allclose(EnergyScorer(FrozenEstimator(clf)).fit(X).score_samples(X),
+    np.testing.assert_allclose(EnergyDetector(FrozenEstimator(clf)).fit(X).score_samples(X),
                                np.logaddexp(-d / 2, d / 2))
-    np.testing.assert_allclose(MaxLogitScorer(FrozenEstimator(clf)).fit(X).score_samples(X), np.abs(d) / 2)
-    np.testing.assert_allclose(MSPScorer("passthrough").fit(d[:, None]).score_samples(d[:, None]),
+    np.testing.assert_allclose(MaxLogitDetector(FrozenEstimator(clf)).fit(X).score_samples(X), np.abs(d) / 2)
+    np.testing.assert_allclose(MSPDetector("passthrough").fit(d[:, None]).score_samples(d[:, None]),
                                softmax(np.c_[-d / 2, d / 2], axis=1).max(1))
-    vim = ViMScorer(FrozenEstimator(clf), n_components=1).fit(X)
+    vim = ViMDetector(FrozenEstimator(clf), n_components=1).fit(X)
     assert np.isfinite(vim.score_samples(X)).all()
 
 
 def test_classifier_without_the_needed_method_is_refused(split):
     Xtr, ytr, *_ = split
-    for cls in (EnergyScorer, MaxLogitScorer):
+    for cls in (EnergyDetector, MaxLogitDetector):
         with pytest.raises(TypeError, match="needs the classifier's decision_function; RandomForestClassifier"):
             cls(RandomForestClassifier(n_estimators=5)).fit(Xtr, ytr)
     # MSP only needs probabilities
-    s = MSPScorer(RandomForestClassifier(n_estimators=5, random_state=0)).fit(Xtr, ytr).score_samples(Xtr)
+    s = MSPDetector(RandomForestClassifier(n_estimators=5, random_state=0)).fit(Xtr, ytr).score_samples(Xtr)
     assert s.min() >= 1 / 6 and s.max() <= 1
     with pytest.raises(TypeError, match="predict_proba; SVC has no predict_proba"):
-        MSPScorer(SVC()).fit(Xtr, ytr)
+        MSPDetector(SVC()).fit(Xtr, ytr)
     with pytest.raises(TypeError, match="final linear layer; SVC has no coef_"):
-        ViMScorer(SVC()).fit(Xtr, ytr)
+        ViMDetector(SVC()).fit(Xtr, ytr)
 
 
 def test_bad_input(split):
     Xtr, ytr, *_ = split
     with pytest.raises(ValueError, match="needs the class labels y"):
-        EnergyScorer().fit(Xtr)
+        EnergyDetector().fit(Xtr)
     with pytest.raises(ValueError, match="Unknown label type"):
-        EnergyScorer().fit(Xtr, np.random.rand(len(Xtr)))
+        EnergyDetector().fit(Xtr, np.random.rand(len(Xtr)))
     with pytest.raises(ValueError, match="passthrough"):
-        ViMScorer("passthrough").fit(Xtr, ytr)
+        ViMDetector("passthrough").fit(Xtr, ytr)
     with pytest.raises(ValueError, match="n_components=64 must be below n_features=64"):
-        ViMScorer(n_components=64).fit(Xtr, ytr)
+        ViMDetector(n_components=64).fit(Xtr, ytr)
     with pytest.raises(ValueError, match="features"):
-        EnergyScorer().fit(Xtr, ytr).score_samples(Xtr[:, :10])
+        EnergyDetector().fit(Xtr, ytr).score_samples(Xtr[:, :10])
 
 
 def test_pipeline_passes_labels_through(split):
     Xtr, ytr, Xev, lab, _ = split
-    pipe = make_pipeline(StandardScaler(), EnergyScorer()).fit(Xtr, ytr)
+    pipe = make_pipeline(StandardScaler(), EnergyDetector()).fit(Xtr, ytr)
     assert roc_auc_score(lab, pipe.score_samples(Xev)) > 0.9
     assert set(np.unique(pipe.predict(Xev))) <= {-1, 1}
 
@@ -127,9 +127,9 @@ def test_pipeline_passes_labels_through(split):
 def test_vim_passes_the_outlier_checks_with_a_frozen_classifier():
     # The data of sklearn's outlier checks (see EXPECTED_FAILED_CHECKS for why they are run here).
     X, y = make_blobs(n_samples=300, random_state=0)
-    vim = ViMScorer(FrozenEstimator(LogisticRegression().fit(X, y)), n_components=1, contamination=0.1)
-    check_outliers_train("ViMScorer", vim)
-    check_outliers_fit_predict("ViMScorer", vim)
+    vim = ViMDetector(FrozenEstimator(LogisticRegression().fit(X, y)), n_components=1, contamination=0.1)
+    check_outliers_train("ViMDetector", vim)
+    check_outliers_fit_predict("ViMDetector", vim)
 
 
 def test_vim_with_a_torch_linear_head():
@@ -143,7 +143,7 @@ def test_vim_with_a_torch_linear_head():
     head.coef_ = fc.weight.detach().numpy()
     head.intercept_ = fc.bias.detach().numpy()
     head.classes_ = np.arange(3)
-    vim = ViMScorer(FrozenEstimator(head), n_components=4).fit(feats)
+    vim = ViMDetector(FrozenEstimator(head), n_components=4).fit(feats)
     with torch.no_grad():
         logits = fc(torch.from_numpy(feats)).numpy()
     energy_part = vim.score_samples(feats) + vim.alpha_ * vim._residual_norm(feats.astype(np.float64))

@@ -4,7 +4,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from sklearn_unsup.metrics import fpr_at_tpr
-from sklearn_unsup.ood import KNNScorer, MahalanobisScorer
+from sklearn_unsup.ood import KNNDetector, MahalanobisDetector
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +23,15 @@ def _auroc(est, split, use_y):
     return roc_auc_score(lab, s), fpr_at_tpr(lab, s)
 
 
-def test_knn_scorer_on_digit_classes(split):
-    auc, fpr = _auroc(KNNScorer(50), split, False)
+def test_knn_detector_on_digit_classes(split):
+    auc, fpr = _auroc(KNNDetector(50), split, False)
     assert auc > 0.8 and fpr < 0.8  # chance: .5 / .95
 
 
 def test_relative_mahalanobis_beats_plain_and_one_class(split):
-    rel, _ = _auroc(MahalanobisScorer(relative=True), split, True)
-    plain, _ = _auroc(MahalanobisScorer(), split, True)
-    one, _ = _auroc(MahalanobisScorer(), split, False)
+    rel, _ = _auroc(MahalanobisDetector(relative=True), split, True)
+    plain, _ = _auroc(MahalanobisDetector(), split, True)
+    one, _ = _auroc(MahalanobisDetector(), split, False)
     assert rel > plain > one - 0.02
     assert rel > 0.9
 
@@ -39,7 +39,7 @@ def test_relative_mahalanobis_beats_plain_and_one_class(split):
 def test_knn_matches_brute_force_definition():
     rng = np.random.RandomState(0)
     Xtr, Xte = rng.normal(size=(200, 5)), rng.normal(size=(20, 5))
-    s = KNNScorer(7).fit(Xtr).score_samples(Xte)
+    s = KNNDetector(7).fit(Xtr).score_samples(Xte)
     n = lambda A: A / np.linalg.norm(A, axis=1, keepdims=True)  # noqa: E731
     D = np.linalg.norm(n(Xte)[:, None] - n(Xtr)[None], axis=-1)
     np.testing.assert_allclose(s, -np.sort(D, axis=1)[:, 6], rtol=1e-4, atol=1e-5)
@@ -50,7 +50,7 @@ def test_mahalanobis_matches_definition():
     X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 3))
     y = rng.randint(0, 3, 300)
     X += y[:, None] * 2.0
-    sc = MahalanobisScorer(reg_covar=0).fit(X, y)
+    sc = MahalanobisDetector(reg_covar=0).fit(X, y)
     means = np.stack([X[y == c].mean(0) for c in range(3)])
     cov = np.cov((X - means[y]).T, bias=True)
     P = np.linalg.inv(cov)
@@ -60,6 +60,6 @@ def test_mahalanobis_matches_definition():
 
 def test_bad_input():
     with pytest.raises(ValueError, match="n_neighbors=10 must be <= n_samples=5"):
-        KNNScorer(10).fit(np.random.rand(5, 2))
+        KNNDetector(10).fit(np.random.rand(5, 2))
     with pytest.raises(ValueError, match="Unknown label type"):
-        MahalanobisScorer().fit(np.random.rand(10, 2), np.random.rand(10))
+        MahalanobisDetector().fit(np.random.rand(10, 2), np.random.rand(10))
