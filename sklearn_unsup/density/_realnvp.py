@@ -202,7 +202,7 @@ class RealNVP(DensityMixin, TorchPartialFitMixin, BaseTorchEstimator):
             module=RealNVPFlow,
             module_kwargs=dict(
                 n_features=X.shape[1],
-                n_layers=self.n_coupling_layers,
+                n_coupling_layers=self.n_coupling_layers,
                 hidden_dims=hidden,
                 activation=self.activation,
                 dequantize=self.dequantize,

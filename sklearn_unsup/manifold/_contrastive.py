@@ -175,7 +175,7 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
             module_kwargs=dict(
                 n_features=X.shape[1],
                 n_components=self.n_components,
-                encoder_hidden_dims=_check_hidden_dims(self.hidden_dims),
+                hidden_dims=_check_hidden_dims(self.hidden_dims),
                 projector_dims=projector,
                 augment=self.augment,
                 rate=self.corruption_rate,

@@ -56,8 +56,8 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         minor axes carry signal (20,000 StackOverflow MiniLM vectors: .803
         with ``pca_components=32`` against .825 without).
     encoder : {"linear", "mlp"}, default="linear"
-        Linear map, or an MLP with ``encoder_hidden_dims`` (BatchNorm, ReLU).
-    encoder_hidden_dims : sequence of int, default=(512,)
+        Linear map, or an MLP with ``hidden_dims`` (BatchNorm, ReLU).
+    hidden_dims : sequence of int, default=(512,)
         Hidden widths of the MLP encoder (ignored for ``"linear"``).
     projector_dims : sequence of int, default=(512, 512)
         Widths of the projector; its output is batch-normalised without affine
@@ -149,7 +149,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         "pca_components": [Interval(Integral, 1, None, closed="left"),
                            Interval(RealNotInt, 0, 1, closed="neither"), None],
         "encoder": [StrOptions({"linear", "mlp"})],
-        "encoder_hidden_dims": ["array-like"],
+        "hidden_dims": ["array-like"],
         "projector_dims": ["array-like"],
         "redundancy_weight": [Interval(Real, 0, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -164,7 +164,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         neighbors_algorithm="auto",
         pca_components=None,
         encoder="linear",
-        encoder_hidden_dims=(512,),
+        hidden_dims=(512,),
         projector_dims=(512, 512),
         redundancy_weight=3.9e-3,
         max_epochs="auto",
@@ -183,7 +183,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         self.neighbors_algorithm = neighbors_algorithm
         self.pca_components = pca_components
         self.encoder = encoder
-        self.encoder_hidden_dims = encoder_hidden_dims
+        self.hidden_dims = hidden_dims
         self.projector_dims = projector_dims
         self.redundancy_weight = redundancy_weight
         self.max_epochs = max_epochs
@@ -233,7 +233,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         """
         X = self._validate_fit_data(X)
         projector = _check_hidden_dims(self.projector_dims)
-        hidden = _check_hidden_dims(self.encoder_hidden_dims) if self.encoder == "mlp" else ()
+        hidden = _check_hidden_dims(self.hidden_dims) if self.encoder == "mlp" else ()
         if not projector:
             raise ValueError("projector_dims must have at least one layer.")
         self.pca_ = None
@@ -248,7 +248,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
             module_kwargs=dict(
                 n_features=Xp.shape[1],
                 n_components=self.n_components,
-                encoder_hidden_dims=hidden,
+                hidden_dims=hidden,
                 projector_dims=projector,
             ),
             criterion=BarlowTwinsLoss,

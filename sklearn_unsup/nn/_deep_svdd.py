@@ -17,10 +17,10 @@ class DeepSVDDNet(nn.Module):
     mean output (see :meth:`set_center`).
     """
 
-    def __init__(self, n_features, rep_dim, hidden_dims, activation="leaky_relu"):
+    def __init__(self, n_features, n_components, hidden_dims, activation="leaky_relu"):
         super().__init__()
-        self.phi = make_mlp(n_features, tuple(hidden_dims), rep_dim, activation=activation, bias=False)
-        self.register_buffer("center", torch.zeros(rep_dim))
+        self.phi = make_mlp(n_features, tuple(hidden_dims), n_components, activation=activation, bias=False)
+        self.register_buffer("center", torch.zeros(n_components))
 
     @torch.no_grad()
     def set_center(self, X, eps=0.1, batch_size=4096):

@@ -12,7 +12,7 @@ __all__ = ["RealNVPFlow", "FlowNLLLoss"]
 _LOG_2PI = math.log(2 * math.pi)
 
 
-def coupling_masks(n_features, n_layers):
+def coupling_masks(n_features, n_coupling_layers):
     """Masks cycling through even/odd and first-half/second-half features.
 
     Alternating within each pair guarantees every feature is transformed; the
@@ -20,7 +20,7 @@ def coupling_masks(n_features, n_layers):
     """
     idx = torch.arange(n_features)
     patterns = [idx % 2 == 0, idx % 2 == 1, idx < n_features // 2, idx >= n_features // 2]
-    return torch.stack([patterns[i % 4] for i in range(n_layers)]).float()
+    return torch.stack([patterns[i % 4] for i in range(n_coupling_layers)]).float()
 
 
 class AffineCoupling(nn.Module):
@@ -48,7 +48,7 @@ class AffineCoupling(nn.Module):
 
 
 class RealNVPFlow(nn.Module):
-    """Standardisation, then ``n_layers`` affine couplings; base density N(0, I).
+    """Standardisation, then ``n_coupling_layers`` affine couplings; base density N(0, I).
 
     ``forward(x)`` returns ``(z, log_det, base_log_prob)`` where
     ``log p(x) = base_log_prob(z) + log_det``.
@@ -57,7 +57,7 @@ class RealNVPFlow(nn.Module):
     uniform [0, 1) noise (integer data); evaluation uses the cell midpoint.
     """
 
-    def __init__(self, n_features, n_layers, hidden_dims, activation="relu", dequantize=False,
+    def __init__(self, n_features, n_coupling_layers, hidden_dims, activation="relu", dequantize=False,
                  loc=None, log_std=None, base_weights=None, base_means=None, base_prec_chol=None):
         super().__init__()
         # base density: N(0, I), or a fixed Gaussian mixture (FlowGMM-style) given by
@@ -78,10 +78,10 @@ class RealNVPFlow(nn.Module):
         self.register_buffer(
             "log_std", torch.zeros(n_features) if log_std is None else torch.as_tensor(log_std).float()
         )
-        self.register_buffer("masks", coupling_masks(n_features, n_layers))
+        self.register_buffer("masks", coupling_masks(n_features, n_coupling_layers))
         self.dequantize = dequantize
         self.layers = nn.ModuleList(
-            AffineCoupling(n_features, hidden_dims, activation) for _ in range(n_layers)
+            AffineCoupling(n_features, hidden_dims, activation) for _ in range(n_coupling_layers)
         )
 
     def forward(self, x):

@@ -23,11 +23,11 @@ class TwinEncoder(nn.Module):
     representation kept after training.
     """
 
-    def __init__(self, n_features, n_components, encoder_hidden_dims=(), projector_dims=(2048, 2048),
+    def __init__(self, n_features, n_components, hidden_dims=(), projector_dims=(2048, 2048),
                  activation="relu"):
         super().__init__()
-        self.encoder = make_mlp(n_features, tuple(encoder_hidden_dims), n_components, activation=activation,
-                                batch_norm=bool(encoder_hidden_dims))
+        self.encoder = make_mlp(n_features, tuple(hidden_dims), n_components, activation=activation,
+                                batch_norm=bool(hidden_dims))
         projector_dims = tuple(projector_dims)
         layers = []
         width = n_components
@@ -108,9 +108,9 @@ class AugmentedTwin(TwinEncoder):
     no augmentation is applied.
     """
 
-    def __init__(self, n_features, n_components, encoder_hidden_dims=(256,), projector_dims=(256, 256),
+    def __init__(self, n_features, n_components, hidden_dims=(256,), projector_dims=(256, 256),
                  activation="relu", augment="scarf", rate=0.6, scale=0.1):
-        super().__init__(n_features, n_components, encoder_hidden_dims, projector_dims, activation)
+        super().__init__(n_features, n_components, hidden_dims, projector_dims, activation)
         self.augment = augment
         self.rate = rate
         self.scale = scale

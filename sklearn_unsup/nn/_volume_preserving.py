@@ -32,7 +32,7 @@ class InvariantNet(nn.Module):
 
     The input is rotated by a fixed orthogonal matrix (the principal axes of
     the training rows, so that the last coordinates are the minor components)
-    and split into the main and the invariant block. ``n_layers`` pairs of
+    and split into the main and the invariant block. ``n_coupling_layers`` pairs of
     additive couplings follow, ``main += f(inv)`` then ``inv += g(main)``: the
     invariant block learns ``inv - g(main)``, the part of the minor directions
     that the main coordinates do not explain non-linearly. Rotations and
@@ -43,7 +43,7 @@ class InvariantNet(nn.Module):
     ``transform`` returns the outputs; ``reverse`` inverts them.
     """
 
-    def __init__(self, rotation, mean, n_invariants, n_layers=4, hidden_dims=(128, 128), activation="relu"):
+    def __init__(self, rotation, mean, n_invariants, n_coupling_layers=4, hidden_dims=(128, 128), activation="relu"):
         super().__init__()
         rotation = torch.as_tensor(rotation, dtype=torch.float32)
         self.register_buffer("rotation", rotation)
@@ -53,7 +53,7 @@ class InvariantNet(nn.Module):
         n_main = d - self.n_invariants
         self.to_main = nn.ModuleList()
         self.to_inv = nn.ModuleList()
-        for _ in range(n_layers):
+        for _ in range(n_coupling_layers):
             self.to_main.append(AdditiveCoupling(self.n_invariants, n_main, hidden_dims, activation))
             self.to_inv.append(AdditiveCoupling(n_main, self.n_invariants, hidden_dims, activation))
 

@@ -21,7 +21,7 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
     (Doorenbos et al. 2024): the standardised rows are rotated onto their
     principal axes, the minor directions that hold ``invariant_variance`` of
     the variance form the invariant block, and additive couplings
-    (``main += f(inv)``, ``inv += g(main)``, ``n_layers`` times) are trained
+    (``main += f(inv)``, ``inv += g(main)``, ``n_coupling_layers`` times) are trained
     to drive the invariant outputs to zero while the rows stay reconstructable
     from the other outputs. Volume preservation rules out the trivial solution
     of shrinking everything.
@@ -37,7 +37,7 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
     invariant_variance : float in (0, 1), default=0.05
         Share of the variance held by the directions taken as invariants (the
         official code's 5%); at least one direction is always taken.
-    n_layers : int, default=4
+    n_coupling_layers : int, default=4
         Pairs of additive couplings (the official default, 4).
     hidden_dims : sequence of int, default=(128, 128)
         Hidden widths of each coupling's MLP.
@@ -132,19 +132,19 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         **OutlierDetectorMixin._parameter_constraints,
         **BaseTorchEstimator._parameter_constraints,
         "invariant_variance": [Interval(Real, 0, 1, closed="neither")],
-        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "n_coupling_layers": [Interval(Integral, 1, None, closed="left")],
         "hidden_dims": ["array-like"],
         "knn_weight": [Interval(Real, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "standardize": ["boolean"],
     }
 
-    def __init__(self, invariant_variance=0.05, *, n_layers=4, hidden_dims=(128, 128), knn_weight=1.0,
+    def __init__(self, invariant_variance=0.05, *, n_coupling_layers=4, hidden_dims=(128, 128), knn_weight=1.0,
                  n_neighbors=2, standardize=True, contamination="auto", max_epochs=10, batch_size=64, lr=1e-4,
                  optimizer="adam", weight_decay=0.0, callbacks=None, device="auto", random_state=None,
                  verbose=0):
         self.invariant_variance = invariant_variance
-        self.n_layers = n_layers
+        self.n_coupling_layers = n_coupling_layers
         self.hidden_dims = hidden_dims
         self.knn_weight = knn_weight
         self.n_neighbors = n_neighbors
@@ -202,7 +202,8 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
             Xs,
             module=InvariantNet,
             module_kwargs=dict(rotation=rotation, mean=mean, n_invariants=self.n_invariants_,
-                               n_layers=self.n_layers, hidden_dims=_check_hidden_dims(self.hidden_dims)),
+                               n_coupling_layers=self.n_coupling_layers,
+                               hidden_dims=_check_hidden_dims(self.hidden_dims)),
             criterion=InvariantLoss,
         )
         inv = self._invariants(Xs)

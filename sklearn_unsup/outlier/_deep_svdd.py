@@ -14,7 +14,7 @@ __all__ = ["DeepSVDD"]
 class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMixin, BaseTorchEstimator):
     """Deep Support Vector Data Description (one-class Deep SVDD).
 
-    A network ``phi`` maps the (standardised) rows into ``rep_dim``
+    A network ``phi`` maps the (standardised) rows into ``n_components``
     dimensions and is trained to pull them towards a fixed centre ``c``:
     ``min mean |phi(x) - c|^2``. Rows far from the centre are outliers; the
     normality score is ``-|phi(x) - c|^2``. The paper's safeguards against the
@@ -28,7 +28,7 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
     contamination : "auto" or float in (0, 0.5], default="auto"
         Share of training rows flagged; "auto" flags rows below Tukey's lower
         fence of the training scores.
-    rep_dim : int, default=32
+    n_components : int, default=32
         Dimension of the representation.
     hidden_dims : sequence of int, default=(64,)
         Hidden widths of the bias-free network. A 64-32 map (one hidden
@@ -70,7 +70,7 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
 
     Attributes
     ----------
-    center_ : ndarray of shape (rep_dim,)
+    center_ : ndarray of shape (n_components,)
         The hypersphere centre.
     pca_ : sklearn.decomposition.PCA or None
         The fitted projection (None when the rows were not projected).
@@ -115,16 +115,16 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         **OutlierDetectorMixin._parameter_constraints,
         **BaseTorchEstimator._parameter_constraints,
         **WideDataProjectionMixin._projection_constraints,
-        "rep_dim": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_dims": ["array-like"],
         "standardize": ["boolean"],
     }
 
-    def __init__(self, contamination="auto", *, rep_dim=32, hidden_dims=(64,), pca_components="auto",
+    def __init__(self, contamination="auto", *, n_components=32, hidden_dims=(64,), pca_components="auto",
                  standardize=True, max_epochs=10, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-6,
                  callbacks=None, device="auto", random_state=None, verbose=0):
         self.contamination = contamination
-        self.rep_dim = rep_dim
+        self.n_components = n_components
         self.hidden_dims = hidden_dims
         self.pca_components = pca_components
         self.standardize = standardize
@@ -169,7 +169,7 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         self._fit_net(
             Xs,
             module=DeepSVDDNet,
-            module_kwargs=dict(n_features=Xs.shape[1], rep_dim=self.rep_dim,
+            module_kwargs=dict(n_features=Xs.shape[1], n_components=self.n_components,
                                hidden_dims=_check_hidden_dims(self.hidden_dims)),
             criterion=MeanLoss,
             before_training=set_center,

@@ -20,12 +20,12 @@ FAST_PARAMS = {
                 update_interval=4, n_init=3),
     "DeepCluster": dict(n_clusters=3, hidden_dims=(16,), n_components=8, pca_components=4, n_neighbors=3,
                         max_epochs=15, batch_size=16),
-    "DeepSVDD": dict(rep_dim=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
+    "DeepSVDD": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "FlowOutlierDetector": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "ContrastiveEncoder": dict(n_components=2, hidden_dims=(8,), projector_dims=(8,), max_epochs=3, batch_size=32),
     "EnergyDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
     "InfFS": dict(n_features_to_select=1),
-    "InvariantsDetector": dict(n_layers=1, hidden_dims=(8,), max_epochs=2, batch_size=32),
+    "InvariantsDetector": dict(n_coupling_layers=1, hidden_dims=(8,), max_epochs=2, batch_size=32),
     "MaxLogitDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
     "MSPDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
     "ScoreMatchingDetector": dict(n_levels=3, hidden_dims=(8,), density_components=1, max_epochs=2, batch_size=32),

@@ -45,7 +45,7 @@ def test_training_lowers_loss_and_score_tracks_it(digits):
 
 def test_mlp_encoder(digits):
     X, _ = digits
-    tldr = TLDR(4, encoder="mlp", encoder_hidden_dims=(32,), random_state=0, **FAST).fit(X)
+    tldr = TLDR(4, encoder="mlp", hidden_dims=(32,), random_state=0, **FAST).fit(X)
     assert tldr.transform(X[:5]).shape == (5, 4)
     assert not hasattr(tldr, "components_")
 
@@ -86,7 +86,7 @@ def test_pca_projection_folded_into_the_linear_components(digits):
 
 def test_pca_projection_with_the_mlp_encoder_and_a_variance_share(digits):
     X, _ = digits
-    tldr = TLDR(4, pca_components=0.9, encoder="mlp", encoder_hidden_dims=(32,), random_state=0, **FAST).fit(X)
+    tldr = TLDR(4, pca_components=0.9, encoder="mlp", hidden_dims=(32,), random_state=0, **FAST).fit(X)
     assert 1 < tldr.pca_.n_components_ < 64
     assert tldr.transform(X[:5]).shape == (5, 4)
     np.testing.assert_array_equal(tldr.transform(X[:5].astype(np.float32)).dtype, np.float32)

@@ -42,7 +42,7 @@ def test_accelerate_on_cpu_trains_the_same_model(X, capsys):
 
 @pytest.mark.parametrize("estimator", [
     DEC(n_clusters=5, hidden_dims=(16,), pretrain_epochs=2, max_epochs=2, random_state=0),
-    DeepSVDD(hidden_dims=(16,), rep_dim=4, max_epochs=2, random_state=0),
+    DeepSVDD(hidden_dims=(16,), n_components=4, max_epochs=2, random_state=0),
 ], ids=lambda e: type(e).__name__)
 def test_accelerate_path_of_other_methods(X, estimator):
     acc = estimator.set_params(device="accelerate").fit(X)
