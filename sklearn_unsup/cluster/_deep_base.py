@@ -164,10 +164,6 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
             return -1.0
         return float(silhouette_score(X, labels))
 
-    def __sklearn_is_fitted__(self):
-        # a parameter such as SeLa's ``lambda_`` ends with "_" too
-        return hasattr(self, "labels_")
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]

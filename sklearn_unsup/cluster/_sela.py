@@ -18,19 +18,19 @@ def label_epochs(max_epochs, n_label_updates):
     return {int(e) for e in np.unique(np.floor(np.linspace(0, max_epochs, n, endpoint=False)).astype(int) + 1)}
 
 
-def equipartition_labels(log_proba, lambda_, tol=0.1, max_iter=1000):
-    """SeLa's label step: Sinkhorn on ``P ** lambda_`` until ``sum |c / c_new - 1| < tol``, then argmax."""
-    Q, _ = sinkhorn_knopp(np.ascontiguousarray(log_proba, dtype=np.float64), epsilon=1.0 / lambda_,
+def equipartition_labels(log_proba, sinkhorn_lambda, tol=0.1, max_iter=1000):
+    """SeLa's label step: Sinkhorn on ``P ** sinkhorn_lambda`` until ``sum |c / c_new - 1| < tol``, then argmax."""
+    Q, _ = sinkhorn_knopp(np.ascontiguousarray(log_proba, dtype=np.float64), epsilon=1.0 / sinkhorn_lambda,
                           n_iter=max_iter, tol=tol)
     return Q.argmax(1).astype(np.int64)
 
 
-def _sela_epoch(net, dataset, update_epochs, lambda_):
+def _sela_epoch(net, dataset, update_epochs, sinkhorn_lambda):
     epoch = len(net.history)
     if epoch not in update_epochs:
         return
     logp = full_pass(net.module_, dataset.X, lambda m, xb: m.logits(xb).log_softmax(-1)).numpy()
-    net.criterion_.targets = torch.from_numpy(equipartition_labels(logp, lambda_))
+    net.criterion_.targets = torch.from_numpy(equipartition_labels(logp, sinkhorn_lambda))
 
 
 class SeLa(BasePseudoLabelClusterer):
@@ -39,7 +39,7 @@ class SeLa(BasePseudoLabelClusterer):
     Asano et al. (2020): the labels of all rows are chosen to maximise the
     network's log-likelihood of them under the constraint that every cluster
     gets the same number of rows — an optimal-transport problem solved by
-    Sinkhorn-Knopp on ``P ** lambda_`` (the numba kernel) until the column
+    Sinkhorn-Knopp on ``P ** sinkhorn_lambda`` (the numba kernel) until the column
     scaling changes by less than 0.1, then rounded by argmax. The labels are
     re-optimised ``n_label_updates`` times during training (first from the
     untrained network); in between, the network is trained with cross-entropy
@@ -54,8 +54,8 @@ class SeLa(BasePseudoLabelClusterer):
     ----------
     n_clusters : int, default=10
         Number of clusters.
-    lambda_ : float, default=25.0
-        Sharpness of the transport (``P ** lambda_``; 25 in the paper).
+    sinkhorn_lambda : float, default=25.0
+        Sharpness of the transport (``P ** sinkhorn_lambda``; 25 in the paper).
     n_label_updates : int, default=20
         Times the labels are re-optimised (evenly spread over the epochs).
     n_neighbors : int, default=10
@@ -135,7 +135,7 @@ class SeLa(BasePseudoLabelClusterer):
 
     _parameter_constraints: dict = {
         **BasePseudoLabelClusterer._parameter_constraints,
-        "lambda_": [Interval(Real, 0, None, closed="neither")],
+        "sinkhorn_lambda": [Interval(Real, 0, None, closed="neither")],
         "n_label_updates": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -143,7 +143,7 @@ class SeLa(BasePseudoLabelClusterer):
         self,
         n_clusters=10,
         *,
-        lambda_=25.0,
+        sinkhorn_lambda=25.0,
         n_label_updates=20,
         n_neighbors=10,
         hidden_dims=(512, 512),
@@ -162,7 +162,7 @@ class SeLa(BasePseudoLabelClusterer):
         verbose=0,
     ):
         self.n_clusters = n_clusters
-        self.lambda_ = lambda_
+        self.sinkhorn_lambda = sinkhorn_lambda
         self.n_label_updates = n_label_updates
         self.n_neighbors = n_neighbors
         self.hidden_dims = hidden_dims
@@ -198,5 +198,5 @@ class SeLa(BasePseudoLabelClusterer):
         """
         X = self._validate_clustering_data(X)
         hook = partial(_sela_epoch, update_epochs=label_epochs(self.max_epochs, self.n_label_updates),
-                       lambda_=float(self.lambda_))
+                       sinkhorn_lambda=float(self.sinkhorn_lambda))
         return self._fit_pseudo_label(X, hook)

@@ -38,7 +38,7 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         Number of rows and columns of units.
     sigma : float, default=1.0
         Initial width of the Gaussian neighbourhood, in grid units.
-    learning_rate : float, default=0.5
+    lr : float, default=0.5
         Initial learning rate.
     max_epochs : int, default=10
         Passes over the training rows (each in a new random order).
@@ -92,7 +92,7 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "grid": [tuple, list],
         "sigma": [Interval(Real, 0, None, closed="neither")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions({"pca", "random"})],
         "random_state": ["random_state"],
@@ -103,14 +103,14 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         grid=(10, 10),
         *,
         sigma=1.0,
-        learning_rate=0.5,
+        lr=0.5,
         max_epochs=10,
         init="pca",
         random_state=None,
     ):
         self.grid = grid
         self.sigma = sigma
-        self.learning_rate = learning_rate
+        self.lr = lr
         self.max_epochs = max_epochs
         self.init = init
         self.random_state = random_state
@@ -158,7 +158,7 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         W = self._init_weights(X, rows, cols, rng)
         coords = np.array([(r, c) for r in range(rows) for c in range(cols)], dtype=np.float64)
         order = np.concatenate([rng.permutation(X.shape[0]) for _ in range(self.max_epochs)])
-        som_train(X, W, coords, order.astype(np.int64), float(self.learning_rate), float(self.sigma))
+        som_train(X, W, coords, order.astype(np.int64), float(self.lr), float(self.sigma))
         self.cluster_centers_ = W
         self.grid_coordinates_ = coords
         self.n_iter_ = int(order.shape[0])
@@ -206,7 +206,7 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
                                               dtype=np.float64)
             self.n_iter_ = 0
         order = rng.permutation(X.shape[0]).astype(np.int64)
-        som_train(X, self.cluster_centers_, self.grid_coordinates_, order, float(self.learning_rate),
+        som_train(X, self.cluster_centers_, self.grid_coordinates_, order, float(self.lr),
                   float(self.sigma), n_calls * X.shape[0], self.max_epochs * X.shape[0])
         self._n_partial_calls = n_calls + 1
         self.n_iter_ += int(order.shape[0])

@@ -52,8 +52,8 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
 
     Caron et al. (2020): the network maps a row to an L2-normalised
     embedding; its scores against trainable, L2-normalised prototypes are
-    turned into *codes* by Sinkhorn-Knopp on the batch (``epsilon``,
-    ``sinkhorn_iterations``; computed without gradient), which spreads the
+    turned into *codes* by Sinkhorn-Knopp on the batch (``sinkhorn_epsilon``,
+    ``sinkhorn_max_iter``; computed without gradient), which spreads the
     batch evenly over the prototypes and so rules out the collapsed solution.
     The loss is the swapped prediction: ``softmax(scores_view1 / temperature)``
     must predict the codes of view 2, and vice versa. Prototypes are frozen
@@ -75,10 +75,12 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         Number of clusters.
     n_prototypes : int or None, default=None
         Prototypes; None means ``n_clusters``.
-    epsilon : float, default=0.05
+    sinkhorn_epsilon : float, default=0.05
         Entropic regularisation of the Sinkhorn codes.
-    sinkhorn_iterations : int, default=3
-        Sinkhorn-Knopp iterations per batch.
+    sinkhorn_max_iter : int, default=3
+        Sinkhorn-Knopp iterations per batch. SwAV runs exactly this many (no
+        tolerance stop; the authors use 3), so here the maximum is also the
+        count.
     temperature : float, default=0.1
         Softmax temperature of the predictions.
     freeze_prototypes_epochs : int, default=1
@@ -163,8 +165,8 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         **BaseDeepClusterer._parameter_constraints,
         **BaseDeepClusterer._augment_constraints,
         "n_prototypes": [Interval(Integral, 1, None, closed="left"), None],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "sinkhorn_iterations": [Interval(Integral, 1, None, closed="left")],
+        "sinkhorn_epsilon": [Interval(Real, 0, None, closed="neither")],
+        "sinkhorn_max_iter": [Interval(Integral, 1, None, closed="left")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "freeze_prototypes_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 0, None, closed="left")],
@@ -176,8 +178,8 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         n_clusters=10,
         *,
         n_prototypes=None,
-        epsilon=0.05,
-        sinkhorn_iterations=3,
+        sinkhorn_epsilon=0.05,
+        sinkhorn_max_iter=3,
         temperature=0.1,
         freeze_prototypes_epochs=1,
         n_neighbors=10,
@@ -199,8 +201,8 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
     ):
         self.n_clusters = n_clusters
         self.n_prototypes = n_prototypes
-        self.epsilon = epsilon
-        self.sinkhorn_iterations = sinkhorn_iterations
+        self.sinkhorn_epsilon = sinkhorn_epsilon
+        self.sinkhorn_max_iter = sinkhorn_max_iter
         self.temperature = temperature
         self.freeze_prototypes_epochs = freeze_prototypes_epochs
         self.n_neighbors = n_neighbors
@@ -260,7 +262,8 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
             ),
             criterion=SwAVLoss,
             criterion_kwargs=dict(
-                sinkhorn=partial(batch_codes, epsilon=float(self.epsilon), n_iter=int(self.sinkhorn_iterations)),
+                sinkhorn=partial(batch_codes, epsilon=float(self.sinkhorn_epsilon),
+                                 n_iter=int(self.sinkhorn_max_iter)),
                 temperature=self.temperature,
             ),
             random_state=rng,
