@@ -189,7 +189,7 @@ def run_rejection(args):
             })
         print(f"done {label}", flush=True)
     cols = ["rejection rate", "AUROC all", "AUROC accepted", "accuracy all", "accuracy accepted"]
-    print("\n## Rejection (unsupervised protocol, contamination = the set's anomaly rate, T = 32)\n")
+    print("\n## Rejection (unsupervised protocol, contamination = the set's anomaly rate, rejection_tolerance = 32)\n")
     summary = []
     for name in makers:
         sub = [r for r in rows if r["detector"] == name]

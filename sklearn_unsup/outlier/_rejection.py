@@ -25,8 +25,8 @@ class RejectionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     ``p = (1 + n psi) / (2 + n)``, the probability that the row is an outlier
     is ``P = P(Binomial(n, p) > n (1 - contamination))``; a prediction's
     confidence is ``P`` for an outlier and ``1 - P`` for an inlier. Rows whose
-    confidence is below ``1 - 2 exp(-T)`` are rejected (``predict`` returns
-    ``reject_label``), which bounds the rejection rate and the cost of the
+    confidence is below ``1 - 2 exp(-rejection_tolerance)`` are rejected
+    (``predict`` returns ``reject_label``), which bounds the rejection rate and the cost of the
     remaining mistakes (Perini et al., 2023). Computed for all rows at once from
     sorted training scores: O((n + m) log n), not O(n m).
 
@@ -38,12 +38,15 @@ class RejectionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
     ----------
     detector : estimator with ``fit`` and ``score_samples``
         The detector to wrap (cloned in ``fit``).
-    contamination : float in (0, 0.5], default=0.1
-        Expected share of outliers; sets the threshold and enters ExCeeD.
-    T : float, default=32
-        Rejection strictness: reject when confidence < ``1 - 2 exp(-T)``.
+    rejection_tolerance : float, default=32
+        ExCeeD's tolerance (``T`` in Perini and Davis, 2023): a prediction is
+        rejected when its confidence is below
+        ``1 - 2 exp(-rejection_tolerance)``. Larger values set the confidence
+        bar closer to 1 and reject more rows; values near 0 reject almost none.
     reject_label : int, default=0
         Value ``predict`` returns for rejected rows (+1 inlier, -1 outlier).
+    contamination : float in (0, 0.5], default=0.1
+        Expected share of outliers; sets the threshold and enters ExCeeD.
 
     Attributes
     ----------
@@ -53,7 +56,7 @@ class RejectionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         ``decision_function = score_samples - offset_`` (the contamination
         quantile of the training scores).
     rejection_threshold_ : float
-        ``1 - 2 exp(-T)``.
+        ``1 - 2 exp(-rejection_tolerance)``.
     rejection_rate_ : float
         Share of training rows rejected.
     n_features_in_ : int
@@ -86,16 +89,16 @@ class RejectionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "detector": [HasMethods(["fit", "score_samples"])],
-        "contamination": [Interval(Real, 0, 0.5, closed="right")],
-        "T": [Interval(Real, 0, None, closed="neither")],
+        "rejection_tolerance": [Interval(Real, 0, None, closed="neither")],
         "reject_label": [Integral],
+        "contamination": [Interval(Real, 0, 0.5, closed="right")],
     }
 
-    def __init__(self, detector, *, contamination=0.1, T=32, reject_label=0):
+    def __init__(self, detector, *, rejection_tolerance=32, reject_label=0, contamination=0.1):
         self.detector = detector
-        self.contamination = contamination
-        self.T = T
+        self.rejection_tolerance = rejection_tolerance
         self.reject_label = reject_label
+        self.contamination = contamination
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
@@ -118,7 +121,7 @@ class RejectionOutlierDetector(MetaEstimatorMixin, OutlierMixin, BaseEstimator):
         train = np.asarray(self.detector_.score_samples(X), dtype=np.float64)
         self._train_anomaly_sorted = np.sort(-train)
         self.offset_ = float(np.percentile(train, 100.0 * self.contamination))
-        self.rejection_threshold_ = float(1.0 - 2.0 * np.exp(-self.T))
+        self.rejection_threshold_ = float(1.0 - 2.0 * np.exp(-self.rejection_tolerance))
         self.rejection_rate_ = float(np.mean(self._confidence(train) < self.rejection_threshold_))
         return self
 

@@ -42,12 +42,13 @@ def test_rejects_only_near_the_threshold(data):
     # rejected rows sit closer to the decision threshold than the accepted ones
     assert np.median(np.abs(d[rejected])) < np.median(np.abs(d[~rejected]))
     assert set(np.unique(pred[~rejected])) <= {-1, 1}
-    lax = RejectionOutlierDetector(IsolationForest(random_state=0), contamination=0.1, T=1e-6).fit(data)
+    lax = RejectionOutlierDetector(IsolationForest(random_state=0), rejection_tolerance=1e-6, contamination=0.1)
+    lax.fit(data)
     assert lax.rejection_rate_ == 0.0  # threshold ~0: nothing is rejected
 
 
 def test_without_rejection_it_passes_the_outlier_check():
-    det = RejectionOutlierDetector(IsolationForest(n_estimators=10, random_state=0), T=1e-9)
+    det = RejectionOutlierDetector(IsolationForest(n_estimators=10, random_state=0), rejection_tolerance=1e-9)
     check_outliers_train("RejectionOutlierDetector", det)
 
 
