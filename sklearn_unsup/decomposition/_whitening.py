@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.decomposition import PCA
+from sklearn.utils import check_array
 
 from ..utils._sklearn_compat import (
     Integral,
@@ -24,7 +25,9 @@ class Whitening(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     principal directions, and then, as WhiteningBERT does before cosine
     retrieval, optionally rescales each vector to unit L2 norm. The PCA part
     is scikit-learn's :class:`~sklearn.decomposition.PCA` with
-    ``whiten=True`` (kept as ``pca_``).
+    ``whiten=True`` (kept as ``pca_``). Components of (near) zero variance
+    are scaled by ``eps`` times the largest standard deviation instead of
+    their own, so constant or rank-deficient data gives finite output.
 
     Parameters
     ----------
@@ -115,7 +118,7 @@ class Whitening(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         pca = self.pca_  # computed here, not with pca_.transform, whose output container is its own
-        Z = (X - pca.mean_) @ pca.components_.T / np.sqrt(pca.explained_variance_)
+        Z = (X - pca.mean_) @ pca.components_.T / self._scale()
         Z = Z.astype(X.dtype, copy=False)
         if self.normalize:
             norms = np.linalg.norm(Z, axis=1, keepdims=True)
@@ -139,7 +142,28 @@ class Whitening(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         X_original : ndarray of shape (n_samples, `n_features_in_`)
         """
         check_is_fitted(self)
-        return self.pca_.inverse_transform(X)
+        Z = check_array(X, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but inverse_transform expects "
+                f"n_components_={self._n_features_out} whitened columns."
+            )
+        pca = self.pca_
+        X_original = (Z * self._scale()) @ pca.components_ + pca.mean_
+        return X_original.astype(Z.dtype, copy=False)
+
+    def _scale(self):
+        """Standard deviation of each kept component, floored so the whitening stays finite.
+
+        A component of (near) zero variance would be divided by zero. Scales
+        below ``eps`` times the largest are raised to it (a relative floor, so
+        the result does not depend on the data's units), and data with no
+        variance at all is only centred and rotated.
+        """
+        scale = np.sqrt(self.pca_.explained_variance_)
+        top = scale.max() if scale.size else 0.0
+        floor = np.finfo(scale.dtype).eps * top if top > 0 else 1.0
+        return np.maximum(scale, floor)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

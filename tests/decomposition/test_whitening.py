@@ -46,3 +46,26 @@ def test_improves_cosine_retrieval_on_anisotropic_embeddings():
         return np.mean(y[nn] == y[:, None])
 
     assert knn_acc(Whitening().fit_transform(X)) > knn_acc(X) + 0.1
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_zero_variance_components_stay_finite(normalize):
+    """Constant data, a zero column and more features than rows: finite output, not NaN."""
+    rng = np.random.RandomState(0)
+    one_zero_column = rng.normal(size=(10, 3))
+    one_zero_column[:, 1] = 0
+    for X in (np.ones((10, 3)), one_zero_column, rng.normal(size=(10, 20))):
+        w = Whitening(normalize=normalize).fit(X)
+        Z = w.transform(X)
+        assert np.all(np.isfinite(Z))
+        assert np.all(np.isfinite(w.transform(X + 1)))
+        assert np.all(np.isfinite(w.inverse_transform(Z)))
+    Z = Whitening(normalize=False).fit(one_zero_column).transform(one_zero_column)
+    np.testing.assert_allclose(np.cov(Z[:, :2].T), np.eye(2), atol=1e-8)
+
+
+def test_inverse_transform_names_the_width(anisotropic):
+    w = Whitening(n_components=4).fit(anisotropic)
+    with pytest.raises(ValueError, match="X has 6 features, but inverse_transform expects n_components_=4"):
+        w.inverse_transform(np.ones((2, 6)))
+    assert w.inverse_transform(np.ones((2, 4))).shape == (2, 6)
