@@ -25,6 +25,13 @@ def som_train(X, W, coords, order, learning_rate, sigma, t_offset=0, t_total=0):
         Continue a schedule: this call's steps are steps ``t_offset ..`` of a
         schedule of ``t_total`` steps (``partial_fit``); ``t_total = 0`` means
         the schedule is this call's ``len(order)`` steps.
+
+    Returns
+    -------
+    n_done : int
+        Steps completed: ``len(order)``, or the step at which a squared
+        distance stopped being finite (the prototypes diverged, e.g. with too
+        large a learning rate); training stops there and the caller decides.
     """
     n_units, d = W.shape
     n_steps = order.shape[0]
@@ -36,13 +43,15 @@ def som_train(X, W, coords, order, learning_rate, sigma, t_offset=0, t_total=0):
         best = np.inf
         bmu = 0
         for u in range(n_units):
-            s = 0.0
+            sq = 0.0
             for f in range(d):
                 diff = x[f] - W[u, f]
-                s += diff * diff
-            if s < best:
-                best = s
+                sq += diff * diff
+            if sq < best:
+                best = sq
                 bmu = u
+        if not best < np.inf:  # every distance inf or NaN: the prototypes diverged
+            return s
         decay = 1.0 + t / half
         eta = learning_rate / decay
         sig = sigma / decay
@@ -57,7 +66,7 @@ def som_train(X, W, coords, order, learning_rate, sigma, t_offset=0, t_total=0):
                 continue
             for f in range(d):
                 W[u, f] += h * (x[f] - W[u, f])
-    return W
+    return n_steps
 
 
 @numba.njit(parallel=True, cache=True)

@@ -5,6 +5,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
 from .._kernels import som_bmu, som_train
+from ..exceptions import TrainingDivergedError
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
@@ -151,6 +152,11 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         -------
         self : SelfOrganizingMap
             The fitted estimator.
+
+        Raises
+        ------
+        TrainingDivergedError
+            If the prototypes become non-finite (too large a ``lr``).
         """
         X = validate_data(self, X, dtype=np.float64, order="C")
         rows, cols = self._grid_shape()
@@ -158,7 +164,7 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         W = self._init_weights(X, rows, cols, rng)
         coords = np.array([(r, c) for r in range(rows) for c in range(cols)], dtype=np.float64)
         order = np.concatenate([rng.permutation(X.shape[0]) for _ in range(self.max_epochs)])
-        som_train(X, W, coords, order.astype(np.int64), float(self.lr), float(self.sigma))
+        self._train(X, W, coords, order.astype(np.int64))
         self.cluster_centers_ = W
         self.grid_coordinates_ = coords
         self.n_iter_ = int(order.shape[0])
@@ -201,13 +207,16 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         else:
             rng = check_random_state(self.random_state)
         if first:
-            self.cluster_centers_ = self._init_weights(X, rows, cols, rng)
-            self.grid_coordinates_ = np.array([(r, c) for r in range(rows) for c in range(cols)],
-                                              dtype=np.float64)
-            self.n_iter_ = 0
+            W = self._init_weights(X, rows, cols, rng)
+            coords = np.array([(r, c) for r in range(rows) for c in range(cols)], dtype=np.float64)
+        else:
+            W, coords = self.cluster_centers_.copy(), self.grid_coordinates_
         order = rng.permutation(X.shape[0]).astype(np.int64)
-        som_train(X, self.cluster_centers_, self.grid_coordinates_, order, float(self.lr),
-                  float(self.sigma), n_calls * X.shape[0], self.max_epochs * X.shape[0])
+        self._train(X, W, coords, order, n_calls * X.shape[0], self.max_epochs * X.shape[0])
+        if first:
+            self.grid_coordinates_ = coords
+            self.n_iter_ = 0
+        self.cluster_centers_ = W  # only after training succeeded: a diverged block leaves the map as it was
         self._n_partial_calls = n_calls + 1
         self.n_iter_ += int(order.shape[0])
         first_bmu, second, dist = som_bmu(X, self.cluster_centers_)
@@ -215,6 +224,16 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         self.quantization_error_ = float(dist.mean())
         self.topographic_error_ = self._topographic(first_bmu, second)
         return self
+
+    def _train(self, X, W, coords, order, t_offset=0, t_total=0):
+        """Run the training kernel on W in place; non-finite prototypes raise TrainingDivergedError."""
+        n_done = som_train(X, W, coords, order, float(self.lr), float(self.sigma), t_offset, t_total)
+        if n_done < order.shape[0] or not np.all(np.isfinite(W)):
+            raise TrainingDivergedError(
+                f"Training diverged: the prototypes became non-finite at step {min(n_done + 1, order.shape[0])} of "
+                f"{order.shape[0]}. Try a smaller lr (got {self.lr}) or "
+                "scaling the input (e.g. StandardScaler)."
+            )
 
     def _topographic(self, first, second):
         d = np.abs(self.grid_coordinates_[first] - self.grid_coordinates_[second]).max(axis=1)
@@ -251,7 +270,8 @@ class SelfOrganizingMap(TransformerMixin, ClusterMixin, BaseEstimator):
         -------
         coordinates : ndarray of shape (n_samples, 2)
         """
-        return self.grid_coordinates_[self._bmu(X)[0]].copy()
+        first = self._bmu(X)[0]  # checks fitted before grid_coordinates_ is read
+        return self.grid_coordinates_[first].copy()
 
     def get_feature_names_out(self, input_features=None):
         """Names of the two output columns: ``grid_row`` and ``grid_col``.

@@ -60,3 +60,26 @@ def test_reproducible():
     a = SelfOrganizingMap((3, 3), init="random", random_state=5).fit(X)
     b = SelfOrganizingMap((3, 3), init="random", random_state=5).fit(X)
     np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+
+
+def test_diverging_fit_raises_instead_of_nan_prototypes():
+    from sklearn_unsup.exceptions import TrainingDivergedError
+
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    with pytest.raises(TrainingDivergedError, match="smaller lr"):
+        SelfOrganizingMap((3, 3), lr=1e10, random_state=0).fit(X)
+    som = SelfOrganizingMap((3, 3), random_state=0).partial_fit(X)
+    before = som.cluster_centers_.copy()
+    som.set_params(lr=1e10)
+    with pytest.raises(TrainingDivergedError):
+        som.partial_fit(X)
+    np.testing.assert_array_equal(som.cluster_centers_, before)  # a diverged block leaves the map as it was
+
+
+def test_unfitted_methods_raise_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    X = np.ones((4, 2))
+    for method in ("transform", "predict", "score", "quantization_error", "topographic_error"):
+        with pytest.raises(NotFittedError):
+            getattr(SelfOrganizingMap(), method)(X)
