@@ -104,6 +104,7 @@ class InfFS(SelectorMixin, BaseEstimator):
             The fitted estimator.
         """
         X = validate_data(self, X, dtype=np.float64)
+        self._n_selected()  # a count above n_features is refused here, not first at transform
         n_features = X.shape[1]
         std = X.std(axis=0)
         sigma = std / std.max() if std.max() > 0 else std

@@ -48,3 +48,10 @@ def test_too_many_features_and_pipeline():
     with pytest.raises(ValueError, match="n_features_to_select=5 must be <= n_features=3"):
         InfFS(n_features_to_select=5).fit(X).transform(X)
     assert make_pipeline(StandardScaler(), InfFS(2)).fit_transform(X).shape == (40, 2)
+
+
+def test_too_many_features_refused_at_fit():
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    with pytest.raises(ValueError, match="n_features_to_select=5 must be <= n_features=3"):
+        InfFS(n_features_to_select=5).fit(X)
+    assert not hasattr(InfFS(n_features_to_select=5), "scores_")
