@@ -71,6 +71,30 @@ def _silhouette_sorted(L, R, labels, starts, counts, block, n_workers, sqrt_dist
                 out[i] = (b - a) / den if den > 0 else 0.0
 
 
+def _rescaled(X, metric):
+    """X moved and scaled so that squared norms neither overflow nor cancel; the silhouette is unchanged.
+
+    The coefficient is a ratio of mean distances, so a common positive scale
+    drops out, and euclidean distances ignore a common shift: euclidean data is
+    scaled to ``max |x| = 1``, centred (the expanded ``|x|^2 + |y|^2 - 2 x.y``
+    form is then exact to rounding of the distances, not of ``|x|^2``) and
+    scaled again. Cosine ignores each row's norm, so each row is scaled by
+    its own largest entry.
+    """
+    if metric == "cosine":
+        top = np.max(np.abs(X), axis=1, keepdims=True) if X.size else np.ones((X.shape[0], 1))
+        top[top == 0] = 1.0
+        return X / top
+    X = _unit_max(X)
+    return _unit_max(X - X.mean(axis=0))
+
+
+def _unit_max(X):
+    """X divided by its largest absolute entry (unchanged if all zero)."""
+    top = np.max(np.abs(X)) if X.size else 0.0
+    return X / top if top > 0 else X
+
+
 def silhouette_values(X, labels, *, metric="euclidean", block=None):
     """Silhouette coefficient of every row (float64), as ``sklearn.metrics.silhouette_samples``.
 
@@ -82,7 +106,7 @@ def silhouette_values(X, labels, *, metric="euclidean", block=None):
     block : int or None
         Rows per distance block (default: about 16 MB of distances per worker).
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = _rescaled(np.asarray(X, dtype=np.float64), metric)
     n = X.shape[0]
     order = np.argsort(labels, kind="stable")
     lab_sorted = np.ascontiguousarray(labels[order], dtype=np.int64)

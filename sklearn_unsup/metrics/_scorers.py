@@ -35,6 +35,13 @@ def _labels(estimator, X):
     )
 
 
+def _integer_labels(labels):
+    """Numeric labels as they are (-1 = noise); any others (strings, objects) encoded as 0..m-1, no noise."""
+    if labels.dtype.kind in "biuf":
+        return labels
+    return np.unique(labels, return_inverse=True)[1].reshape(-1)
+
+
 def _embedding(estimator, X, space):
     X = check_array(X, dtype=[np.float64, np.float32])
     if space == "input" or not isinstance(estimator, Pipeline) or len(estimator) < 2:
@@ -86,7 +93,7 @@ class ClusterValidityScorer:
         self.degenerate_score = degenerate_score
 
     def __call__(self, estimator, X, y=None):
-        labels = _labels(estimator, X)
+        labels = _integer_labels(_labels(estimator, X))
         Z = _embedding(estimator, X, self.space)
         kept = labels >= 0 if self.index != "dbcv" else np.ones(len(labels), dtype=bool)  # -1 = noise
         n_clusters = len(np.unique(labels[labels >= 0]))

@@ -10,13 +10,18 @@ from ..utils._sklearn_compat import Integral, Interval, StrOptions, validate_par
 __all__ = ["silhouette_samples", "silhouette_score"]
 
 
-def _check(X, labels):
+def _check_lengths(X, labels):
     X = check_array(X, dtype=[np.float64, np.float32])
     labels = column_or_1d(labels)
     if X.shape[0] != labels.shape[0]:
         raise ValueError(
             f"X has {X.shape[0]} rows but labels has {labels.shape[0]} entries."
         )
+    return X, labels
+
+
+def _check(X, labels):
+    X, labels = _check_lengths(X, labels)
     encoded = LabelEncoder().fit_transform(labels)
     n_labels = int(encoded.max()) + 1
     if not 2 <= n_labels <= X.shape[0] - 1:
@@ -107,8 +112,7 @@ def silhouette_score(X, labels, *, metric="euclidean", sample_size=None, random_
     0.98
     """
     if sample_size is not None:
-        X = check_array(X, dtype=[np.float64, np.float32])
-        labels = column_or_1d(labels)
+        X, labels = _check_lengths(X, labels)  # before indexing: labels may be shorter than X
         idx = check_random_state(random_state).permutation(X.shape[0])[:sample_size]
         X, labels = X[idx], labels[idx]
     return float(np.mean(silhouette_samples(X, labels, metric=metric)))

@@ -49,3 +49,23 @@ def test_fpr_at_tpr():
     assert 0.0 <= fpr_at_tpr(y, -score) <= 1.0
     with pytest.raises(ValueError, match="both classes"):
         fpr_at_tpr(np.ones(4), np.arange(4))
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_silhouette_scale_and_offset_invariant_at_extreme_magnitudes(metric):
+    """Values around 1e200 overflowed |x|^2 to inf (NaN score); tiny ones underflowed to 0."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4)) + np.repeat([[0, 0, 0, 0], [3, 3, 0, 0], [0, 3, 3, 1]], 20, axis=0)
+    labels = np.repeat([0, 1, 2], 20)
+    ref = sk_silhouette_score(X, labels, metric=metric)
+    for scale in (1e200, 1e-200, 1e300):
+        assert silhouette_score(X * scale, labels, metric=metric) == pytest.approx(ref, abs=1e-10)
+    if metric == "euclidean":  # translation invariant: a far offset changes nothing
+        assert silhouette_score(X + 1e6, labels) == pytest.approx(ref, abs=1e-8)
+
+
+def test_silhouette_sample_size_checks_the_label_length_first():
+    X = np.random.RandomState(0).normal(size=(50, 2))
+    labels = np.arange(50) % 2
+    with pytest.raises(ValueError, match="X has 50 rows but labels has 40"):
+        silhouette_score(X, labels[:40], sample_size=30)

@@ -151,3 +151,20 @@ def test_grid_search_finds_the_ten_digits_of_optdigits(tmp_path):
     for index in ("silhouette", "davies_bouldin"):
         search = GridSearchCV(pipe, grid, scoring=make_cluster_scorer(index, space="embedding"), cv=cv).fit(X)
         assert search.best_params_ == {"kmeans__n_clusters": len(np.unique(y))}
+
+
+def test_silhouette_scorer_with_string_labels(blobs):
+    """A clusterer predicting strings: labels >= 0 (the noise test) must not be applied to them."""
+    X, _ = blobs
+
+    class Named:
+        def __init__(self, km):
+            self.km = km
+
+        def predict(self, X):
+            return np.array(["north", "south", "east", "west"])[self.km.predict(X)]
+
+    km = KMeans(4, n_init=3, random_state=0).fit(X)
+    ref = sk_silhouette(X, km.predict(X))
+    assert silhouette_scorer(Named(km), X) == pytest.approx(ref)
+    assert make_cluster_scorer("davies_bouldin")(Named(km), X) == pytest.approx(davies_bouldin_scorer(km, X))
