@@ -53,7 +53,7 @@ def reduction_rows(quick):
                    ("PCA(32)", lambda: PCA(32, random_state=0)),
                    ("TLDR(32)", lambda: TLDR(32, random_state=0)),
                    ("TLDR(32, mlp on PCA(32))",
-                    lambda: TLDR(32, encoder="mlp", pca_components=32, random_state=0)),
+                    lambda: TLDR(32, encoder="mlp", input_pca_components=32, random_state=0)),
                    ("UMAP(32)", lambda: umap.UMAP(n_components=32, random_state=0))]
         for label, make in methods:
             t = time.perf_counter()

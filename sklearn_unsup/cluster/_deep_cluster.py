@@ -67,7 +67,7 @@ def _reset_head(net):
         net.optimizer_.state.pop(p, None)
 
 
-def _deep_cluster_epoch(net, dataset, n_clusters, pca_components, seed, online):
+def _deep_cluster_epoch(net, dataset, n_clusters, feature_pca_components, seed, online):
     epoch = len(net.history)
     crit = net.criterion_
     if online and epoch > 1:
@@ -78,7 +78,7 @@ def _deep_cluster_epoch(net, dataset, n_clusters, pca_components, seed, online):
         dataset.sample_weights = class_balanced_weights(labels, n_clusters)
         return
     feats = full_pass(net.module_, dataset.X, lambda m, xb: m.encode(xb)).numpy().astype(np.float64)
-    Z = whiten_and_normalize(feats, pca_components)
+    Z = whiten_and_normalize(feats, feature_pca_components)
     rng = np.random.RandomState(seed + epoch)
     _, labels, _ = kmeans_features(Z, n_clusters, rng)
     crit.targets = torch.from_numpy(labels)
@@ -167,7 +167,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         Number of clusters (the k of k-means and the head's width).
     online : bool, default=False
         Online Deep Clustering instead of epoch-level k-means.
-    pca_components : int, default=16
+    feature_pca_components : int, default=16
         Dimensions kept by the PCA-whitening before k-means (256 in the paper
         for 4096-d features; whitening many weak directions of a small
         embedding amplifies noise).
@@ -214,11 +214,11 @@ class DeepCluster(BasePseudoLabelClusterer):
     ----------
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training row.
-    cluster_centers_ : ndarray of shape (n_clusters, pca_components)
+    cluster_centers_ : ndarray of shape (n_clusters, feature_pca_components)
         k-means centres of the final, whitened and normalised features.
     whitening_mean_ : ndarray of shape (n_components,)
         Mean of the final features.
-    whitening_components_ : ndarray of shape (n_components, pca_components)
+    whitening_components_ : ndarray of shape (n_components, feature_pca_components)
         PCA-whitening projection of the final features.
     pseudo_labels_ : ndarray of shape (n_samples,)
         The last pseudo-labels the network was trained on.
@@ -259,7 +259,7 @@ class DeepCluster(BasePseudoLabelClusterer):
     _parameter_constraints: dict = {
         **BasePseudoLabelClusterer._parameter_constraints,
         "online": ["boolean"],
-        "pca_components": [Interval(Integral, 1, None, closed="left")],
+        "feature_pca_components": [Interval(Integral, 1, None, closed="left")],
         "memory_momentum": [Interval(Real, 0, 1, closed="left")],
         "centroid_interval": [Interval(Integral, 1, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
@@ -270,7 +270,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         n_clusters=10,
         *,
         online=False,
-        pca_components=16,
+        feature_pca_components=16,
         n_neighbors=10,
         memory_momentum=0.5,
         centroid_interval=10,
@@ -292,7 +292,7 @@ class DeepCluster(BasePseudoLabelClusterer):
     ):
         self.n_clusters = n_clusters
         self.online = online
-        self.pca_components = pca_components
+        self.feature_pca_components = feature_pca_components
         self.n_neighbors = n_neighbors
         self.memory_momentum = memory_momentum
         self.centroid_interval = centroid_interval
@@ -330,7 +330,8 @@ class DeepCluster(BasePseudoLabelClusterer):
         """
         X = self._validate_clustering_data(X)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max // 2))
-        hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters, pca_components=self.pca_components,
+        hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters,
+                       feature_pca_components=self.feature_pca_components,
                        seed=seed, online=self.online)
         extra = [("odc_update", _OnlineUpdate(self.memory_momentum, self.centroid_interval))] if self.online else []
         self._fit_pseudo_label(X, hook, extra, finish=False)
@@ -339,7 +340,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         # The clustering is k-means on the final features, as in the paper; the
         # trained head only served to shape the features.
         feats = self._features(X)
-        self.whitening_mean_, self.whitening_components_ = fit_whitening(feats, self.pca_components)
+        self.whitening_mean_, self.whitening_components_ = fit_whitening(feats, self.feature_pca_components)
         Z = apply_whitening(feats, self.whitening_mean_, self.whitening_components_)
         rng = np.random.RandomState(seed)
         best = None

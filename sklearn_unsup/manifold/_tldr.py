@@ -42,19 +42,19 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         Neighbour search: ``"exact"`` (numba kernel, O(n^2 d) time),
         ``"nndescent"`` (approximate, pynndescent; about linear in n) or
         ``"auto"`` (exact up to 200,000 rows, NN-descent above).
-    pca_components : int, float in (0, 1) or None, default=None
+    input_pca_components : int, float in (0, 1) or None, default=None
         Project the rows onto their leading principal axes first (an int: that
         many; a float: the share of variance kept), then mine the neighbours
         and train the encoder there, as is common practice before t-SNE or
         UMAP: the minor axes are mostly noise, which blurs the neighbour
         graph. ``transform`` applies the same projection (folded into
         ``components_`` for the linear encoder, so it stays one matrix
-        product). On mnist5k (10-NN accuracy, 5-fold) ``pca_components=32``
+        product). On mnist5k (10-NN accuracy, 5-fold) ``input_pca_components=32``
         with ``encoder="mlp"`` scored .954 / .952 / .952 (seeds 0-2) against
         .944 for the MLP on pixels and .936 for PCA(32) alone; with the linear
         encoder it does not help (.929), nor on sentence embeddings, whose
         minor axes carry signal (20,000 StackOverflow MiniLM vectors: .803
-        with ``pca_components=32`` against .825 without).
+        with ``input_pca_components=32`` against .825 without).
     encoder : {"linear", "mlp"}, default="linear"
         Linear map, or an MLP with ``hidden_dims`` (BatchNorm, ReLU).
     hidden_dims : sequence of int, default=(512,)
@@ -99,12 +99,12 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
     ----------
     components_ : ndarray of shape (n_components, n_features)
         Weights of the linear encoder (``transform(X) = X @ components_.T + bias_``,
-        the PCA projection folded in when ``pca_components`` is set); only
+        the PCA projection folded in when ``input_pca_components`` is set); only
         with ``encoder="linear"``.
     bias_ : ndarray of shape (n_components,)
         Bias of the linear encoder; only with ``encoder="linear"``.
     pca_ : sklearn.decomposition.PCA or None
-        The projection applied before the encoder (None without ``pca_components``).
+        The projection applied before the encoder (None without ``input_pca_components``).
     net_ : sklearn_unsup.nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
@@ -146,7 +146,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions({"euclidean", "cosine", "inner_product"})],
         "neighbors_algorithm": [StrOptions({"auto", "exact", "nndescent"})],
-        "pca_components": [Interval(Integral, 1, None, closed="left"),
+        "input_pca_components": [Interval(Integral, 1, None, closed="left"),
                            Interval(RealNotInt, 0, 1, closed="neither"), None],
         "encoder": [StrOptions({"linear", "mlp"})],
         "hidden_dims": ["array-like"],
@@ -162,7 +162,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         n_neighbors=5,
         metric="euclidean",
         neighbors_algorithm="auto",
-        pca_components=None,
+        input_pca_components=None,
         encoder="linear",
         hidden_dims=(512,),
         projector_dims=(512, 512),
@@ -181,7 +181,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         self.n_neighbors = n_neighbors
         self.metric = metric
         self.neighbors_algorithm = neighbors_algorithm
-        self.pca_components = pca_components
+        self.input_pca_components = input_pca_components
         self.encoder = encoder
         self.hidden_dims = hidden_dims
         self.projector_dims = projector_dims
@@ -237,8 +237,8 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         if not projector:
             raise ValueError("projector_dims must have at least one layer.")
         self.pca_ = None
-        if self.pca_components is not None:
-            self.pca_ = PCA(self.pca_components, random_state=self.random_state).fit(X)
+        if self.input_pca_components is not None:
+            self.pca_ = PCA(self.input_pca_components, random_state=self.random_state).fit(X)
         Xp = self._project(X)
         nbrs = torch.from_numpy(self._neighbours(Xp))
         self._fit_net(

@@ -34,7 +34,7 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
     batch_norm : bool, default=False
         Batch normalisation after each hidden layer (PyOD's default; it did
         not change the mean AUROC here: .796 vs .797 over seeds 0-2).
-    pca_components : "auto", int or None, default="auto"
+    input_pca_components : "auto", int or None, default="auto"
         Project wide data onto their leading principal axes first: ``"auto"``
         takes ``n_samples // 5`` axes when there are fewer rows than features
         (e.g. a few hundred embedding vectors), else none; an int sets the
@@ -113,7 +113,7 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
     }
 
     def __init__(self, contamination="auto", *, n_components=32, hidden_dims=(64,), dropout=0.2,
-                 batch_norm=False, pca_components="auto", standardize=True,
+                 batch_norm=False, input_pca_components="auto", standardize=True,
                  max_epochs=20, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-5, callbacks=None,
                  device="auto", random_state=None, verbose=0):
         self.contamination = contamination
@@ -121,7 +121,7 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         self.hidden_dims = hidden_dims
         self.dropout = dropout
         self.batch_norm = batch_norm
-        self.pca_components = pca_components
+        self.input_pca_components = input_pca_components
         self.standardize = standardize
         self.max_epochs = max_epochs
         self.batch_size = batch_size

@@ -12,7 +12,7 @@ __all__ = ["ModelOutlierDetector", "WideDataProjectionMixin"]
 
 
 class WideDataProjectionMixin:
-    """Projection of wide data onto its leading principal axes (``pca_components``).
+    """Projection of wide data onto its leading principal axes (``input_pca_components``).
 
     With fewer training rows than features (a few hundred embedding vectors
     of 512 dimensions, say) the rows span a thin subspace; a deep detector
@@ -23,16 +23,16 @@ class WideDataProjectionMixin:
     """
 
     _projection_constraints: dict = {
-        "pca_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
+        "input_pca_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
     }
 
     def _projection_width(self, n_samples, n_features):
         """Principal axes to keep, or None for no projection."""
-        if self.pca_components is None:
+        if self.input_pca_components is None:
             return None
-        if self.pca_components == "auto" and n_samples >= n_features:
+        if self.input_pca_components == "auto" and n_samples >= n_features:
             return None
-        width = n_samples // 5 if self.pca_components == "auto" else self.pca_components
+        width = n_samples // 5 if self.input_pca_components == "auto" else self.input_pca_components
         width = max(1, min(width, n_samples))
         return width if width < n_features else None
 

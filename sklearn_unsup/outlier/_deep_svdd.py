@@ -35,7 +35,7 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         layer, a 32-d representation, as PyOD's ``hidden_neurons=[64, 32]``)
         scored a mean AUROC of .737 on the 20 ADBench sets (seeds 0-2) against
         .668 (seeds 0-1) for a 64-32-16 map.
-    pca_components : "auto", int or None, default="auto"
+    input_pca_components : "auto", int or None, default="auto"
         Project wide data onto their leading principal axes first: ``"auto"``
         takes ``n_samples // 5`` axes when there are fewer rows than features
         (e.g. a few hundred embedding vectors), else none; an int sets the
@@ -120,13 +120,13 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         "standardize": ["boolean"],
     }
 
-    def __init__(self, contamination="auto", *, n_components=32, hidden_dims=(64,), pca_components="auto",
+    def __init__(self, contamination="auto", *, n_components=32, hidden_dims=(64,), input_pca_components="auto",
                  standardize=True, max_epochs=10, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-6,
                  callbacks=None, device="auto", random_state=None, verbose=0):
         self.contamination = contamination
         self.n_components = n_components
         self.hidden_dims = hidden_dims
-        self.pca_components = pca_components
+        self.input_pca_components = input_pca_components
         self.standardize = standardize
         self.max_epochs = max_epochs
         self.batch_size = batch_size

@@ -18,7 +18,7 @@ class FlowOutlierDetector(ModelOutlierDetector):
 
     Wide data (fewer training rows than features, e.g. a few hundred
     embedding vectors of 512 dimensions) first go onto their leading principal
-    axes (``pca_components``): there the rows span a thin subspace, the flow's
+    axes (``input_pca_components``): there the rows span a thin subspace, the flow's
     density is ill-posed off it, and it fits the noise directions instead.
 
     Parameters
@@ -32,7 +32,7 @@ class FlowOutlierDetector(ModelOutlierDetector):
         Hidden widths of each coupling network.
     n_base_components : int or "auto", default=1
         Base distribution (see :class:`~sklearn_unsup.density.RealNVP`).
-    pca_components : "auto", int or None, default="auto"
+    input_pca_components : "auto", int or None, default="auto"
         Project the centred rows onto this many principal axes before the
         flow (the components are then standardised when ``standardize``).
         ``"auto"``: ``n_samples // 5`` axes when there are fewer rows than
@@ -115,13 +115,13 @@ class FlowOutlierDetector(ModelOutlierDetector):
     }
 
     def __init__(self, contamination="auto", *, n_coupling_layers=6, hidden_dims=(64, 64), n_base_components=1,
-                 pca_components="auto", standardize=True, max_epochs=50, batch_size=256, lr=1e-3, optimizer="adam",
+                 input_pca_components="auto", standardize=True, max_epochs=50, batch_size=256, lr=1e-3, optimizer="adam",
                  weight_decay=1e-5, callbacks=None, device="auto", random_state=None, verbose=0):
         self.contamination = contamination
         self.n_coupling_layers = n_coupling_layers
         self.hidden_dims = hidden_dims
         self.n_base_components = n_base_components
-        self.pca_components = pca_components
+        self.input_pca_components = input_pca_components
         self.standardize = standardize
         self.max_epochs = max_epochs
         self.batch_size = batch_size

@@ -27,7 +27,7 @@ class VAEOutlierDetector(ModelOutlierDetector):
         Encoder hidden widths.
     n_importance_samples : int, default=10
         Samples of the importance-weighted bound (1 = ELBO).
-    pca_components : "auto", int or None, default="auto"
+    input_pca_components : "auto", int or None, default="auto"
         Project wide data onto their leading principal axes first: ``"auto"``
         takes ``n_samples // 5`` axes when there are fewer rows than features
         (e.g. a few hundred embedding vectors), else none; an int sets the
@@ -102,13 +102,13 @@ class VAEOutlierDetector(ModelOutlierDetector):
     }
 
     def __init__(self, contamination="auto", *, n_components=None, hidden_dims=(64, 32), n_importance_samples=10,
-                 pca_components="auto", standardize=True, max_epochs=50, batch_size=64, lr=1e-3, optimizer="adam",
+                 input_pca_components="auto", standardize=True, max_epochs=50, batch_size=64, lr=1e-3, optimizer="adam",
                  weight_decay=1e-5, callbacks=None, device="auto", random_state=None, verbose=0):
         self.contamination = contamination
         self.n_components = n_components
         self.hidden_dims = hidden_dims
         self.n_importance_samples = n_importance_samples
-        self.pca_components = pca_components
+        self.input_pca_components = input_pca_components
         self.standardize = standardize
         self.max_epochs = max_epochs
         self.batch_size = batch_size

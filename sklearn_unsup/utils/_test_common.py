@@ -18,7 +18,7 @@ FAST_PARAMS = {
     "BalancedKMeans": dict(n_clusters=3, max_iter=20),
     "DEC": dict(n_clusters=3, hidden_dims=(16,), n_components=2, pretrain_epochs=5, max_epochs=5, batch_size=16,
                 update_interval=4, n_init=3),
-    "DeepCluster": dict(n_clusters=3, hidden_dims=(16,), n_components=8, pca_components=4, n_neighbors=3,
+    "DeepCluster": dict(n_clusters=3, hidden_dims=(16,), n_components=8, feature_pca_components=4, n_neighbors=3,
                         max_epochs=15, batch_size=16),
     "DeepSVDD": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "FlowOutlierDetector": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),

@@ -75,7 +75,7 @@ def test_auto_epochs_about_a_thousand_steps_within_20_to_100():
 
 def test_pca_projection_folded_into_the_linear_components(digits):
     X, _ = digits
-    tldr = TLDR(8, pca_components=16, random_state=0, **FAST).fit(X)
+    tldr = TLDR(8, input_pca_components=16, random_state=0, **FAST).fit(X)
     assert tldr.pca_.n_components_ == 16 and tldr.components_.shape == (8, 64)
     Z = tldr.transform(X)
     np.testing.assert_allclose(Z, X @ tldr.components_.T + tldr.bias_)
@@ -86,7 +86,7 @@ def test_pca_projection_folded_into_the_linear_components(digits):
 
 def test_pca_projection_with_the_mlp_encoder_and_a_variance_share(digits):
     X, _ = digits
-    tldr = TLDR(4, pca_components=0.9, encoder="mlp", hidden_dims=(32,), random_state=0, **FAST).fit(X)
+    tldr = TLDR(4, input_pca_components=0.9, encoder="mlp", hidden_dims=(32,), random_state=0, **FAST).fit(X)
     assert 1 < tldr.pca_.n_components_ < 64
     assert tldr.transform(X[:5]).shape == (5, 4)
     np.testing.assert_array_equal(tldr.transform(X[:5].astype(np.float32)).dtype, np.float32)
@@ -103,5 +103,5 @@ def test_mlp_on_principal_axes_beats_pca_on_mnist5k():
     X, y = load_shared("cluster/mnist5k.npz")
     X = X.astype(np.float64) / 255
     knn = lambda Z: cross_val_score(KNeighborsClassifier(10), Z, y, cv=5).mean()  # noqa: E731
-    tldr = TLDR(32, pca_components=32, encoder="mlp", random_state=0).fit_transform(X)
+    tldr = TLDR(32, input_pca_components=32, encoder="mlp", random_state=0).fit_transform(X)
     assert knn(tldr) > knn(PCA(32, random_state=0).fit_transform(X)) + 0.015

@@ -75,16 +75,16 @@ DETECTORS = {
 
 
 @pytest.mark.parametrize("name", list(DETECTORS))
-@pytest.mark.parametrize(("shape", "pca_components", "expected"), [
+@pytest.mark.parametrize(("shape", "input_pca_components", "expected"), [
     ((30, 40), "auto", 6),    # fewer rows than features: 30 // 5 axes
     ((60, 40), "auto", None),  # as many rows as features or more: no projection
     ((30, 40), None, None),
     ((60, 40), 5, 5),
     ((60, 40), 100, None),    # as many axes as features: nothing to drop
 ])
-def test_wide_data_projected_onto_principal_axes(name, shape, pca_components, expected):
+def test_wide_data_projected_onto_principal_axes(name, shape, input_pca_components, expected):
     X = np.random.RandomState(0).normal(size=shape)
-    det = DETECTORS[name](pca_components=pca_components, max_epochs=2, random_state=0).fit(X)
+    det = DETECTORS[name](input_pca_components=input_pca_components, max_epochs=2, random_state=0).fit(X)
     if expected is None:
         assert det.pca_ is None
         assert det.scaler_.n_features_in_ == shape[1]
@@ -95,7 +95,8 @@ def test_wide_data_projected_onto_principal_axes(name, shape, pca_components, ex
     assert det.score_samples(X[:5]).shape == (5,)
     assert np.isfinite(det.score_samples(X)).all()
     # partial_fit: the projection comes from the first block and stays
-    inc = DETECTORS[name](pca_components=pca_components, random_state=0).partial_fit(X).partial_fit(X[:20])
+    inc = DETECTORS[name](input_pca_components=input_pca_components, random_state=0)
+    inc.partial_fit(X).partial_fit(X[:20])
     assert (inc.pca_ is None) == (expected is None)
     assert np.isfinite(inc.score_samples(X)).all()
 
