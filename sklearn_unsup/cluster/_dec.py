@@ -7,9 +7,10 @@ from sklearn.utils import check_random_state
 from skorch.callbacks import Callback, GradientNormClipping
 
 from .._kernels import dec_target_distribution
-from ..base import _OPTIMIZERS, TorchPartialFitMixin, _check_hidden_dims
+from .._torch import TorchPartialFitMixin
 from ..nn import DECLoss, DECNet, MLPAutoEncoder, ReconstructionLoss, as_float32_tensor
-from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
+from ..utils._sklearn_compat import Integral, Interval, Real
+from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer
 from ._pseudo_label import full_pass
 
@@ -23,6 +24,7 @@ class _TargetUpdate(Callback):
         self.X = X
         self.update_interval = update_interval
         self.tol = tol
+        self.stop_on_tol = True
         self.step = 0
         self.last_labels = None
         self.delta_label_ = None
@@ -34,9 +36,15 @@ class _TargetUpdate(Callback):
         converged = False
         if self.last_labels is not None:
             self.delta_label_ = float(np.mean(labels != self.last_labels))
-            converged = self.delta_label_ < self.tol
+            converged = self.stop_on_tol and self.delta_label_ < self.tol
         self.last_labels = labels
         return converged
+
+    def start_block(self, net, X):
+        """Targets from a new block of rows (``partial_fit``): one epoch on it, no stopping rule."""
+        self.X, self.step, self.last_labels = as_float32_tensor(X), 0, None
+        self.stop_on_tol = False
+        self.refresh(net)
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         if not training:
@@ -171,7 +179,6 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "update_interval": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, 1, closed="both")],
-        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
     }
 
     def __init__(
@@ -217,34 +224,20 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Pre-train the autoencoder, initialise the centres by k-means, then refine by self-training.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows (at least 2).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : DEC
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
         rng = check_random_state(self.random_state)
-        hidden = _check_hidden_dims(self.hidden_dims)
+        hidden = check_hidden_dims(self.hidden_dims)
         ae_kwargs = dict(n_features=X.shape[1], n_components=self.n_components, hidden_dims=hidden)
         Xt = as_float32_tensor(X)
         # 1. autoencoder pre-training
         state = None
         self.pretrain_loss_curve_ = []
         if self.pretrain_epochs > 0:
-            self._fit_net(X, module=MLPAutoEncoder, module_kwargs=ae_kwargs, criterion=ReconstructionLoss,
-                          random_state=rng, max_epochs=self.pretrain_epochs, lr=self.pretrain_lr,
-                          optimizer="adam")
+            net = self._build_net(module=MLPAutoEncoder, module_kwargs=ae_kwargs, criterion=ReconstructionLoss,
+                                  random_state=rng, max_epochs=self.pretrain_epochs, lr=self.pretrain_lr,
+                                  optimizer="adam")
+            self._train(net, X)
             self.pretrain_loss_curve_ = self.loss_curve_
             state = {k: v.detach().clone() for k, v in self.net_.module_.state_dict().items()}
             codes = full_pass(self.net_.module_, Xt, lambda m, xb: m.encode(xb)).numpy().astype(np.float64)
@@ -263,9 +256,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
                 module.centers.copy_(torch.as_tensor(km.cluster_centers_, dtype=torch.float32))
             updater.refresh(net)
 
-        self._fit_net(
-            X,
-            y=torch.arange(X.shape[0]),
+        net = self._build_net(
             module=DECNet,
             module_kwargs=dict(**ae_kwargs, n_clusters=self.n_clusters, alpha=self.alpha),
             criterion=DECLoss,
@@ -273,9 +264,9 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
             random_state=rng,
             # SGD with momentum on the large autoencoder can blow up on unnormalised inputs
             # (e.g. UMAP codes of scale 10); clipping the gradient norm keeps the steps bounded.
-            extra_callbacks=[("dec_target", updater), ("clip", GradientNormClipping(10.0))],
-            before_training=start,
+            callbacks=[("dec_target", updater), ("clip", GradientNormClipping(10.0))],
         )
+        self._train(net, X, torch.arange(X.shape[0]), epochs=1 if first_block else None, before_training=start)
         self.delta_label_ = updater.delta_label_
         self.cluster_centers_ = self.net_.module_.centers.detach().cpu().numpy().astype(np.float64)
         self.net_.criterion_.targets = None  # training state only
@@ -284,13 +275,11 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     def _continue_training(self, X):
         """One clustering epoch on a block, with the target distribution computed on that block."""
         updater = dict(self.net_.callbacks_)["dec_target"]
-        tol = updater.tol
-        updater.X, updater.step, updater.last_labels, updater.tol = as_float32_tensor(X), 0, None, -1.0
+        updater.start_block(self.net_, X)
         try:
-            updater.refresh(self.net_)
             self._continue_net(X, y=torch.arange(X.shape[0]))
         finally:
-            updater.X, updater.tol = None, tol
+            updater.X, updater.stop_on_tol = None, True
             self.net_.criterion_.targets = None
         self.delta_label_ = updater.delta_label_
         self.cluster_centers_ = self.net_.module_.centers.detach().cpu().numpy().astype(np.float64)

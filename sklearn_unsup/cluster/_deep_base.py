@@ -1,6 +1,7 @@
 """What the deep clusterers share: validation, predict/predict_proba/transform/score."""
 
 import warnings
+from abc import abstractmethod
 
 import numpy as np
 import torch
@@ -8,10 +9,11 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfor
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
-from ..base import BaseTorchEstimator
+from .._torch import BaseTorchEstimator
 from ..metrics import silhouette_score
 from ..neighbors._mining import mine_for_estimator as _mine
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
+from ..utils._validation import check_n_clusters
 
 __all__ = ["BaseDeepClusterer", "EpochHook"]
 
@@ -57,11 +59,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
     # ----------------------------------------------------------------- fit helpers
     def _validate_clustering_data(self, X, min_samples=2):
         X = self._validate_fit_data(X, ensure_min_samples=min_samples)
-        if self.n_clusters > X.shape[0]:
-            raise ValueError(
-                f"n_clusters={self.n_clusters} must be <= n_samples={X.shape[0]}: there cannot be "
-                "more clusters than rows."
-            )
+        check_n_clusters(self.n_clusters, X.shape[0])
         return X
 
     def _mine_neighbours(self, X, n_neighbors, metric):
@@ -86,6 +84,10 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
                 stacklevel=3,
             )
         return self
+
+    @abstractmethod
+    def _proba_fn(self, module, xb):
+        """Cluster probabilities of a batch ``xb`` (a tensor of shape (batch, n_clusters))."""
 
     def _proba(self, X):
         proba = self._forward(self._proba_fn, X).astype(np.float64)

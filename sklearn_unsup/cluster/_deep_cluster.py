@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 
 from .._kernels import kmeans_plusplus, lloyd, student_t_assignment
-from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
+from ..utils._sklearn_compat import Integral, Interval, Real
 from ._pseudo_label import BasePseudoLabelClusterer, class_balanced_weights, full_pass
 
 __all__ = ["DeepCluster"]
@@ -312,22 +312,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Alternate k-means on the features and training on the pseudo-labels.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows (at least 2).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : DeepCluster
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max // 2))
         hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters,

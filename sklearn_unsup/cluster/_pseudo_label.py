@@ -8,33 +8,27 @@ data between epochs; they differ in how the labels are made.
 import numpy as np
 import torch
 
-from ..base import _check_hidden_dims
+from .._torch import forward_in_batches
 from ..nn import ClusterBatchIterator, ClusteringNet, PseudoLabelLoss
 from ..utils._sklearn_compat import Integral, Interval
+from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer, EpochHook
 
 __all__ = ["BasePseudoLabelClusterer", "full_pass"]
 
 
-def full_pass(module, X, fn, batch_size=2048):
-    """``fn(module, x_batch)`` over all rows in eval mode, no gradient; returns a CPU tensor."""
-    was_training = module.training
-    module.eval()
+def full_pass(module, X, fn):
+    """``fn(module, x_batch)`` over all rows, batch-independent (:func:`forward_in_batches`); a CPU tensor."""
     device = next(module.parameters()).device
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(X), batch_size):
-            out.append(fn(module, X[start : start + batch_size].to(device)).cpu())
-    module.train(was_training)
-    return torch.cat(out)
+    return forward_in_batches(module, X, fn, device=device, numpy=False)
 
 
 class BasePseudoLabelClusterer(BaseDeepClusterer):
     """Base of DeepCluster and SeLa (not for direct use).
 
-    Subclasses implement ``_relabel(net, X_tensor, rng)`` which returns the
-    new pseudo-labels (int64 tensor of shape (n_samples,)) and may set
-    ``dataset.sample_weights``.
+    Subclasses pass ``_fit_pseudo_label`` an epoch hook ``hook(net, dataset)``
+    (a picklable module-level function) that recomputes the pseudo-labels
+    (``net.criterion_.targets``) and may set ``dataset.sample_weights``.
     """
 
     _parameter_constraints: dict = {
@@ -46,14 +40,12 @@ class BasePseudoLabelClusterer(BaseDeepClusterer):
     def _fit_pseudo_label(self, X, hook, extra_callbacks=(), finish=True):
         nbrs = self._mine_neighbours(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
         self.neighbors_ = None if nbrs is None else nbrs.numpy()
-        self._fit_net(
-            X,
-            y=nbrs,
+        net = self._build_net(
             module=ClusteringNet,
             module_kwargs=dict(
                 n_features=X.shape[1],
                 n_clusters=self.n_clusters,
-                hidden_dims=_check_hidden_dims(self.hidden_dims),
+                hidden_dims=check_hidden_dims(self.hidden_dims),
                 n_components=self.n_components,
                 n_heads=1,
                 augment=self.augment,
@@ -62,9 +54,9 @@ class BasePseudoLabelClusterer(BaseDeepClusterer):
             ),
             criterion=PseudoLabelLoss,
             iterator=ClusterBatchIterator,
-            extra_callbacks=[("relabel", EpochHook(hook)), *extra_callbacks],
-            drop_last=X.shape[0] > self.batch_size and X.shape[0] % self.batch_size == 1,
+            callbacks=[("relabel", EpochHook(hook)), *extra_callbacks],
         )
+        self._train(net, X, nbrs)
         self.pseudo_labels_ = self.net_.criterion_.targets.numpy().copy()
         return self._finish_fit(X) if finish else self
 

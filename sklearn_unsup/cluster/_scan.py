@@ -4,9 +4,9 @@ from functools import partial
 
 import numpy as np
 
-from ..base import _check_hidden_dims
 from ..nn import ClusterBatchIterator, ClusteringNet, SCANLoss
-from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
+from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer, EpochHook
 
 __all__ = ["SCAN"]
@@ -214,35 +214,18 @@ class SCAN(BaseDeepClusterer):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Mine neighbours, train the cluster heads, then self-label.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows (at least 2).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SCAN
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
         nbrs = self._mine_neighbours(X, self.n_neighbors, self.metric)
         self.neighbors_ = nbrs.numpy()
         scan_epochs = int(self.max_epochs)
         extra = int(self.self_label_epochs) if self.self_label else 0
-        self._fit_net(
-            X,
-            y=nbrs,
+        net = self._build_net(
             module=ClusteringNet,
             module_kwargs=dict(
                 n_features=X.shape[1],
                 n_clusters=self.n_clusters,
-                hidden_dims=_check_hidden_dims(self.hidden_dims),
+                hidden_dims=check_hidden_dims(self.hidden_dims),
                 n_components=self.n_components,
                 n_heads=self.n_heads,
                 augment=self.augment,
@@ -253,10 +236,10 @@ class SCAN(BaseDeepClusterer):
             criterion_kwargs=dict(entropy_weight=self.entropy_weight,
                                   confidence_threshold=self.confidence_threshold),
             iterator=ClusterBatchIterator,
-            extra_callbacks=[("scan_phase", EpochHook(partial(_scan_epoch, scan_epochs=scan_epochs)))],
+            callbacks=[("scan_phase", EpochHook(partial(_scan_epoch, scan_epochs=scan_epochs)))],
             max_epochs=scan_epochs + extra,
-            drop_last=X.shape[0] > self.batch_size and X.shape[0] % self.batch_size == 1,
         )
+        self._train(net, X, nbrs)
         crit, module = self.net_.criterion_, self.net_.module_
         self.head_losses_ = crit.head_losses.numpy() / max(1, len(self.net_.history[-1, "batches"]))
         if crit.phase == "scan":  # no self-labelling stage ran: keep the best head now

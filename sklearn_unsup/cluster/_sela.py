@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from .._kernels import sinkhorn_knopp
-from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
+from ..utils._sklearn_compat import Integral, Interval, Real
 from ._pseudo_label import BasePseudoLabelClusterer, full_pass
 
 __all__ = ["SeLa"]
@@ -180,22 +180,7 @@ class SeLa(BasePseudoLabelClusterer):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Alternate equipartitioned labelling and training on the labels.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows (at least 2).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SeLa
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
         hook = partial(_sela_epoch, update_epochs=label_epochs(self.max_epochs, self.n_label_updates),
                        sinkhorn_lambda=float(self.sinkhorn_lambda))

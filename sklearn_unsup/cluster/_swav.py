@@ -10,9 +10,10 @@ from sklearn.utils.metaestimators import available_if
 from skorch.callbacks import Callback
 
 from .._kernels import sinkhorn_knopp
-from ..base import TorchPartialFitMixin, _check_hidden_dims
+from .._torch import TorchPartialFitMixin
 from ..nn import ClusterBatchIterator, PrototypeNet, SwAVLoss
-from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
+from ..utils._sklearn_compat import Integral, Interval, Real
+from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer
 
 __all__ = ["SwAV"]
@@ -222,38 +223,21 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the network and prototypes by swapped prediction.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows (at least 2).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SwAV
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
         n_prototypes = self.n_clusters if self.n_prototypes is None else int(self.n_prototypes)
         if n_prototypes < self.n_clusters:
             raise ValueError(f"n_prototypes={n_prototypes} must be >= n_clusters={self.n_clusters}.")
-        projector = _check_hidden_dims(self.projector_dims)
+        projector = check_hidden_dims(self.projector_dims)
         rng = check_random_state(self.random_state)
         nbrs = self._mine_neighbours(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
         self.neighbors_ = None if nbrs is None else nbrs.numpy()
-        self._fit_net(
-            X,
-            y=nbrs,
+        net = self._build_net(
             module=PrototypeNet,
             module_kwargs=dict(
                 n_features=X.shape[1],
                 n_prototypes=n_prototypes,
-                hidden_dims=_check_hidden_dims(self.hidden_dims),
+                hidden_dims=check_hidden_dims(self.hidden_dims),
                 n_components=self.n_components,
                 projector_dims=projector,
                 augment=self.augment,
@@ -268,9 +252,9 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
             ),
             random_state=rng,
             iterator=ClusterBatchIterator,
-            extra_callbacks=[("prototypes", _PrototypeSchedule(self.freeze_prototypes_epochs))],
-            drop_last=X.shape[0] > self.batch_size and X.shape[0] % self.batch_size == 1,
+            callbacks=[("prototypes", _PrototypeSchedule(self.freeze_prototypes_epochs))],
         )
+        self._train(net, X, nbrs, epochs=1 if first_block else None)
         return self._group_prototypes(X, rng)
 
     def _group_prototypes(self, X, rng):
@@ -309,9 +293,6 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
             The updated estimator.
         """
         return TorchPartialFitMixin.partial_fit(self, X, y)
-
-    def _continue_drop_last(self, n_rows):
-        return n_rows > self.batch_size and n_rows % self.batch_size == 1
 
     def _continue_training(self, X):
         self._continue_net(X)

@@ -4,20 +4,21 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims, _check_unit_interval
+from .._torch import BaseTorchEstimator, GenerativeMixin, TorchPartialFitMixin
 from ..nn import MLPAutoEncoder, ReconstructionLoss
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
     Real,
     StrOptions,
-    _fit_context,
 )
+from ..utils._validation import check_hidden_dims, check_unit_interval
 
 __all__ = ["AutoEncoder"]
 
 
-class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartialFitMixin, BaseTorchEstimator):
+class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, GenerativeMixin, TorchPartialFitMixin,
+                  BaseTorchEstimator):
     """Multi-layer perceptron autoencoder: a non-linear, learned PCA.
 
     An encoder maps each row to ``n_components`` codes and a mirrored decoder
@@ -153,29 +154,11 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartia
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the autoencoder on X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows (scaled as the loss expects).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : AutoEncoder
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)
-        hidden_dims = _check_hidden_dims(self.hidden_dims)
-        if self.batch_norm and X.shape[0] < 2:
-            raise ValueError(f"batch_norm=True needs at least 2 samples, got n_samples={X.shape[0]}.")
+        hidden_dims = check_hidden_dims(self.hidden_dims)
         self._check_training_rows(X)
-        self._fit_net(
-            X,
+        net = self._build_net(
             module=MLPAutoEncoder,
             module_kwargs=dict(
                 n_features=X.shape[1],
@@ -186,15 +169,15 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartia
                 batch_norm=self.batch_norm,
             ),
             criterion=ReconstructionLoss,
-            drop_last=bool(self.batch_norm and X.shape[0] % self.batch_size == 1 and X.shape[0] > 1),
             criterion_kwargs=dict(kind=self.loss),
         )
+        self._train(net, X, epochs=1 if first_block else None)
         self._n_features_out = self.n_components
         return self
 
     def _check_training_rows(self, X):
         if self.loss == "bce":
-            _check_unit_interval(X, "loss='bce'", "loss='mse'")
+            check_unit_interval(X, "loss='bce'", "loss='mse'")
 
     def transform(self, X):
         """Encode X.

@@ -7,15 +7,15 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
-from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims, _check_unit_interval
+from .._torch import BaseTorchEstimator, TorchPartialFitMixin
 from ..nn import JointVAELoss, MLPJointVAE
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
     Real,
     StrOptions,
-    _fit_context,
 )
+from ..utils._validation import check_hidden_dims, check_n_clusters, check_unit_interval
 
 __all__ = ["JointVAE"]
 
@@ -203,35 +203,16 @@ class JointVAE(
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train on X and label its rows.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : JointVAE
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)
-        hidden = _check_hidden_dims(self.hidden_dims)
-        if self.n_clusters > X.shape[0]:
-            raise ValueError(
-                f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
-            )
+        hidden = check_hidden_dims(self.hidden_dims)
+        check_n_clusters(self.n_clusters, X.shape[0])
         self._check_training_rows(X)
         rng = check_random_state(self.random_state)
         before_training = self._kmeans_start(X, hidden, rng) if self.init == "kmeans" else None
         steps = self.max_epochs * math.ceil(X.shape[0] / self.batch_size)
         disc = math.log(self.n_clusters) if self.discrete_capacity is None else self.discrete_capacity
-        self._fit_net(
-            X,
+        net = self._build_net(
             module=MLPJointVAE,
             module_kwargs=dict(
                 n_features=X.shape[1],
@@ -252,8 +233,8 @@ class JointVAE(
                 usage_weight=self.usage_weight,
             ),
             random_state=rng,
-            before_training=before_training,
         )
+        self._train(net, X, epochs=1 if first_block else None, before_training=before_training)
         self._n_features_out = self.n_components
         self.labels_ = self._predict_validated(X)
         return self
@@ -295,7 +276,7 @@ class JointVAE(
 
     def _check_training_rows(self, X):
         if self.likelihood == "bernoulli":
-            _check_unit_interval(X, "likelihood='bernoulli'", "likelihood='gaussian' on scaled tables")
+            check_unit_interval(X, "likelihood='bernoulli'", "likelihood='gaussian' on scaled tables")
 
     def _after_partial_fit(self, X):
         self.labels_ = self._predict_validated(X)

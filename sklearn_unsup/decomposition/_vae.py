@@ -5,20 +5,21 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
-from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims, _check_unit_interval
+from .._torch import BaseTorchEstimator, GenerativeMixin, TorchPartialFitMixin
 from ..nn import MLPVAE, VAELoss
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
     Real,
     StrOptions,
-    _fit_context,
 )
+from ..utils._validation import check_hidden_dims, check_unit_interval
 
 __all__ = ["VAE"]
 
 
-class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, TorchPartialFitMixin, BaseTorchEstimator):
+class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, GenerativeMixin, TorchPartialFitMixin,
+          BaseTorchEstimator):
     """Variational autoencoder: a probabilistic non-linear PCA with a likelihood.
 
     An encoder maps each row to a Gaussian posterior over ``n_components``
@@ -160,28 +161,12 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the VAE on X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : VAE
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)
-        hidden = _check_hidden_dims(self.hidden_dims)
+        hidden = check_hidden_dims(self.hidden_dims)
         self._check_training_rows(X)
         rng = check_random_state(self.random_state)
-        self._fit_net(
-            X,
+        net = self._build_net(
             module=MLPVAE,
             module_kwargs=dict(
                 n_features=X.shape[1],
@@ -194,6 +179,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
             criterion_kwargs=dict(beta=self.beta, likelihood=self.likelihood),
             random_state=rng,
         )
+        self._train(net, X, epochs=1 if first_block else None)
         # seed of the fixed noise draws used for scoring (common random numbers):
         # a row's bound never depends on the other rows nor on the call
         self._score_seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -202,7 +188,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
 
     def _check_training_rows(self, X):
         if self.likelihood == "bernoulli":
-            _check_unit_interval(X, "likelihood='bernoulli'", "likelihood='gaussian' on scaled tables")
+            check_unit_interval(X, "likelihood='bernoulli'", "likelihood='gaussian' on scaled tables")
 
     def transform(self, X):
         """Posterior mean of the latent variables.

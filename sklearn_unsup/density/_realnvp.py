@@ -5,15 +5,15 @@ import torch
 from sklearn.base import DensityMixin
 from sklearn.utils import check_random_state
 
-from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims
+from .._torch import BaseTorchEstimator, TorchPartialFitMixin
 from ..nn import FlowNLLLoss, RealNVPFlow
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
     Real,
     StrOptions,
-    _fit_context,
 )
+from ..utils._validation import check_hidden_dims
 
 __all__ = ["RealNVP"]
 
@@ -173,32 +173,16 @@ class RealNVP(DensityMixin, TorchPartialFitMixin, BaseTorchEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the flow by maximum likelihood.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : RealNVP
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)
-        hidden = _check_hidden_dims(self.hidden_dims)
+        hidden = check_hidden_dims(self.hidden_dims)
         shifted = X + 0.5 if self.dequantize else X
         loc = shifted.mean(axis=0)
         std = shifted.std(axis=0)
         std[std < 1e-6] = 1.0  # a constant column is left unscaled
         rng = check_random_state(self.random_state)
         base = self._fit_base((shifted - loc) / std, rng)
-        self._fit_net(
-            X,
+        net = self._build_net(
             module=RealNVPFlow,
             module_kwargs=dict(
                 n_features=X.shape[1],
@@ -212,9 +196,11 @@ class RealNVP(DensityMixin, TorchPartialFitMixin, BaseTorchEstimator):
             ),
             criterion=FlowNLLLoss,
             random_state=rng,
-            validation_fraction=self.validation_fraction if self.early_stopping and len(X) >= 10 else None,
+            validation_fraction=(self.validation_fraction if self.early_stopping and len(X) >= 10 and not first_block
+                                 else None),
             n_iter_no_change=self.n_iter_no_change,
         )
+        self._train(net, X, epochs=1 if first_block else None)
         return self
 
     def _fit_base(self, Z, rng):

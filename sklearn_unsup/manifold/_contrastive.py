@@ -2,9 +2,10 @@
 
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from ..base import BaseTorchEstimator, TorchPartialFitMixin, _check_hidden_dims
+from .._torch import BaseTorchEstimator, TorchPartialFitMixin
 from ..nn import AugmentedTwin, TwinLoss
-from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
+from ..utils._validation import check_hidden_dims
 
 __all__ = ["ContrastiveEncoder"]
 
@@ -149,33 +150,17 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the encoder.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows (at least 2: the losses use batch statistics).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : ContrastiveEncoder
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X, ensure_min_samples=2)
-        projector = _check_hidden_dims(self.projector_dims)
+        projector = check_hidden_dims(self.projector_dims)
         if not projector:
             raise ValueError("projector_dims must have at least one layer.")
-        self._fit_net(
-            X,
+        net = self._build_net(
             module=AugmentedTwin,
             module_kwargs=dict(
                 n_features=X.shape[1],
                 n_components=self.n_components,
-                hidden_dims=_check_hidden_dims(self.hidden_dims),
+                hidden_dims=check_hidden_dims(self.hidden_dims),
                 projector_dims=projector,
                 augment=self.augment,
                 rate=self.corruption_rate,
@@ -183,8 +168,8 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
             ),
             criterion=TwinLoss,
             criterion_kwargs=dict(loss=self.loss, temperature=self.temperature),
-            drop_last=X.shape[0] > self.batch_size and X.shape[0] % self.batch_size == 1,
         )
+        self._train(net, X, epochs=1 if first_block else None)
         self._n_features_out = self.n_components
         return self
 
@@ -194,9 +179,6 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
                 f"ContrastiveEncoder needs at least 2 samples per block (its losses use batch statistics), "
                 f"got n_samples={X.shape[0]}."
             )
-
-    def _continue_drop_last(self, n_rows):
-        return n_rows > self.batch_size and n_rows % self.batch_size == 1
 
     def transform(self, X):
         """Encode rows.

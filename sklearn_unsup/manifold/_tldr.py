@@ -8,10 +8,11 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.decomposition import PCA
 
-from ..base import BaseTorchEstimator, _check_hidden_dims
+from .._torch import BaseTorchEstimator
 from ..neighbors._mining import mine_for_estimator
 from ..nn import BarlowTwinsLoss, NeighbourPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
-from ..utils._sklearn_compat import Integral, Interval, Real, RealNotInt, StrOptions, _fit_context
+from ..utils._sklearn_compat import Integral, Interval, Real, RealNotInt, StrOptions
+from ..utils._validation import check_hidden_dims
 
 __all__ = ["TLDR"]
 
@@ -154,6 +155,8 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         "redundancy_weight": [Interval(Real, 0, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     }
+    # Barlow Twins' cross-correlation is a batch statistic: train on full batches only
+    _drop_partial_batch = True
 
     def __init__(
         self,
@@ -215,25 +218,10 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
             )
         return mine_for_estimator(self, X, int(self.n_neighbors), self.metric)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Mine neighbours and train the encoder.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : TLDR
-            The fitted estimator.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)
-        projector = _check_hidden_dims(self.projector_dims)
-        hidden = _check_hidden_dims(self.hidden_dims) if self.encoder == "mlp" else ()
+        projector = check_hidden_dims(self.projector_dims)
+        hidden = check_hidden_dims(self.hidden_dims) if self.encoder == "mlp" else ()
         if not projector:
             raise ValueError("projector_dims must have at least one layer.")
         self.pca_ = None
@@ -241,9 +229,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
             self.pca_ = PCA(self.input_pca_components, random_state=self.random_state).fit(X)
         Xp = self._project(X)
         nbrs = torch.from_numpy(self._neighbours(Xp))
-        self._fit_net(
-            Xp,
-            y=nbrs,
+        net = self._build_net(
             module=TwinEncoder,
             module_kwargs=dict(
                 n_features=Xp.shape[1],
@@ -254,9 +240,9 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
             criterion=BarlowTwinsLoss,
             criterion_kwargs=dict(redundancy_weight=self.redundancy_weight),
             iterator=NeighbourPairIterator,
-            drop_last=X.shape[0] > self.batch_size,
             max_epochs=self._n_epochs(X.shape[0]),
         )
+        self._train(net, Xp, nbrs)
         if self.encoder == "linear":
             lin = self.net_.module_.encoder[0]
             W = lin.weight.detach().cpu().numpy().astype(np.float64)

@@ -1,5 +1,7 @@
 """Shared machinery of the detectors built on a classifier's outputs (MSP, energy, max-logit, ViM)."""
 
+from abc import ABCMeta, abstractmethod
+
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, clone
@@ -29,7 +31,7 @@ def as_logits(decision):
     return decision
 
 
-class BaseClassifierDetector(OutlierDetectorMixin, BaseEstimator):
+class BaseClassifierDetector(OutlierDetectorMixin, BaseEstimator, metaclass=ABCMeta):
     """Base of the OOD detectors that read a classifier's logits or probabilities.
 
     ``estimator`` is a classifier that is cloned and fitted on ``(X, y)``; a
@@ -45,9 +47,13 @@ class BaseClassifierDetector(OutlierDetectorMixin, BaseEstimator):
 
     _needs = "decision_function"
     _parameter_constraints: dict = {
-        **OutlierDetectorMixin._parameter_constraints,
         "estimator": [None, StrOptions({"passthrough"}), HasMethods(["fit"])],
+        **OutlierDetectorMixin._parameter_constraints,
     }
+
+    @abstractmethod
+    def _score_outputs(self, outputs):
+        """Normality (higher = more normal) of each row from the classifier's outputs (logits or probabilities)."""
 
     def _default_estimator(self):
         return LogisticRegression(max_iter=1000)

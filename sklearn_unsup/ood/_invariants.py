@@ -4,9 +4,11 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 
 from .._kernels import knn_search
-from ..base import BaseTorchEstimator, OutlierDetectorMixin, _check_hidden_dims
+from .._torch import BaseTorchEstimator
+from ..base import OutlierDetectorMixin
 from ..nn import InvariantLoss, InvariantNet
-from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
+from ..utils._sklearn_compat import Integral, Interval, Real
+from ..utils._validation import check_hidden_dims
 
 __all__ = ["InvariantsDetector"]
 
@@ -47,8 +49,6 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         Neighbours of the nearest-neighbour term (the official k = 2).
     standardize : bool, default=True
         Standardise the features first.
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
     max_epochs : int, default=10
         Training epochs.
     batch_size : int, default=64
@@ -69,6 +69,8 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         Seed.
     verbose : int, default=0
         Training output.
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
 
     Attributes
     ----------
@@ -129,7 +131,6 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
     """
 
     _parameter_constraints: dict = {
-        **OutlierDetectorMixin._parameter_constraints,
         **BaseTorchEstimator._parameter_constraints,
         "invariant_variance": [Interval(Real, 0, 1, closed="neither")],
         "n_coupling_layers": [Interval(Integral, 1, None, closed="left")],
@@ -137,19 +138,18 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         "knn_weight": [Interval(Real, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "standardize": ["boolean"],
+        **OutlierDetectorMixin._parameter_constraints,
     }
 
     def __init__(self, invariant_variance=0.05, *, n_coupling_layers=4, hidden_dims=(128, 128), knn_weight=1.0,
-                 n_neighbors=2, standardize=True, contamination="auto", max_epochs=10, batch_size=64, lr=1e-4,
-                 optimizer="adam", weight_decay=0.0, callbacks=None, device="auto", random_state=None,
-                 verbose=0):
+                 n_neighbors=2, standardize=True, max_epochs=10, batch_size=64, lr=1e-4, optimizer="adam",
+                 weight_decay=0.0, callbacks=None, device="auto", random_state=None, verbose=0, contamination="auto"):
         self.invariant_variance = invariant_variance
         self.n_coupling_layers = n_coupling_layers
         self.hidden_dims = hidden_dims
         self.knn_weight = knn_weight
         self.n_neighbors = n_neighbors
         self.standardize = standardize
-        self.contamination = contamination
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -159,26 +159,12 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.contamination = contamination
 
     def _prep(self, X):
         return self.scaler_.transform(X) if self.scaler_ is not None else X
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Find the principal axes, train the couplings and calibrate both score terms.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            In-distribution rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : InvariantsDetector
-            The fitted detector.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X, ensure_min_samples=2)
         n, d = X.shape
         if d < 2:
@@ -198,18 +184,18 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         # Directions from the back whose cumulated share stays within invariant_variance; >= 1, <= d - 1.
         tail = np.cumsum(eigval[::-1]) / total if total > 0 else np.zeros(d)
         self.n_invariants_ = int(np.clip(np.sum(tail <= self.invariant_variance), 1, d - 1))
-        self._fit_net(
-            Xs,
+        net = self._build_net(
             module=InvariantNet,
             module_kwargs=dict(rotation=rotation, mean=mean, n_invariants=self.n_invariants_,
                                n_coupling_layers=self.n_coupling_layers,
-                               hidden_dims=_check_hidden_dims(self.hidden_dims)),
+                               hidden_dims=check_hidden_dims(self.hidden_dims)),
             criterion=InvariantLoss,
         )
+        self._train(net, Xs)
         inv = self._invariants(Xs)
         self.invariant_scale_ = np.maximum(np.mean(inv**2, axis=0), np.finfo(np.float64).tiny)
         if self.knn_weight > 0:
-            self._train = np.ascontiguousarray(Xs)
+            self._reference_rows = np.ascontiguousarray(Xs)
             # Scale from each row's neighbours without itself (as the paper); the threshold from the
             # training rows scored as any row is (a training row is its own first neighbour), so that
             # predict on the training rows flags the contamination share.
@@ -217,7 +203,7 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
             self.knn_scale_ = float(max(leave_out.mean(), np.finfo(np.float64).tiny))
             train_scores = self._combine(inv, self._knn_term(Xs))
         else:
-            self._train, self.knn_scale_ = None, None
+            self._reference_rows, self.knn_scale_ = None, None
             train_scores = self._combine(inv, None)
         self._set_offset(train_scores)
         return self
@@ -228,9 +214,10 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
     def _knn_term(self, Xs):
         """Sum of squared distances to the nearest training rows (None: the training rows, each left out)."""
         if Xs is None:
-            dist, _ = knn_search(self._train, self.n_neighbors, exclude_self=True)
+            dist, _ = knn_search(self._reference_rows, self.n_neighbors, exclude_self=True)
         else:
-            dist, _ = knn_search(self._train, self.n_neighbors, query=np.ascontiguousarray(Xs, dtype=np.float64))
+            query = np.ascontiguousarray(Xs, dtype=np.float64)
+            dist, _ = knn_search(self._reference_rows, self.n_neighbors, query=query)
         return np.sum(dist**2, axis=1)
 
     def _combine(self, inv, knn):

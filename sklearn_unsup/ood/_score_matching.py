@@ -7,9 +7,11 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
-from ..base import BaseTorchEstimator, OutlierDetectorMixin, _check_hidden_dims
+from .._torch import BaseTorchEstimator
+from ..base import OutlierDetectorMixin
 from ..nn import MeanLoss, NoiseConditionalScoreNet
-from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
+from ..utils._validation import check_hidden_dims
 
 __all__ = ["ScoreMatchingDetector"]
 
@@ -43,8 +45,6 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
         Components of the Gaussian mixture on the norm vectors.
     standardize : bool, default=True
         Standardise the features before training.
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
     max_epochs : int, default=300
         Training epochs of the score network.
     batch_size : int, default=128
@@ -65,6 +65,8 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
         Seed of the network, the noise and the mixture.
     verbose : int, default=0
         Training output.
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
 
     Attributes
     ----------
@@ -113,7 +115,6 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
     """
 
     _parameter_constraints: dict = {
-        **OutlierDetectorMixin._parameter_constraints,
         **BaseTorchEstimator._parameter_constraints,
         "n_levels": [Interval(Integral, 1, None, closed="left")],
         "sigma_min": [Interval(Real, 0, None, closed="neither")],
@@ -121,19 +122,18 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
         "hidden_dims": ["array-like"],
         "density_components": [Interval(Integral, 1, None, closed="left")],
         "standardize": ["boolean"],
+        **OutlierDetectorMixin._parameter_constraints,
     }
 
-    def __init__(self, n_levels=10, *, sigma_min=0.1, sigma_max=1.0, hidden_dims=(256, 256),
-                 density_components=4, standardize=True, contamination="auto", max_epochs=300,
-                 batch_size=128, lr=1e-3, optimizer="adam", weight_decay=0.0, callbacks=None, device="auto",
-                 random_state=None, verbose=0):
+    def __init__(self, n_levels=10, *, sigma_min=0.1, sigma_max=1.0, hidden_dims=(256, 256), density_components=4,
+                 standardize=True, max_epochs=300, batch_size=128, lr=1e-3, optimizer="adam", weight_decay=0.0,
+                 callbacks=None, device="auto", random_state=None, verbose=0, contamination="auto"):
         self.n_levels = n_levels
         self.sigma_min = sigma_min
         self.sigma_max = sigma_max
         self.hidden_dims = hidden_dims
         self.density_components = density_components
         self.standardize = standardize
-        self.contamination = contamination
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -143,6 +143,7 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.contamination = contamination
 
     def _prep(self, X):
         return self.scaler_.transform(X) if self.scaler_ is not None else X
@@ -151,22 +152,7 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
         sub = Xs[rng.choice(len(Xs), size=min(len(Xs), 1000), replace=False)]
         return float(pdist(sub).max()) if len(sub) > 1 else 0.0
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the score network and the mixture on its score norms.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            In-distribution rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : ScoreMatchingDetector
-            The fitted detector.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X, ensure_min_samples=2)
         rng = check_random_state(self.random_state)
         net_seed, gmm_seed, sub_seed = rng.randint(np.iinfo(np.int32).max, size=3)
@@ -176,14 +162,14 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
                      if self.sigma_max == "auto" else float(self.sigma_max))
         sigma_max = max(sigma_max, self.sigma_min)
         self.sigmas_ = np.geomspace(sigma_max, self.sigma_min, self.n_levels)
-        self._fit_net(
-            Xs,
+        net = self._build_net(
             module=NoiseConditionalScoreNet,
             module_kwargs=dict(n_features=X.shape[1], sigmas=self.sigmas_.tolist(),
-                               hidden_dims=_check_hidden_dims(self.hidden_dims)),
+                               hidden_dims=check_hidden_dims(self.hidden_dims)),
             criterion=MeanLoss,
             random_state=int(net_seed),
         )
+        self._train(net, Xs)
         feats = self._norm_features(Xs)
         n_comp = min(self.density_components, len(feats))
         with config_context(array_api_dispatch=False):  # the mixture's k-means init is NumPy-only

@@ -83,8 +83,8 @@ class ViMDetector(BaseClassifierDetector):
     """
 
     _parameter_constraints: dict = {
-        **BaseClassifierDetector._parameter_constraints,
         "n_components": [None, Interval(Integral, 0, None, closed="left")],
+        **BaseClassifierDetector._parameter_constraints,
     }
 
     def __init__(self, estimator=None, *, n_components=None, contamination="auto"):
@@ -143,5 +143,9 @@ class ViMDetector(BaseClassifierDetector):
     def _residual_norm(self, X):
         return np.linalg.norm((X - self.origin_) @ self.residual_basis_, axis=1)
 
+    def _score_outputs(self, logits):
+        return energy(logits)
+
     def _scores(self, X):
-        return energy(X @ self._W.T + self._b) - self.alpha_ * self._residual_norm(X)
+        # the classifier's logits recomputed from its linear layer, less the scaled feature residual
+        return self._score_outputs(X @ self._W.T + self._b) - self.alpha_ * self._residual_norm(X)

@@ -1,6 +1,6 @@
 """Outliers as rows an autoencoder reconstructs badly."""
 
-from ..base import BaseTorchEstimator
+from .._torch import BaseTorchEstimator
 from ..decomposition import AutoEncoder
 from ..utils._sklearn_compat import Integral, Interval, Real
 from ._base import ModelOutlierDetector
@@ -19,9 +19,6 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
 
     Parameters
     ----------
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Share of training rows flagged; "auto" flags rows below Tukey's lower
-        fence of the training scores.
     n_components : int or None, default=32
         Code width; None uses ``max(1, min(8, n_features // 2))``. The default
         (a 64-32 encoder, as PyOD's) may be wider than the input: dropout, not
@@ -68,6 +65,9 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         Seed.
     verbose : int, default=0
         Training output.
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Share of training rows flagged; "auto" flags rows below Tukey's lower
+        fence of the training scores.
 
     Attributes
     ----------
@@ -103,20 +103,18 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
     """
 
     _parameter_constraints: dict = {
-        **ModelOutlierDetector._parameter_constraints,
         **BaseTorchEstimator._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "hidden_dims": ["array-like"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
         "standardize": ["boolean"],
+        **ModelOutlierDetector._parameter_constraints,
     }
 
-    def __init__(self, contamination="auto", *, n_components=32, hidden_dims=(64,), dropout=0.2,
-                 batch_norm=False, input_pca_components="auto", standardize=True,
-                 max_epochs=20, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-5, callbacks=None,
-                 device="auto", random_state=None, verbose=0):
-        self.contamination = contamination
+    def __init__(self, *, n_components=32, hidden_dims=(64,), dropout=0.2, batch_norm=False,
+                 input_pca_components="auto", standardize=True, max_epochs=20, batch_size=64, lr=1e-3, optimizer="adam",
+                 weight_decay=1e-5, callbacks=None, device="auto", random_state=None, verbose=0, contamination="auto"):
         self.n_components = n_components
         self.hidden_dims = hidden_dims
         self.dropout = dropout
@@ -132,6 +130,7 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.contamination = contamination
 
     def _make_model(self, n_features):
         return AutoEncoder(self._code_width(n_features), hidden_dims=self.hidden_dims, dropout=self.dropout,

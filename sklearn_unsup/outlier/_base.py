@@ -1,12 +1,16 @@
 """Shared plumbing of the detectors that score rows with a fitted model."""
 
+from abc import ABCMeta, abstractmethod
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
-from ..base import BaseTorchEstimator, OutlierDetectorMixin
+from .._torch import BaseTorchEstimator
+from ..base import OutlierDetectorMixin
 from ..utils._sklearn_compat import Integral, Interval, StrOptions, _fit_context, check_is_fitted, validate_data
+from ..utils._validation import check_float32_range
 
 __all__ = ["ModelOutlierDetector", "WideDataProjectionMixin"]
 
@@ -46,12 +50,19 @@ class WideDataProjectionMixin:
         return X if self.pca_ is None else self.pca_.transform(X)
 
 
-class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEstimator):
+class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEstimator, metaclass=ABCMeta):
     """Base (not public): project wide data, standardise, fit ``model_``, score rows by ``_normality``.
 
-    Subclasses implement ``_make_model(n_features)`` (an unfitted estimator) and
-    ``_normality(model, X)`` (higher = more normal).
+    Subclasses implement :meth:`_make_model` and :meth:`_normality`.
     """
+
+    @abstractmethod
+    def _make_model(self, n_features):
+        """The unfitted model (an estimator with ``fit`` and ``partial_fit``) for ``n_features`` inputs."""
+
+    @abstractmethod
+    def _normality(self, model, X):
+        """Normality of the prepared rows ``X`` under the fitted ``model`` (higher = more normal)."""
 
     def _code_width(self, n_features):
         """``n_components``, or ``max(1, min(8, n_features // 2))`` when it is None."""
@@ -61,8 +72,8 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
         return {k: getattr(self, k) for k in BaseTorchEstimator._parameter_constraints}
 
     _parameter_constraints: dict = {
-        **OutlierDetectorMixin._parameter_constraints,
         **WideDataProjectionMixin._projection_constraints,
+        **OutlierDetectorMixin._parameter_constraints,
     }
 
     def _fit_prep(self, X):
@@ -91,7 +102,7 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
         self : object
             The fitted detector.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = check_float32_range(validate_data(self, X, dtype=[np.float64, np.float32]), type(self).__name__)
         Xs = self._fit_prep(X)
         self.model_ = self._make_model(Xs.shape[1]).fit(Xs)
         self._set_offset(self._normality(self.model_, Xs))
@@ -121,6 +132,7 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
         first = not hasattr(self, "model_")
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
+        check_float32_range(X, type(self).__name__)
         Xs = self._fit_prep(X) if first else self._prep(X)
         if first:
             self.model_ = self._make_model(Xs.shape[1])
@@ -142,4 +154,5 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_float32_range(X, type(self).__name__)
         return np.asarray(self._normality(self.model_, self._prep(X)), dtype=np.float64)

@@ -3,9 +3,11 @@
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
-from ..base import BaseTorchEstimator, OutlierDetectorMixin, TorchPartialFitMixin, _check_hidden_dims
+from .._torch import BaseTorchEstimator, TorchPartialFitMixin
+from ..base import OutlierDetectorMixin
 from ..nn import DeepSVDDNet, MeanLoss
-from ..utils._sklearn_compat import Integral, Interval, _fit_context
+from ..utils._sklearn_compat import Integral, Interval
+from ..utils._validation import check_hidden_dims
 from ._base import WideDataProjectionMixin
 
 __all__ = ["DeepSVDD"]
@@ -25,9 +27,6 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
 
     Parameters
     ----------
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Share of training rows flagged; "auto" flags rows below Tukey's lower
-        fence of the training scores.
     n_components : int, default=32
         Dimension of the representation.
     hidden_dims : sequence of int, default=(64,)
@@ -67,6 +66,9 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         Seed.
     verbose : int, default=0
         Training output.
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Share of training rows flagged; "auto" flags rows below Tukey's lower
+        fence of the training scores.
 
     Attributes
     ----------
@@ -112,18 +114,17 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
     """
 
     _parameter_constraints: dict = {
-        **OutlierDetectorMixin._parameter_constraints,
         **BaseTorchEstimator._parameter_constraints,
         **WideDataProjectionMixin._projection_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_dims": ["array-like"],
         "standardize": ["boolean"],
+        **OutlierDetectorMixin._parameter_constraints,
     }
 
-    def __init__(self, contamination="auto", *, n_components=32, hidden_dims=(64,), input_pca_components="auto",
-                 standardize=True, max_epochs=10, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-6,
-                 callbacks=None, device="auto", random_state=None, verbose=0):
-        self.contamination = contamination
+    def __init__(self, *, n_components=32, hidden_dims=(64,), input_pca_components="auto", standardize=True,
+                 max_epochs=10, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-6, callbacks=None,
+                 device="auto", random_state=None, verbose=0, contamination="auto"):
         self.n_components = n_components
         self.hidden_dims = hidden_dims
         self.input_pca_components = input_pca_components
@@ -137,27 +138,13 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.contamination = contamination
 
     def _prep(self, X):
         Z = self._project(X)
         return self.scaler_.transform(Z) if self.scaler_ is not None else Z
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fix the centre and train the network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : DeepSVDD
-            The fitted detector.
-        """
+    def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)
         Z = self._fit_projection(X)
         self.scaler_ = StandardScaler().fit(Z) if self.standardize else None
@@ -166,14 +153,13 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         def set_center(net, dataset):
             net.module_.set_center(dataset.X.to(net.device))
 
-        self._fit_net(
-            Xs,
+        net = self._build_net(
             module=DeepSVDDNet,
             module_kwargs=dict(n_features=Xs.shape[1], n_components=self.n_components,
-                               hidden_dims=_check_hidden_dims(self.hidden_dims)),
+                               hidden_dims=check_hidden_dims(self.hidden_dims)),
             criterion=MeanLoss,
-            before_training=set_center,
         )
+        self._train(net, Xs, epochs=1 if first_block else None, before_training=set_center)
         self.center_ = self.net_.module_.center.detach().cpu().numpy().astype(np.float64)
         self._set_offset(self._scores(Xs))
         return self

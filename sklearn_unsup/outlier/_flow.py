@@ -1,6 +1,6 @@
 """Outliers as rows of low density under a Real NVP flow."""
 
-from ..base import BaseTorchEstimator
+from .._torch import BaseTorchEstimator
 from ..density import RealNVP
 from ..utils._sklearn_compat import Integral, Interval, StrOptions
 from ._base import ModelOutlierDetector
@@ -23,9 +23,6 @@ class FlowOutlierDetector(ModelOutlierDetector):
 
     Parameters
     ----------
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Share of training rows flagged; "auto" flags rows below Tukey's lower
-        fence of the training scores.
     n_coupling_layers : int, default=6
         Coupling layers.
     hidden_dims : sequence of int, default=(64, 64)
@@ -70,6 +67,9 @@ class FlowOutlierDetector(ModelOutlierDetector):
         Seed.
     verbose : int, default=0
         Training output.
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Share of training rows flagged; "auto" flags rows below Tukey's lower
+        fence of the training scores.
 
     Attributes
     ----------
@@ -106,18 +106,17 @@ class FlowOutlierDetector(ModelOutlierDetector):
     """
 
     _parameter_constraints: dict = {
-        **ModelOutlierDetector._parameter_constraints,
         **BaseTorchEstimator._parameter_constraints,
         "n_coupling_layers": [Interval(Integral, 1, None, closed="left")],
         "hidden_dims": ["array-like"],
         "n_base_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "standardize": ["boolean"],
+        **ModelOutlierDetector._parameter_constraints,
     }
 
-    def __init__(self, contamination="auto", *, n_coupling_layers=6, hidden_dims=(64, 64), n_base_components=1,
-                 input_pca_components="auto", standardize=True, max_epochs=50, batch_size=256, lr=1e-3, optimizer="adam",
-                 weight_decay=1e-5, callbacks=None, device="auto", random_state=None, verbose=0):
-        self.contamination = contamination
+    def __init__(self, *, n_coupling_layers=6, hidden_dims=(64, 64), n_base_components=1, input_pca_components="auto",
+                 standardize=True, max_epochs=50, batch_size=256, lr=1e-3, optimizer="adam", weight_decay=1e-5,
+                 callbacks=None, device="auto", random_state=None, verbose=0, contamination="auto"):
         self.n_coupling_layers = n_coupling_layers
         self.hidden_dims = hidden_dims
         self.n_base_components = n_base_components
@@ -132,6 +131,7 @@ class FlowOutlierDetector(ModelOutlierDetector):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.contamination = contamination
 
     def _make_model(self, n_features):
         return RealNVP(self.n_coupling_layers, hidden_dims=self.hidden_dims,

@@ -1,6 +1,6 @@
 """Outliers as rows with a low VAE evidence lower bound."""
 
-from ..base import BaseTorchEstimator
+from .._torch import BaseTorchEstimator
 from ..decomposition import VAE
 from ..utils._sklearn_compat import Integral, Interval
 from ._base import ModelOutlierDetector
@@ -18,9 +18,6 @@ class VAEOutlierDetector(ModelOutlierDetector):
 
     Parameters
     ----------
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Share of training rows flagged; "auto" flags rows below Tukey's lower
-        fence of the training scores.
     n_components : int or None, default=None
         Latent dimension; None uses ``max(1, min(8, n_features // 2))``.
     hidden_dims : sequence of int, default=(64, 32)
@@ -57,6 +54,9 @@ class VAEOutlierDetector(ModelOutlierDetector):
         Seed.
     verbose : int, default=0
         Training output.
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Share of training rows flagged; "auto" flags rows below Tukey's lower
+        fence of the training scores.
 
     Attributes
     ----------
@@ -93,18 +93,17 @@ class VAEOutlierDetector(ModelOutlierDetector):
     """
 
     _parameter_constraints: dict = {
-        **ModelOutlierDetector._parameter_constraints,
         **BaseTorchEstimator._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "hidden_dims": ["array-like"],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
         "standardize": ["boolean"],
+        **ModelOutlierDetector._parameter_constraints,
     }
 
-    def __init__(self, contamination="auto", *, n_components=None, hidden_dims=(64, 32), n_importance_samples=10,
-                 input_pca_components="auto", standardize=True, max_epochs=50, batch_size=64, lr=1e-3, optimizer="adam",
-                 weight_decay=1e-5, callbacks=None, device="auto", random_state=None, verbose=0):
-        self.contamination = contamination
+    def __init__(self, *, n_components=None, hidden_dims=(64, 32), n_importance_samples=10, input_pca_components="auto",
+                 standardize=True, max_epochs=50, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=1e-5,
+                 callbacks=None, device="auto", random_state=None, verbose=0, contamination="auto"):
         self.n_components = n_components
         self.hidden_dims = hidden_dims
         self.n_importance_samples = n_importance_samples
@@ -119,6 +118,7 @@ class VAEOutlierDetector(ModelOutlierDetector):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.contamination = contamination
 
     def _make_model(self, n_features):
         return VAE(self._code_width(n_features), hidden_dims=self.hidden_dims,

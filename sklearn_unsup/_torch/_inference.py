@@ -1,0 +1,45 @@
+"""Batched, batch-independent inference with a torch module."""
+
+import torch
+from torch import nn
+
+from ..nn import as_float32_tensor
+
+__all__ = ["INFERENCE_BATCH_ROWS", "forward_in_batches", "has_batch_norm"]
+
+#: Rows per inference chunk (at least; the estimator's ``batch_size`` when larger).
+INFERENCE_BATCH_ROWS = 1024
+
+
+def has_batch_norm(module):
+    """Whether ``module`` holds a BatchNorm layer (which needs two rows per training batch)."""
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+
+
+def forward_in_batches(module, X, fn, *, device, batch_size=INFERENCE_BATCH_ROWS, numpy=True):
+    """Apply ``fn(module, x_batch) -> tensor`` in eval mode, without gradient, over row chunks.
+
+    Each row's output depends on that row only: eval mode (no batch statistics)
+    and every chunk zero-padded to ``batch_size`` rows, so the BLAS kernels see
+    the same shapes whatever the number of rows in the call (float32 GEMM results
+    can otherwise change in the last bits with the matrix shape). The module's
+    training mode is restored, also on an exception. Returns a float32 NumPy
+    array, or a CPU tensor with ``numpy=False``.
+    """
+    was_training = module.training
+    module.eval()
+    Xt = as_float32_tensor(X)
+    bs = int(batch_size)
+    outputs = []
+    try:
+        with torch.no_grad():
+            for start in range(0, len(Xt), bs):
+                xb = Xt[start : start + bs]
+                n = len(xb)
+                if n < bs:
+                    xb = torch.cat([xb, xb.new_zeros((bs - n,) + tuple(xb.shape[1:]))])
+                outputs.append(fn(module, xb.to(device)).detach().to("cpu")[:n])
+    finally:
+        module.train(was_training)
+    out = torch.cat(outputs)
+    return out.numpy() if numpy else out

@@ -1,0 +1,58 @@
+"""Input checks shared by several estimators (no torch here)."""
+
+from numbers import Integral
+
+import numpy as np
+
+__all__ = ["FLOAT32_MAX", "check_float32_range", "check_hidden_dims", "check_n_clusters", "check_unit_interval"]
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_hidden_dims(hidden_dims, name="hidden_dims"):
+    """Validate an architecture given as a sequence of positive layer widths; return it as a tuple of ints."""
+    if isinstance(hidden_dims, (str, bytes)) or not hasattr(hidden_dims, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of positive ints, got {hidden_dims!r}.")
+    dims = tuple(hidden_dims)
+    for h in dims:
+        if not isinstance(h, (Integral, np.integer)) or isinstance(h, bool) or h < 1:
+            raise ValueError(f"{name} must be a sequence of positive ints, got {hidden_dims!r}.")
+    return tuple(int(h) for h in dims)
+
+
+def check_unit_interval(X, setting, alternative):
+    """Refuse rows outside [0, 1] for a loss or likelihood that needs them (BCE, Bernoulli)."""
+    low, high = X.min(), X.max()
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"{setting} needs X in [0, 1] (e.g. pixels / 255 or MinMaxScaler); got values in "
+            f"[{low:.3g}, {high:.3g}]. Use {alternative} instead."
+        )
+
+
+def check_float32_range(X, estimator_name="This estimator"):
+    """Refuse finite values that overflow float32, the precision the torch models compute in.
+
+    The input checks accept any finite float64; cast to float32 a value beyond
+    ~3.4e38 becomes inf and every output it touches NaN (a detector would call
+    such a row an inlier). Refusing it with a clear message is the one rule of
+    the package: rescale the data (e.g. ``StandardScaler``) first.
+    """
+    X = np.asarray(X)
+    if X.dtype == np.float64 and X.size:
+        peak = float(np.max(np.abs(X)))
+        if peak > FLOAT32_MAX:
+            raise ValueError(
+                f"{estimator_name} computes in float32, whose range is +-{FLOAT32_MAX:.4g}; X contains "
+                f"finite values up to {peak:.4g} that would overflow to inf. Rescale the input "
+                "(e.g. StandardScaler) first."
+            )
+    return X
+
+
+def check_n_clusters(n_clusters, n_samples):
+    """Refuse more clusters than training rows."""
+    if n_clusters > n_samples:
+        raise ValueError(
+            f"n_clusters={n_clusters} must be <= n_samples={n_samples}: there cannot be more clusters than rows."
+        )
