@@ -32,11 +32,11 @@ y = np.r_[np.zeros(len(inliers)), np.ones(len(outliers))]
 
 detectors = {
     "IsolationForest": IsolationForest(contamination=0.1, random_state=0),
-    "AutoEncoder": AutoEncoderOutlierDetector(0.1, n_components=1, hidden_dims=(32,), max_epochs=epochs,
-                                              random_state=0),
-    "VAE": VAEOutlierDetector(0.1, n_components=1, max_epochs=epochs, random_state=0),
-    "RealNVP flow": FlowOutlierDetector(0.1, max_epochs=epochs, random_state=0),
-    "Deep SVDD": DeepSVDD(0.1, max_epochs=epochs, random_state=0),
+    "AutoEncoder": AutoEncoderOutlierDetector(n_components=1, hidden_dims=(32,), max_epochs=epochs,
+                                              random_state=0, contamination=0.1),
+    "VAE": VAEOutlierDetector(n_components=1, max_epochs=epochs, random_state=0, contamination=0.1),
+    "RealNVP flow": FlowOutlierDetector(max_epochs=epochs, random_state=0, contamination=0.1),
+    "Deep SVDD": DeepSVDD(max_epochs=epochs, random_state=0, contamination=0.1),
 }
 xx, yy = np.meshgrid(np.linspace(-5.5, 5.5, 150), np.linspace(-5.5, 5.5, 150))
 grid = np.c_[xx.ravel(), yy.ravel()]

@@ -61,8 +61,8 @@ class EnergyDetector(BaseClassifierDetector):
     """
 
     _parameter_constraints: dict = {
-        **BaseClassifierDetector._parameter_constraints,
         "temperature": [Interval(Real, 0, None, closed="neither")],
+        **BaseClassifierDetector._parameter_constraints,
     }
 
     def __init__(self, estimator=None, *, temperature=1.0, contamination="auto"):

@@ -61,9 +61,9 @@ class KNNDetector(OutlierDetectorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        **OutlierDetectorMixin._parameter_constraints,
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "normalize": ["boolean"],
+        **OutlierDetectorMixin._parameter_constraints,
     }
 
     def __init__(self, n_neighbors=50, *, normalize=True, contamination="auto"):

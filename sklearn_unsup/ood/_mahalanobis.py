@@ -69,9 +69,9 @@ class MahalanobisDetector(OutlierDetectorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        **OutlierDetectorMixin._parameter_constraints,
         "relative": ["boolean"],
         "reg_covar": [Interval(Real, 0, None, closed="left")],
+        **OutlierDetectorMixin._parameter_constraints,
     }
 
     def __init__(self, *, relative=False, reg_covar=1e-6, contamination="auto"):

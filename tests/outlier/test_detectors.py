@@ -1,10 +1,15 @@
 """Deep detectors: scikit-learn's sign conventions and quality above chance on a real set."""
 
+import inspect
+import re
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from sklearn_unsup import ood, outlier
 from sklearn_unsup.outlier import AutoEncoderOutlierDetector, DeepSVDD, FlowOutlierDetector, VAEOutlierDetector
+from sklearn_unsup.utils import all_estimators
 
 from ..conftest import load_shared
 
@@ -122,3 +127,20 @@ def test_wide_embeddings_at_or_above_knn_distance(name):
         det.append(roc_auc_score(yte, -DETECTORS[name](random_state=seed).fit(normal).score_samples(Xte)))
         knn.append(roc_auc_score(yte, -KNNDetector(5, normalize=False).fit(normal).score_samples(Xte)))
     assert np.mean(det) >= np.mean(knn), (det, knn)
+
+
+def test_contamination_is_the_last_keyword_only_parameter():
+    """``contamination`` is keyword-only and last: in the signature, the constraints and the docstring."""
+    found = set()
+    for name, cls in all_estimators():
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        if "contamination" not in [p.name for p in params]:
+            continue
+        found.add(name)
+        assert params[-1].name == "contamination", f"{name}: contamination is not the last parameter"
+        assert params[-1].kind is inspect.Parameter.KEYWORD_ONLY, f"{name}: contamination is not keyword-only"
+        assert list(cls._parameter_constraints)[-1] == "contamination", f"{name}: not the last constraint"
+        documented = re.findall(r"^    (\w+) : ", cls.__doc__.split("\n    Attributes\n")[0], flags=re.M)
+        assert documented[-1] == "contamination", f"{name}: contamination is not documented last"
+    detectors = {n for mod in (outlier, ood) for n in mod.__all__ if isinstance(getattr(mod, n), type)}
+    assert detectors <= found, sorted(detectors - found)
