@@ -76,7 +76,7 @@ def load_pytorch_ood():
     return det
 
 
-class KthNeighbourDistance:
+class KthNeighborDistance:
     """Peer: minus the distance to the k-th nearest training row (raw features, scikit-learn)."""
 
     def __init__(self, k=5):
@@ -109,7 +109,7 @@ UNSUPERVISED = {
     "InvariantsDetector": lambda: InvariantsDetector(random_state=0),
     "LocalOutlierFactor(novelty)": lambda: LocalOutlierFactor(novelty=True),
     "IsolationForest": lambda: IsolationForest(random_state=0),
-    "kNN distance (k=5, raw)": lambda: KthNeighbourDistance(5),
+    "kNN distance (k=5, raw)": lambda: KthNeighborDistance(5),
 }
 
 

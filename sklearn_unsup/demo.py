@@ -121,11 +121,11 @@ def _plot_embedding(codes, labels, y, path, name):
 
     xy = PCA(2).fit_transform(codes)
     fig, axes = plt.subplots(1, 2, figsize=(11, 5), constrained_layout=True)
-    for ax, colour, title in (
+    for ax, color, title in (
         (axes[0], labels, f"{name}, coloured by cluster"),
         (axes[1], y, "same codes, coloured by true digit"),
     ):
-        sc = ax.scatter(xy[:, 0], xy[:, 1], c=colour, cmap="tab10", s=6)
+        sc = ax.scatter(xy[:, 0], xy[:, 1], c=color, cmap="tab10", s=6)
         ax.set_title(title)
         ax.set_xlabel(f"PC 1 of the {codes.shape[1]}-d code")
         ax.set_ylabel(f"PC 2 of the {codes.shape[1]}-d code")

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
-from .._kernels import assign_labels as _nearest_centre
+from .._kernels import assign_labels as _nearest_center
 from .._kernels import (
     kmeans_plusplus,
     minibatch_update,
@@ -272,7 +272,7 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
-        return _nearest_centre(X, self.cluster_centers_)[0]
+        return _nearest_center(X, self.cluster_centers_)[0]
 
     def transform(self, X):
         """Euclidean distance of each row to each centre.
@@ -322,7 +322,7 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
-        return -float(_nearest_centre(X, self.cluster_centers_)[1].sum())
+        return -float(_nearest_center(X, self.cluster_centers_)[1].sum())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -62,7 +62,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         check_n_clusters(self.n_clusters, X.shape[0])
         return X
 
-    def _mine_neighbours(self, X, n_neighbors, metric):
+    def _mine_neighbors(self, X, n_neighbors, metric):
         """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel or NN-descent)."""
         k = int(min(n_neighbors, X.shape[0] - 1))
         return torch.from_numpy(_mine(self, X, k, metric))

@@ -38,7 +38,7 @@ class BasePseudoLabelClusterer(BaseDeepClusterer):
     }
 
     def _fit_pseudo_label(self, X, hook, extra_callbacks=(), finish=True):
-        nbrs = self._mine_neighbours(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
+        nbrs = self._mine_neighbors(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
         self.neighbors_ = None if nbrs is None else nbrs.numpy()
         net = self._build_net(
             module=ClusteringNet,

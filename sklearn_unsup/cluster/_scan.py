@@ -35,7 +35,7 @@ class SCAN(BaseDeepClusterer):
        kernel (O(n k) memory) or, for large n, NN-descent
        (``neighbors_algorithm``).
     2. **SCAN loss** on a batch of rows and one random neighbour of each:
-       ``-mean log <p_row, p_neighbour> - entropy_weight * H(mean p)``; the
+       ``-mean log <p_row, p_neighbor> - entropy_weight * H(mean p)``; the
        entropy term keeps rows from collapsing into one cluster. ``n_heads``
        heads are trained at once and the head with the lowest loss is kept.
     3. **Self-labelling** (``self_label=True``): rows whose prediction is
@@ -216,7 +216,7 @@ class SCAN(BaseDeepClusterer):
 
     def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
-        nbrs = self._mine_neighbours(X, self.n_neighbors, self.metric)
+        nbrs = self._mine_neighbors(X, self.n_neighbors, self.metric)
         self.neighbors_ = nbrs.numpy()
         scan_epochs = int(self.max_epochs)
         extra = int(self.self_label_epochs) if self.self_label else 0

@@ -230,7 +230,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
             raise ValueError(f"n_prototypes={n_prototypes} must be >= n_clusters={self.n_clusters}.")
         projector = check_hidden_dims(self.projector_dims)
         rng = check_random_state(self.random_state)
-        nbrs = self._mine_neighbours(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
+        nbrs = self._mine_neighbors(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
         self.neighbors_ = None if nbrs is None else nbrs.numpy()
         net = self._build_net(
             module=PrototypeNet,

@@ -10,7 +10,7 @@ from sklearn.decomposition import PCA
 
 from .._torch import BaseTorchEstimator
 from ..neighbors._mining import mine_for_estimator
-from ..nn import BarlowTwinsLoss, NeighbourPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
+from ..nn import BarlowTwinsLoss, NeighborPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
 from ..utils._sklearn_compat import Integral, Interval, Real, RealNotInt, StrOptions
 from ..utils._validation import check_hidden_dims
 
@@ -209,7 +209,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
     def _project(self, X):
         return X if self.pca_ is None else self.pca_.transform(X)
 
-    def _neighbours(self, X):
+    def _neighbors(self, X):
         n = X.shape[0]
         if n < self.n_neighbors + 1:
             raise ValueError(
@@ -228,7 +228,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         if self.input_pca_components is not None:
             self.pca_ = PCA(self.input_pca_components, random_state=self.random_state).fit(X)
         Xp = self._project(X)
-        nbrs = torch.from_numpy(self._neighbours(Xp))
+        nbrs = torch.from_numpy(self._neighbors(Xp))
         net = self._build_net(
             module=TwinEncoder,
             module_kwargs=dict(
@@ -239,7 +239,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
             ),
             criterion=BarlowTwinsLoss,
             criterion_kwargs=dict(redundancy_weight=self.redundancy_weight),
-            iterator=NeighbourPairIterator,
+            iterator=NeighborPairIterator,
             max_epochs=self._n_epochs(X.shape[0]),
         )
         self._train(net, Xp, nbrs)
@@ -290,7 +290,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         score : float
         """
         X = self._project(self._validate_predict_data(X))
-        first = self._neighbours(X)[:, 0]
+        first = self._neighbors(X)[:, 0]
         # a copy in train mode: BatchNorm uses X's own statistics and the fitted
         # model's running statistics are left untouched
         module = copy.deepcopy(self.net_.module_).train()

@@ -18,7 +18,7 @@ from ._clustering import (
 )
 from ._data import (
     ClusterBatchIterator,
-    NeighbourPairIterator,
+    NeighborPairIterator,
     TensorBatchIterator,
     TensorDataset,
     TensorValidSplit,
@@ -69,7 +69,7 @@ __all__ = [
     "scarf_corruption",
     "vicreg_loss",
     "BarlowTwinsLoss",
-    "NeighbourPairIterator",
+    "NeighborPairIterator",
     "TwinEncoder",
     "barlow_twins_loss",
     "FlowNLLLoss",

@@ -11,7 +11,7 @@ import torch
 
 __all__ = [
     "ClusterBatchIterator",
-    "NeighbourPairIterator",
+    "NeighborPairIterator",
     "TensorBatchIterator",
     "TensorDataset",
     "TensorValidSplit",
@@ -142,12 +142,12 @@ class TensorValidSplit:
         return take(train), take(valid)
 
 
-class NeighbourPairIterator(TensorBatchIterator):
+class NeighborPairIterator(TensorBatchIterator):
     """Batches of (row, one of its neighbours) pairs, for TLDR-style training.
 
     ``dataset.y`` holds the neighbour indices, shape (n_samples, k). Every
     epoch each row is paired with one neighbour drawn uniformly from its k,
-    with the iterator's private generator. Yields ``((x, x_neighbour), None)``;
+    with the iterator's private generator. Yields ``((x, x_neighbor), None)``;
     skorch passes the tuple to the module.
     """
 

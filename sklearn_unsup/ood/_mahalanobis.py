@@ -79,8 +79,8 @@ class MahalanobisDetector(OutlierDetectorMixin, BaseEstimator):
         self.reg_covar = reg_covar
         self.contamination = contamination
 
-    def _precision(self, centred):
-        cov = centred.T @ centred / max(centred.shape[0], 1)
+    def _precision(self, centered):
+        cov = centered.T @ centered / max(centered.shape[0], 1)
         cov += self.reg_covar * (np.trace(cov) / cov.shape[0] or 1.0) * np.eye(cov.shape[0])
         return np.linalg.pinv(cov, hermitian=True)
 

@@ -94,7 +94,7 @@ def test_knn_inner_product(rng):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_lloyd_matches_sklearn_from_same_centres(rng, dtype):
+def test_lloyd_matches_sklearn_from_same_centers(rng, dtype):
     X = rng.normal(size=(2000, 8)).astype(dtype)
     C0 = X[rng.choice(2000, 12, replace=False)].copy()
     centers, labels, inertia, n_iter = lloyd(X, C0, max_iter=15, tol=0)

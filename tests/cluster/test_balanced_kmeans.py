@@ -16,7 +16,7 @@ def test_cluster_sizes_are_equal(n, k):
     assert sizes.min() == n // k and sizes.max() <= n // k + 1
 
 
-def test_imbalanced_blobs_are_split_evenly_and_predict_is_nearest_centre():
+def test_imbalanced_blobs_are_split_evenly_and_predict_is_nearest_center():
     X, _ = make_blobs([300, 60, 60], centers=[[0, 0], [10, 0], [0, 10]], random_state=0)
     bkm = BalancedKMeans(3, random_state=0).fit(X)
     assert np.all(np.bincount(bkm.labels_) == 140)

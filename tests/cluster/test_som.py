@@ -40,7 +40,7 @@ def test_transform_gives_grid_coordinates():
     assert list(som.get_feature_names_out()) == ["grid_row", "grid_col"]
 
 
-def test_neighbouring_units_have_close_prototypes():
+def test_neighboring_units_have_close_prototypes():
     X = np.random.RandomState(0).uniform(size=(500, 2))
     som = SelfOrganizingMap((6, 6), max_epochs=20, random_state=0).fit(X)
     W = som.cluster_centers_.reshape(6, 6, 2)

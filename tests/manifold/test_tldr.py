@@ -22,7 +22,7 @@ def test_linear_transform_is_a_matrix_product(digits):
     assert list(tldr.get_feature_names_out())[:2] == ["tldr0", "tldr1"]
 
 
-def test_neighbour_structure_kept_far_above_random_projection(digits):
+def test_neighbor_structure_kept_far_above_random_projection(digits):
     X, y = digits
     knn = lambda Z: cross_val_score(KNeighborsClassifier(10), Z, y, cv=5).mean()  # noqa: E731
     rand = np.random.RandomState(0).normal(size=(64, 8))
@@ -57,7 +57,7 @@ def test_pipeline_gridsearch_without_y(digits):
     assert search.best_params_["tldr__n_components"] in (4, 8)
 
 
-def test_too_few_rows_for_the_neighbours():
+def test_too_few_rows_for_the_neighbors():
     with pytest.raises(ValueError, match="at least n_neighbors \\+ 1 = 6 samples"):
         TLDR(2, **FAST).fit(np.random.rand(4, 3))
 

@@ -11,7 +11,7 @@ from sklearn_unsup.neighbors._mining import AUTO_EXACT_MAX_ROWS, mine_neighbors
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
-def test_nndescent_finds_most_exact_neighbours(digits, metric):
+def test_nndescent_finds_most_exact_neighbors(digits, metric):
     X, _ = digits
     exact = mine_neighbors(X, 10, metric=metric, algorithm="exact")
     approx = mine_neighbors(X, 10, metric=metric, algorithm="nndescent", random_state=0)

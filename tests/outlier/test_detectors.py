@@ -54,7 +54,7 @@ def test_contamination_sets_the_flagged_share(det, blobs_with_outliers):
     assert abs(np.mean(det.predict(X) == -1) - 0.1) <= 2 / len(X)
 
 
-def test_deep_svdd_centre_away_from_zero(blobs_with_outliers):
+def test_deep_svdd_center_away_from_zero(blobs_with_outliers):
     X, _ = blobs_with_outliers
     det = DeepSVDD(**FAST).fit(X)
     assert np.all(np.abs(det.center_) >= 0.1 - 1e-7)
