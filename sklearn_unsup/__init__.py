@@ -1,7 +1,12 @@
 """sklearn_unsup: recent unsupervised methods as scikit-learn estimators.
 
-Subpackages: ``cluster``, ``decomposition``, ``metrics``, ``nn`` (torch
-building blocks), ``utils``. See the README for the quickstart.
+Subpackages (each imported on first use; a torch-free estimator does not load torch):
+``cluster`` (deep and classical clusterers), ``decomposition`` (autoencoders, VAEs,
+whitening), ``density`` (normalizing flows), ``manifold`` (TLDR, contrastive encoders),
+``outlier`` (deep outlier detectors), ``ood`` (out-of-distribution detectors),
+``feature_selection``, ``neighbors`` (exact kNN), ``metrics`` (clustering, OOD and
+scorer functions), ``exceptions``, ``base`` (the outlier-detector conventions) and
+``utils``. See the README for the quickstart.
 """
 
 from ._show_versions import show_versions

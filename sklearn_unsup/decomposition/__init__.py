@@ -1,8 +1,13 @@
 """Learned linear and non-linear projections (transformers)."""
 
-from ._autoencoder import AutoEncoder
-from ._joint_vae import JointVAE
-from ._vae import VAE
-from ._whitening import Whitening
+from ..utils._lazy import lazy_exports
 
-__all__ = ["AutoEncoder", "JointVAE", "VAE", "Whitening"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "AutoEncoder": "._autoencoder",
+        "JointVAE": "._joint_vae",
+        "VAE": "._vae",
+        "Whitening": "._whitening",
+    },
+)

@@ -1,5 +1,10 @@
 """Density models (DensityMixin: ``score_samples`` is the log-likelihood)."""
 
-from ._realnvp import RealNVP
+from ..utils._lazy import lazy_exports
 
-__all__ = ["RealNVP"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "RealNVP": "._realnvp",
+    },
+)

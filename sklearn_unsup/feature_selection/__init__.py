@@ -1,5 +1,10 @@
 """Unsupervised feature selection (SelectorMixin)."""
 
-from ._inf_fs import InfFS
+from ..utils._lazy import lazy_exports
 
-__all__ = ["InfFS"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "InfFS": "._inf_fs",
+    },
+)

@@ -1,6 +1,11 @@
 """Self-supervised and neighbour-preserving representations (transformers)."""
 
-from ._contrastive import ContrastiveEncoder
-from ._tldr import TLDR
+from ..utils._lazy import lazy_exports
 
-__all__ = ["ContrastiveEncoder", "TLDR"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "ContrastiveEncoder": "._contrastive",
+        "TLDR": "._tldr",
+    },
+)

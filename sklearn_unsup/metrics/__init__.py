@@ -1,33 +1,23 @@
 """Metrics: clustering accuracy, a fast silhouette, OOD metrics, and label-free scorers for model selection."""
 
-from ._cluster_accuracy import cluster_accuracy
-from ._ood import fpr_at_tpr
-from ._scorers import (
-    ClusterValidityScorer,
-    calinski_harabasz_scorer,
-    davies_bouldin_scorer,
-    dbcv_scorer,
-    log_likelihood_scorer,
-    make_cluster_scorer,
-    reconstruction_scorer,
-    silhouette_scorer,
-)
-from ._silhouette import silhouette_samples, silhouette_score
-from ._stability import clustering_stability, make_stability_scorer
+from ..utils._lazy import lazy_exports
 
-__all__ = [
-    "ClusterValidityScorer",
-    "calinski_harabasz_scorer",
-    "cluster_accuracy",
-    "clustering_stability",
-    "davies_bouldin_scorer",
-    "dbcv_scorer",
-    "fpr_at_tpr",
-    "log_likelihood_scorer",
-    "make_cluster_scorer",
-    "make_stability_scorer",
-    "reconstruction_scorer",
-    "silhouette_samples",
-    "silhouette_score",
-    "silhouette_scorer",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "calinski_harabasz_scorer": "._scorers",
+        "cluster_accuracy": "._cluster_accuracy",
+        "clustering_stability": "._stability",
+        "ClusterValidityScorer": "._scorers",
+        "davies_bouldin_scorer": "._scorers",
+        "dbcv_scorer": "._scorers",
+        "fpr_at_tpr": "._ood",
+        "log_likelihood_scorer": "._scorers",
+        "make_cluster_scorer": "._scorers",
+        "make_stability_scorer": "._stability",
+        "reconstruction_scorer": "._scorers",
+        "silhouette_samples": "._silhouette",
+        "silhouette_score": "._silhouette",
+        "silhouette_scorer": "._scorers",
+    },
+)

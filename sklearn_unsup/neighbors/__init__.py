@@ -1,5 +1,10 @@
 """Nearest-neighbour search."""
 
-from ._kneighbors import kneighbors
+from ..utils._lazy import lazy_exports
 
-__all__ = ["kneighbors"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "kneighbors": "._kneighbors",
+    },
+)

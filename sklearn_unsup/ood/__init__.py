@@ -1,21 +1,17 @@
 """Out-of-distribution detectors fitted on in-distribution features (scikit-learn's outlier conventions)."""
 
-from ._energy import EnergyDetector
-from ._invariants import InvariantsDetector
-from ._knn import KNNDetector
-from ._mahalanobis import MahalanobisDetector
-from ._max_logit import MaxLogitDetector
-from ._msp import MSPDetector
-from ._score_matching import ScoreMatchingDetector
-from ._vim import ViMDetector
+from ..utils._lazy import lazy_exports
 
-__all__ = [
-    "EnergyDetector",
-    "InvariantsDetector",
-    "KNNDetector",
-    "MahalanobisDetector",
-    "MaxLogitDetector",
-    "MSPDetector",
-    "ScoreMatchingDetector",
-    "ViMDetector",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "EnergyDetector": "._energy",
+        "InvariantsDetector": "._invariants",
+        "KNNDetector": "._knn",
+        "MahalanobisDetector": "._mahalanobis",
+        "MaxLogitDetector": "._max_logit",
+        "MSPDetector": "._msp",
+        "ScoreMatchingDetector": "._score_matching",
+        "ViMDetector": "._vim",
+    },
+)

@@ -1,18 +1,16 @@
 """Deep outlier detectors with scikit-learn's conventions (higher score = more normal, predict +1/-1)."""
 
-from ._autoencoder import AutoEncoderOutlierDetector
-from ._deep_svdd import DeepSVDD
-from ._flow import FlowOutlierDetector
-from ._pyod import to_pyod_labels, to_pyod_scores
-from ._rejection import RejectionOutlierDetector
-from ._vae import VAEOutlierDetector
+from ..utils._lazy import lazy_exports
 
-__all__ = [
-    "AutoEncoderOutlierDetector",
-    "DeepSVDD",
-    "FlowOutlierDetector",
-    "RejectionOutlierDetector",
-    "VAEOutlierDetector",
-    "to_pyod_labels",
-    "to_pyod_scores",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "AutoEncoderOutlierDetector": "._autoencoder",
+        "DeepSVDD": "._deep_svdd",
+        "FlowOutlierDetector": "._flow",
+        "RejectionOutlierDetector": "._rejection",
+        "to_pyod_labels": "._pyod",
+        "to_pyod_scores": "._pyod",
+        "VAEOutlierDetector": "._vae",
+    },
+)

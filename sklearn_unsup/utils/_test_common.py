@@ -44,6 +44,14 @@ FAST_PARAMS = {
     "TLDR": dict(n_components=2, n_neighbors=3, projector_dims=(16,), max_epochs=3, batch_size=32),
 }
 
+# Estimators checked with their defaults because those are already fast (no training loop to shorten).
+FAST_PARAMS_NOT_NEEDED = {
+    "MahalanobisDetector": "closed-form fit (class means and one covariance); defaults are fast",
+    "RejectionOutlierDetector": "a meta-estimator: its speed is its detector's (a small IsolationForest here)",
+    "ViMDetector": "a linear classifier and one PCA; defaults are fast",
+    "Whitening": "one eigendecomposition; defaults are fast",
+}
+
 _REJECT_REASON = (
     "The point of the estimator is a third answer: predict returns +1, -1 or reject_label (0) for "
     "rows whose prediction is not confident; the check requires the label set to be exactly {-1, 1}. "
