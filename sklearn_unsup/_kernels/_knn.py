@@ -1,8 +1,18 @@
-"""Exact k-nearest neighbours: tiled BLAS products and per-row heaps, in one numba pool.
+"""Exact k-nearest neighbours: tiled BLAS products select candidates, float64 re-ranking decides.
 
-Distances come straight out of one GEMM on augmented rows,
+Candidates come straight out of one GEMM on augmented rows,
 ``[x, |x|^2, 1] . [-2y, 1, |y|^2] = |x - y|^2``, so a scan only compares
-each tile entry with the current k-th best and touches the heap rarely.
+each tile entry with the current worst candidate and touches the heap rarely.
+The rows are centred first (euclidean distances ignore a common shift), so
+the expanded form does not cancel for data far from the origin.
+
+Each row keeps a few more candidates than asked for (``k + 4 + k // 4``).
+Their distances are then recomputed directly from the rows, in float64, and
+re-sorted (ties by index): the returned distances do not depend on the other
+rows of the call or on how BLAS blocked the product. A rounding bound of the
+GEMM proves, per row, that no row outside the candidates can be closer than
+the k-th; the rare rows without that proof (many rows at the same distance)
+are searched again in float64 and re-ranked the same way.
 
 Each numba thread computes its tiles with a single-threaded BLAS call
 (``np.dot`` inside the kernel; BLAS's own pool is capped at one thread for the
@@ -20,6 +30,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ._distances import augmented_operands, l2_normalize
+
+_EUCLIDEAN, _COSINE, _INNER = 0, 1, 2
 
 __all__ = ["knn_search"]
 
@@ -129,29 +141,6 @@ def _knn_query(Lq, R, block, col_block, out_d, out_i, n_workers):
                     _scan_row(G[r], j0, -1, out_d[i0 + r], out_i[i0 + r])
 
 
-@numba.njit(parallel=True, cache=True)
-def _finish_heaps(out_d, out_i, clamp_zero):
-    """Sort each heap ascending (ties by index) and clamp at 0 if asked."""
-    n, k = out_d.shape
-    for r in numba.prange(n):
-        hd = out_d[r]
-        hi = out_i[r]
-        for a in range(1, k):
-            dv = hd[a]
-            iv = hi[a]
-            b = a - 1
-            while b >= 0 and (hd[b] > dv or (hd[b] == dv and hi[b] > iv)):
-                hd[b + 1] = hd[b]
-                hi[b + 1] = hi[b]
-                b -= 1
-            hd[b + 1] = dv
-            hi[b + 1] = iv
-        if clamp_zero:
-            for t in range(k):
-                if hd[t] < 0:
-                    hd[t] = 0
-
-
 def _round_robin(n_blocks):
     """Rounds of disjoint block pairs covering every pair i < j once, then the diagonal."""
     m = n_blocks + (n_blocks % 2)
@@ -170,8 +159,148 @@ def _round_robin(n_blocks):
     return schedule
 
 
+@numba.njit(inline="always")
+def _exact_value(q, x, code, q_norm, x_norm):
+    """The ranking quantity of one pair in float64, from the rows themselves.
+
+    Squared distance (euclidean), ``-2 cos`` (cosine) or ``-2 <q, x>``
+    (inner product): the units of the candidate heaps.
+    """
+    s = 0.0
+    if code == 0:
+        for t in range(q.shape[0]):
+            diff = np.float64(q[t]) - np.float64(x[t])
+            s += diff * diff
+        return s
+    for t in range(q.shape[0]):
+        s += np.float64(q[t]) * np.float64(x[t])
+    if code == 1:
+        return -2.0 * (s / (q_norm * x_norm))
+    return -2.0 * s
+
+
+@numba.njit(parallel=True, cache=True)
+def _rerank(Q, X, cand_d, cand_i, k, code, q_norms, x_norms, slack, self_index, all_candidates, exact, ok):
+    """Exact values of each row's candidates, sorted ascending (ties by index), in place.
+
+    ``cand_d`` holds the GEMM heaps (root = largest approximate value);
+    ``exact`` and ``cand_i`` receive the sorted exact values and indices.
+    ``self_index[r]`` (if >= 0) is dropped from row r's candidates. ``ok[r]``
+    is True when every non-candidate is provably farther than the k-th
+    candidate: its approximate value is at least the heap's root, so its
+    exact value is above ``root - slack[r]``.
+    """
+    m, kc = cand_i.shape
+    for r in numba.prange(m):
+        top = cand_d[r, 0]
+        ex = exact[r]
+        ci = cand_i[r]
+        for c in range(kc):
+            j = ci[c]
+            if j < 0 or j == self_index[r]:
+                ex[c] = np.inf
+                ci[c] = X.shape[0]  # sorts last
+            else:
+                ex[c] = _exact_value(Q[r], X[j], code, q_norms[r], x_norms[j])
+        for a in range(1, kc):
+            v = ex[a]
+            iv = ci[a]
+            b = a - 1
+            while b >= 0 and (ex[b] > v or (ex[b] == v and ci[b] > iv)):
+                ex[b + 1] = ex[b]
+                ci[b + 1] = ci[b]
+                b -= 1
+            ex[b + 1] = v
+            ci[b + 1] = iv
+        ok[r] = all_candidates or (top < np.inf and ex[k - 1] < top - slack[r])
+
+
+def _n_candidates(k, available):
+    """Candidates kept per row: a margin above k, so the float64 re-ranking rarely needs a second search."""
+    return int(max(k, min(k + 4 + k // 4, available)))
+
+
+def _search_operands(X, Q, metric):
+    """Rows as the GEMM sees them: centred by X's mean (euclidean), unit rows (cosine) or as given."""
+    if metric == "cosine":
+        return l2_normalize(X), l2_normalize(Q)
+    if metric == "inner_product":
+        return X, Q
+    shift = X.mean(axis=0, dtype=np.float64).astype(X.dtype)  # any common shift will do
+    Xs = np.ascontiguousarray(X - shift)
+    return Xs, (Xs if Q is X else np.ascontiguousarray(Q - shift))
+
+
+def _norms(A):
+    return np.sqrt(np.einsum("ij,ij->i", A, A, dtype=np.float64))
+
+
+def _slack(Xs, Qs, metric):
+    """Per query row, a bound on the GEMM's error in the heap's units.
+
+    The product of ``d + 2`` terms rounds by at most ``(d + 2) u`` times the
+    sum of the terms' magnitudes (any summation order), which for the
+    augmented operands is at most ``(|q| + |x|)^2`` (``2 |q| |x|`` for the
+    inner products); centring, norms and the output add a few ``u``. Twice
+    ``(d + 10) u`` times that magnitude, with ``|x|`` the largest row norm.
+    """
+    u = np.finfo(Xs.dtype).eps / 2
+    q_norms = _norms(Qs)
+    top = float(_norms(Xs).max()) if Xs.shape[0] else 0.0
+    scale = (q_norms + top) ** 2 if metric in ("euclidean", "sqeuclidean") else 2 * q_norms * top
+    return 2 * (Xs.shape[1] + 10) * u * scale
+
+
+def _candidates(Xs, Qs, kc, euclidean, exclude_self, block, col_block):
+    """GEMM heaps of ``kc`` candidates per query row (``Qs`` None: self-search of Xs)."""
+    n_q = Xs.shape[0] if Qs is None else Qs.shape[0]
+    cand_d = np.full((n_q, kc), np.inf, dtype=Xs.dtype)
+    cand_i = np.full((n_q, kc), -1, dtype=np.int64)
+    R = augmented_operands(Xs, euclidean=euclidean, left=False)
+    with threadpool_limits(limits=1, user_api="blas"):
+        if Qs is None:
+            L = augmented_operands(Xs, euclidean=euclidean, left=True)
+            block = int(min(block, max(1, -(-Xs.shape[0] // 2))))
+            schedule = _round_robin(-(-Xs.shape[0] // block))
+            _knn_self_symmetric(L, R, block, schedule, bool(exclude_self), euclidean and not exclude_self,
+                                cand_d, cand_i, numba.get_num_threads())
+        else:
+            Lq = augmented_operands(Qs, euclidean=euclidean, left=True)
+            _knn_query(Lq, R, int(block), int(col_block), cand_d, cand_i, numba.get_num_threads())
+    return cand_d, cand_i
+
+
+def _exact_top_k(X, Q, k, kc, metric, *, self_search, exclude_self, all_candidates, block, col_block,
+                 self_index=None):
+    """Candidates from the GEMM in X's dtype, re-ranked in float64; returns values, indices and proofs."""
+    euclidean = metric in ("euclidean", "sqeuclidean")
+    Xs, Qs = _search_operands(X, Q, metric)
+    cand_d, cand_i = _candidates(Xs, None if self_search else Qs, kc, euclidean, exclude_self, block, col_block)
+    code = _EUCLIDEAN if euclidean else (_COSINE if metric == "cosine" else _INNER)
+    if code == _COSINE:
+        q_norms, x_norms = _norms(Q), _norms(X)
+        q_norms[q_norms == 0] = 1.0
+        x_norms[x_norms == 0] = 1.0
+    else:
+        q_norms, x_norms = np.ones(Q.shape[0]), np.ones(X.shape[0])
+    if self_index is None:
+        self_index = np.full(Q.shape[0], -1, dtype=np.int64)
+    exact = np.empty(cand_i.shape, dtype=np.float64)
+    ok = np.empty(Q.shape[0], dtype=np.bool_)
+    _rerank(Q, X, cand_d, cand_i, k, code, q_norms, x_norms, _slack(Xs, Qs, metric), self_index,
+            bool(all_candidates), exact, ok)
+    cand_i[cand_i == X.shape[0]] = -1  # fewer than k rows to choose from
+    return exact[:, :k], cand_i[:, :k], ok
+
+
 def knn_search(X, k, *, query=None, metric="euclidean", exclude_self=False, block=512, col_block=2048):
     """Exact k nearest rows of ``X`` for each row of ``query`` (default: X itself).
+
+    Candidates are selected by a tiled GEMM in X's dtype (rows centred for
+    the euclidean metrics); the returned distances are recomputed from the
+    rows in float64, so a row's result does not depend on the other rows of
+    the call. Rows whose candidates cannot be proved to hold the k nearest
+    are searched again in float64.
 
     Parameters
     ----------
@@ -192,36 +321,37 @@ def knn_search(X, k, *, query=None, metric="euclidean", exclude_self=False, bloc
 
     Returns
     -------
-    dist : ndarray of shape (m, k), X's dtype, ascending per row
+    dist : ndarray of shape (m, k), X's dtype, ascending per row (ties by index)
     ind : ndarray of shape (m, k), int64
     """
     self_search = query is None
     dtype = X.dtype
-    if metric == "cosine":
-        X = l2_normalize(X)
-        if not self_search:
-            query = l2_normalize(query)
-    euclidean = metric in ("euclidean", "sqeuclidean")
-    R = augmented_operands(X, euclidean=euclidean, left=False)
-    n_q = X.shape[0] if self_search else query.shape[0]
-    out_d = np.full((n_q, k), np.inf, dtype=dtype)
-    out_i = np.full((n_q, k), -1, dtype=np.int64)
-    with threadpool_limits(limits=1, user_api="blas"):
-        if self_search:
-            L = augmented_operands(X, euclidean=euclidean, left=True)
-            block = int(min(block, max(1, -(-X.shape[0] // 2))))
-            schedule = _round_robin(-(-X.shape[0] // block))
-            _knn_self_symmetric(L, R, block, schedule, bool(exclude_self),
-                                euclidean and not exclude_self, out_d, out_i, numba.get_num_threads())
-        else:
-            Lq = augmented_operands(np.ascontiguousarray(query, dtype=dtype), euclidean=euclidean, left=True)
-            _knn_query(Lq, R, int(block), int(col_block), out_d, out_i, numba.get_num_threads())
-    _finish_heaps(out_d, out_i, euclidean)
+    exclude_self = bool(exclude_self and self_search)
+    Q = X if self_search else np.ascontiguousarray(query, dtype=dtype)
+    available = X.shape[0] - (1 if exclude_self else 0)
+    kc = _n_candidates(k, available)
+    dist, ind, ok = _exact_top_k(X, Q, k, kc, metric, self_search=self_search, exclude_self=exclude_self,
+                                 all_candidates=kc >= available, block=block, col_block=col_block)
+    redo = np.flatnonzero(~ok)
+    if redo.size:
+        # no proof (e.g. many rows tied at the k-th distance): the same search in float64, as a query
+        # (own row kept as a candidate and dropped in the re-ranking)
+        X64 = X.astype(np.float64, copy=False)
+        kq = min(kc + (1 if exclude_self else 0), X.shape[0])
+        self_index = redo.astype(np.int64) if exclude_self else None
+        dist[redo], ind[redo], _ = _exact_top_k(
+            X64, np.ascontiguousarray(Q[redo], dtype=np.float64), k, kq, metric, self_search=False,
+            exclude_self=False, all_candidates=True, block=block, col_block=col_block, self_index=self_index,
+        )
+    return _finish(dist, metric).astype(dtype, copy=False), np.ascontiguousarray(ind)
+
+
+def _finish(values, metric):
+    """Heap units to the metric's distances."""
     if metric == "euclidean":
-        np.sqrt(out_d, out=out_d)
-    elif metric == "cosine":
-        out_d *= 0.5  # heaps held -2<x, y>; cosine distance is 1 - <x, y>
-        out_d += 1
-    elif metric == "inner_product":
-        out_d *= 0.5
-    return out_d, out_i
+        return np.sqrt(values)
+    if metric == "cosine":
+        return 1 + 0.5 * values  # the heaps held -2 cos; cosine distance is 1 - cos
+    if metric == "inner_product":
+        return 0.5 * values
+    return values

@@ -52,3 +52,62 @@ def test_int_and_float16_converted():
     assert d.dtype == np.float64
     d16, _ = kneighbors(X.astype(np.float16), n_neighbors=1)
     assert d16.dtype == np.float64
+
+
+def _brute_force(X, Q=None, k=5):
+    """sklearn's float64 brute force (self-search without the row itself when Q is None)."""
+    nn = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(X.astype(np.float64))
+    return nn.kneighbors() if Q is None else nn.kneighbors(Q.astype(np.float64))
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e2, 1e3, 1e4])
+def test_exact_on_float32_far_from_origin(offset):
+    """Issue 23: at offset 1e3 the expanded |x|^2 + |y|^2 - 2xy form in float32 got 8.8% of the sets right."""
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(500, 16)) + offset).astype(np.float32)
+    Q = (rng.normal(size=(60, 16)) + offset).astype(np.float32)
+    for query in (None, Q):
+        dist, ind = kneighbors(X, n_neighbors=5, query=query)
+        ref_d, ref_i = _brute_force(X, query)
+        np.testing.assert_array_equal(np.sort(ind, axis=1), np.sort(ref_i, axis=1))
+        assert dist.dtype == np.float32
+        np.testing.assert_allclose(dist, ref_d, rtol=1e-6, atol=1e-5)
+
+
+def test_distances_do_not_depend_on_the_other_rows():
+    """A row's neighbours and distances are the same whether it is queried alone or in a batch.
+
+    Candidates come from a blocked float32 GEMM whose rounding depends on the
+    block shape; the returned distances are recomputed from the rows in
+    float64, so the comparison is exact without relying on how BLAS rounds.
+    """
+    rng = np.random.RandomState(1)
+    X = (rng.normal(size=(700, 12)) * 3 + 50).astype(np.float32)
+    Q = (rng.normal(size=(257, 12)) * 3 + 50).astype(np.float32)
+    full_d, full_i = kneighbors(X, n_neighbors=4, query=Q)
+    for rows in ([5], [0, 1, 2], list(range(3, 200, 7)), list(range(256, 100, -1))):
+        d, i = kneighbors(X, n_neighbors=4, query=Q[rows])
+        np.testing.assert_array_equal(d, full_d[rows])
+        np.testing.assert_array_equal(i, full_i[rows])
+    # the symmetric self-search and the query path agree exactly too
+    self_d, self_i = kneighbors(X, n_neighbors=4, exclude_self=False)
+    d, i = kneighbors(X, n_neighbors=4, query=X[::3])
+    np.testing.assert_array_equal(d, self_d[::3])
+    np.testing.assert_array_equal(i, self_i[::3])
+
+
+def test_ties_get_exact_distances():
+    """One-hot rows: whole groups of rows at the k-th distance, where the GEMM's candidates prove nothing."""
+    rng = np.random.RandomState(0)
+    X = np.eye(4, dtype=np.float32)[rng.randint(0, 4, size=(300, 5))].reshape(300, -1)
+    for k in (3, 20):
+        dist, ind = kneighbors(X, n_neighbors=k)
+        ref_d, _ = _brute_force(X, k=k)
+        np.testing.assert_allclose(dist, ref_d, atol=1e-6)
+        X64 = X.astype(np.float64)
+        true_d = np.linalg.norm(X64[:, None, :] - X64[ind], axis=-1)  # each index is at its distance
+        np.testing.assert_allclose(true_d, dist, atol=1e-6)
+        assert not np.any(ind == np.arange(len(X))[:, None])
+        sub_d, _ = kneighbors(X, n_neighbors=k, query=X[:50], exclude_self=False)
+        full_d, _ = kneighbors(X, n_neighbors=k, query=X, exclude_self=False)
+        np.testing.assert_array_equal(sub_d, full_d[:50])
