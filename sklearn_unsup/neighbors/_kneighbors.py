@@ -22,9 +22,12 @@ __all__ = ["kneighbors"]
 def kneighbors(X, *, n_neighbors=5, metric="euclidean", exclude_self=True, query=None):
     """Exact k nearest neighbours, faster than a brute-force scikit-learn search.
 
-    Distances are computed tile by tile with BLAS and reduced by numba heaps,
-    so memory stays O(n * n_neighbors); for a search of X within itself only
-    half of the distance matrix is computed (it is symmetric).
+    Candidates are found tile by tile with BLAS (on centred rows, so data far
+    from the origin loses nothing) and reduced by numba heaps, so memory stays
+    O(n * n_neighbors); for a search of X within itself only half of the
+    distance matrix is computed (it is symmetric). The returned distances are
+    recomputed from the rows in float64, so they are exact and do not depend
+    on the other rows of the call.
 
     Parameters
     ----------
@@ -46,7 +49,7 @@ def kneighbors(X, *, n_neighbors=5, metric="euclidean", exclude_self=True, query
     Returns
     -------
     distances : ndarray of shape (n_queries, n_neighbors)
-        Sorted ascending per row.
+        Sorted ascending per row (ties by index), in X's dtype.
     indices : ndarray of shape (n_queries, n_neighbors) of int64
         Row indices into X.
 
