@@ -19,7 +19,8 @@ from sklearn.metrics import normalized_mutual_info_score
 from sklearn.metrics import silhouette_score as sk_silhouette
 from sklearn.neighbors import NearestNeighbors
 
-from sklearn_unsup._kernels import lloyd, sinkhorn_knopp, sinkhorn_reference
+from sklearn_unsup._kernels import lloyd, sinkhorn_knopp
+from sklearn_unsup._kernels._sinkhorn import sinkhorn_reference
 from sklearn_unsup.cluster import BalancedKMeans, SelfOrganizingMap
 from sklearn_unsup.metrics import cluster_accuracy, silhouette_score
 from sklearn_unsup.neighbors import kneighbors

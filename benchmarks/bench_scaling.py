@@ -93,7 +93,8 @@ def load(data, n):
 
 def run_method(method, data, n):
     """Returns (seconds, info dict). Data generation is outside the timing, inside the memory."""
-    from sklearn_unsup._kernels import kmeans_plusplus, knn_search, lloyd, minibatch_kmeans
+    from sklearn_unsup._kernels import kmeans_plusplus, knn_search, lloyd
+    from sklearn_unsup._kernels._minibatch_kmeans import minibatch_kmeans
 
     info = {}
     if method == "ae_dask_incremental":

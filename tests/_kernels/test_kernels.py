@@ -12,17 +12,17 @@ from sklearn_unsup._kernels import (
     kmeans_plusplus,
     knn_search,
     lloyd,
-    pairwise_cosine,
     pairwise_sq_euclidean,
     round_balanced,
     silhouette_values,
     sinkhorn_knopp,
-    sinkhorn_reference,
     som_bmu,
     som_train,
     student_t_assignment,
 )
+from sklearn_unsup._kernels._distances import pairwise_cosine
 from sklearn_unsup._kernels._knn import _round_robin
+from sklearn_unsup._kernels._sinkhorn import sinkhorn_reference
 
 DTYPES = [np.float32, np.float64]
 TOL = {np.float32: 1e-4, np.float64: 1e-10}

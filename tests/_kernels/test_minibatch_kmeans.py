@@ -4,7 +4,8 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from sklearn_unsup._kernels import kmeans_plusplus, minibatch_kmeans, minibatch_update
+from sklearn_unsup._kernels import kmeans_plusplus, minibatch_update
+from sklearn_unsup._kernels._minibatch_kmeans import minibatch_kmeans
 
 
 def test_update_is_the_running_mean_of_the_rows_seen():
