@@ -7,10 +7,10 @@ __all__ = ["som_train", "som_bmu"]
 
 
 @numba.njit(cache=True)
-def som_train(X, W, coords, order, learning_rate, sigma, t_offset=0, t_total=0):
+def som_train(X, W, coords, order, lr, sigma, t_offset=0, t_total=0):
     """Train the map in place, visiting ``X[order[t]]`` at step t.
 
-    Step t uses ``eta_t = learning_rate / (1 + 2 t / T)`` and
+    Step t uses ``eta_t = lr / (1 + 2 t / T)`` and
     ``sigma_t = sigma / (1 + 2 t / T)`` (the asymptotic decay of MiniSom) and a
     Gaussian neighbourhood on the grid around the best-matching unit:
     ``W_u += eta_t * exp(-|c_u - c_bmu|^2 / (2 sigma_t^2)) * (x - W_u)``.
@@ -53,7 +53,7 @@ def som_train(X, W, coords, order, learning_rate, sigma, t_offset=0, t_total=0):
         if not best < np.inf:  # every distance inf or NaN: the prototypes diverged
             return s
         decay = 1.0 + t / half
-        eta = learning_rate / decay
+        eta = lr / decay
         sig = sigma / decay
         inv = 1.0 / (2.0 * sig * sig)
         by = coords[bmu, 0]
