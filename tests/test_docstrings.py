@@ -77,3 +77,52 @@ def test_documented_defaults_match_the_signature(name, cls):
             continue  # prose defaults ("see below") are not checked
         actual = signature[m.group(1)].default
         assert documented == actual, f"{name}.{m.group(1)}: documented default={documented!r}, signature {actual!r}"
+
+
+# ---------------------------------------------------------------- shared torch parameters, described one way
+SHARED_TORCH_PARAMETERS = {
+    "max_epochs": "Passes over the training data.",
+    "batch_size": "Rows per optimisation step.",
+    "lr": "Learning rate.",
+    "optimizer": '``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9), ``"rmsprop"``, or a ``torch.optim.Optimizer`` '
+                 "subclass.",
+    "weight_decay": "L2 penalty passed to the optimizer.",
+    "callbacks": "Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints, LR schedulers, "
+                 "...), copied at fit.",
+    "device": '``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ..., or '
+              "``\"accelerate\"``: skorch's ``AccelerateMixin`` with an ``accelerate.Accelerator`` configured by the "
+              "environment.",
+    "random_state": "Seeds weight initialisation, shuffling and every random draw of training through a private "
+                    "generator; torch's global random state is left as it was. The same seed gives identical "
+                    "results on CPU.",
+    "verbose": "0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.",
+}
+
+
+def _parameter_description(doc, name):
+    lines = inspect.cleandoc(doc).splitlines()
+    for i, line in enumerate(lines):
+        if re.match(rf"^{name} :", line):
+            desc = []
+            for follow in lines[i + 1:]:
+                if not follow.startswith(" "):
+                    break
+                desc.append(follow.strip())
+            return " ".join(desc)
+    return None
+
+
+def _torch_estimators():
+    from sklearn_unsup._torch import BaseTorchEstimator
+    from sklearn_unsup.outlier._base import ModelOutlierDetector
+
+    return [(n, c) for n, c in ESTIMATORS if issubclass(c, (BaseTorchEstimator, ModelOutlierDetector))]
+
+
+@pytest.mark.parametrize("name, cls", _torch_estimators(), ids=[n for n, _ in _torch_estimators()])
+def test_shared_torch_parameters_described_one_way(name, cls):
+    """Each shared parameter's description starts with the one wording; a method-specific note may follow."""
+    for param, wording in SHARED_TORCH_PARAMETERS.items():
+        desc = _parameter_description(cls.__doc__, param)
+        assert desc is not None, f"{name}: {param} not documented"
+        assert desc.startswith(wording), f"{name}.{param}: {desc!r} does not start with {wording!r}"

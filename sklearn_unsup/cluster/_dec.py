@@ -108,25 +108,30 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     tol : float, default=1e-3
         Stop when fewer than this fraction of labels change between updates.
     max_epochs : int, default=50
-        Maximum clustering epochs.
+        Passes over the training data. Maximum clustering epochs.
     batch_size : int, default=256
-        Rows per step.
+        Rows per optimisation step.
     lr : float, default=0.01
-        Clustering-stage learning rate.
+        Learning rate. Clustering-stage learning rate.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="sgd"
-        Clustering-stage optimizer (the paper: SGD, momentum 0.9).
+        ``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9), ``"rmsprop"``, or a
+        ``torch.optim.Optimizer`` subclass. Clustering-stage optimizer (the paper: SGD,
+        momentum 0.9).
     weight_decay : float, default=0.0
-        L2 penalty.
+        L2 penalty passed to the optimizer.
     callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks (both stages).
+        Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints,
+        LR schedulers, ...), copied at fit.
     device : str, default="auto"
-        ``"auto"`` picks CUDA when available.
-        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
-        ``AccelerateMixin``), configured by the environment.
+        ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
+        ``accelerate.Accelerator`` configured by the environment.
     random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling and the k-means runs.
+        Seeds weight initialisation, shuffling and every random draw of training through
+        a private generator; torch's global random state is left as it was. The same
+        seed gives identical results on CPU.
     verbose : int, default=0
-        1 prints the per-epoch loss table, 2 adds a progress bar.
+        0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
 
     Attributes
     ----------

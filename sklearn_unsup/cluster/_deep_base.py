@@ -1,6 +1,5 @@
 """What the deep clusterers share: validation, predict/predict_proba/transform/score."""
 
-import warnings
 from abc import abstractmethod
 
 import numpy as np
@@ -13,7 +12,8 @@ from .._torch import BaseTorchEstimator
 from ..metrics import silhouette_score
 from ..neighbors._mining import mine_for_estimator as _mine
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
-from ..utils._validation import check_n_clusters
+from ..utils._validation import check_n_clusters, check_n_neighbors
+from ..utils._warnings import warn_caller
 
 __all__ = ["BaseDeepClusterer", "EpochHook"]
 
@@ -64,7 +64,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
 
     def _mine_neighbors(self, X, n_neighbors, metric):
         """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel or NN-descent)."""
-        k = int(min(n_neighbors, X.shape[0] - 1))
+        k = check_n_neighbors(self, n_neighbors, X.shape[0] - 1)
         return torch.from_numpy(_mine(self, X, k, metric))
 
     def _finish_fit(self, X):
@@ -74,14 +74,13 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         self.cluster_sizes_ = np.bincount(self.labels_, minlength=self.n_clusters)
         n_empty = int(np.sum(self.cluster_sizes_ == 0))
         if n_empty and self.n_clusters <= X.shape[0]:
-            warnings.warn(
+            warn_caller(
                 f"{type(self).__name__} ended with {n_empty} of {self.n_clusters} clusters empty "
                 f"(largest cluster: {int(self.cluster_sizes_.max())} of {X.shape[0]} rows): the "
                 "solution is degenerate. Scale the input (StandardScaler, or the UMAP step of "
                 "make_umap_pipeline), lower lr, or use a method with an equipartition or entropy term "
                 "(SCAN, SwAV, SeLa).",
                 ConvergenceWarning,
-                stacklevel=3,
             )
         return self
 

@@ -77,23 +77,27 @@ class SeLa(BasePseudoLabelClusterer):
     max_epochs : int, default=40
         Passes over the training data.
     batch_size : int, default=256
-        Rows per step.
+        Rows per optimisation step.
     lr : float, default=1e-3
         Learning rate.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
-        Optimizer.
+        ``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9), ``"rmsprop"``, or a
+        ``torch.optim.Optimizer`` subclass.
     weight_decay : float, default=1e-5
-        L2 penalty.
+        L2 penalty passed to the optimizer.
     callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks.
+        Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints,
+        LR schedulers, ...), copied at fit.
     device : str, default="auto"
-        ``"auto"`` picks CUDA when available.
-        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
-        ``AccelerateMixin``), configured by the environment.
+        ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
+        ``accelerate.Accelerator`` configured by the environment.
     random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, sampling and augmentations.
+        Seeds weight initialisation, shuffling and every random draw of training through
+        a private generator; torch's global random state is left as it was. The same
+        seed gives identical results on CPU.
     verbose : int, default=0
-        1 prints the per-epoch loss table, 2 adds a progress bar.
+        0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
 
     Attributes
     ----------

@@ -53,21 +53,23 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, GenerativeM
     lr : float, default=1e-3
         Learning rate.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
-        Optimizer; ``"sgd"`` uses momentum 0.9.
+        ``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9), ``"rmsprop"``, or a
+        ``torch.optim.Optimizer`` subclass.
     weight_decay : float, default=0.0
-        L2 penalty.
+        L2 penalty passed to the optimizer.
     callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks (early stopping on ``"train_loss"``, checkpoints,
-        LR schedulers, ...).
+        Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints,
+        LR schedulers, ...), copied at fit.
     device : str, default="auto"
-        ``"auto"`` picks CUDA when available, else the CPU.
-        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
-        ``AccelerateMixin``), configured by the environment.
+        ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
+        ``accelerate.Accelerator`` configured by the environment.
     random_state : int, RandomState instance or None, default=None
-        Seeds initialisation and shuffling without touching torch's global
-        random state. The same seed gives identical results on CPU.
+        Seeds weight initialisation, shuffling and every random draw of training through
+        a private generator; torch's global random state is left as it was. The same
+        seed gives identical results on CPU.
     verbose : int, default=0
-        1 prints the per-epoch loss table, 2 adds a progress bar.
+        0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
 
     Attributes
     ----------

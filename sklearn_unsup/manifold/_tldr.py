@@ -12,7 +12,7 @@ from .._torch import BaseTorchEstimator
 from ..neighbors._mining import mine_for_estimator
 from ..nn import BarlowTwinsLoss, NeighborPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
 from ..utils._sklearn_compat import Integral, Interval, Real, RealNotInt, StrOptions
-from ..utils._validation import check_hidden_dims
+from ..utils._validation import check_hidden_dims, check_n_neighbors
 
 __all__ = ["TLDR"]
 
@@ -68,33 +68,37 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
     redundancy_weight : float, default=3.9e-3
         Barlow Twins' lambda on the off-diagonal cross-correlations.
     max_epochs : int or "auto", default="auto"
-        Passes over the training data. ``"auto"``: about 1,000 optimisation
-        steps, within 20 to 100 epochs (the paper's 100 for data sets of up
-        to ~10,000 rows at the default batch size; fewer passes above, as
-        UMAP does for large data). On ALOI (39,627 rows, 27 epochs) that
-        cut the fit from 94 s to 26 s with the same trustworthiness (.9985
-        vs .9971 at 100 epochs) and kNN-distance anomaly AUROC (.667 vs
-        .668); on 20,000 StackOverflow sentence embeddings 20 epochs gave a
+        Passes over the training data. ``"auto"``: about 1,000 optimisation steps,
+        within 20 to 100 epochs (the paper's 100 for data sets of up to ~10,000 rows at
+        the default batch size; fewer passes above, as UMAP does for large data). On
+        ALOI (39,627 rows, 27 epochs) that cut the fit from 94 s to 26 s with the same
+        trustworthiness (.9985 vs .9971 at 100 epochs) and kNN-distance anomaly AUROC
+        (.667 vs .668); on 20,000 StackOverflow sentence embeddings 20 epochs gave a
         10-NN accuracy of .823 against .825 with 100.
     batch_size : int, default=1024
-        Pairs per step (the loss uses batch statistics, so not too small).
+        Rows per optimisation step. Pairs per step (the loss uses batch statistics, so
+        not too small).
     lr : float, default=1e-3
         Learning rate.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adamw"
-        Optimizer (the paper uses LARS with lr 0.2 and a warm-up; AdamW needs
-        no schedule).
+        ``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9), ``"rmsprop"``, or a
+        ``torch.optim.Optimizer`` subclass. The paper uses LARS with lr 0.2 and a
+        warm-up; AdamW needs no schedule.
     weight_decay : float, default=1e-6
-        L2 penalty.
+        L2 penalty passed to the optimizer.
     callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks (e.g. an LR scheduler).
+        Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints,
+        LR schedulers, ...), copied at fit.
     device : str, default="auto"
-        ``"auto"`` picks CUDA when available.
-        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
-        ``AccelerateMixin``), configured by the environment.
+        ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
+        ``accelerate.Accelerator`` configured by the environment.
     random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling and the neighbour draws.
+        Seeds weight initialisation, shuffling and every random draw of training through
+        a private generator; torch's global random state is left as it was. The same
+        seed gives identical results on CPU.
     verbose : int, default=0
-        1 prints the per-epoch loss table, 2 adds a progress bar.
+        0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
 
     Attributes
     ----------
@@ -211,12 +215,9 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
 
     def _neighbors(self, X):
         n = X.shape[0]
-        if n < self.n_neighbors + 1:
-            raise ValueError(
-                f"TLDR needs at least n_neighbors + 1 = {self.n_neighbors + 1} samples to mine "
-                f"neighbours, got {n} sample{'s' if n != 1 else ''}."
-            )
-        return mine_for_estimator(self, X, int(self.n_neighbors), self.metric)
+        if n < 2:
+            raise ValueError(f"TLDR needs at least 2 samples to mine neighbors, got {n} sample.")
+        return mine_for_estimator(self, X, check_n_neighbors(self, self.n_neighbors, n - 1), self.metric)
 
     def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)

@@ -50,25 +50,29 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
     standardize : bool, default=True
         Standardise the features first.
     max_epochs : int, default=10
-        Training epochs.
+        Passes over the training data.
     batch_size : int, default=64
-        Rows per step (the official 64).
+        Rows per optimisation step. The official 64.
     lr : float, default=1e-4
         Learning rate.
     optimizer : str or torch optimizer class, default="adam"
-        Optimizer.
+        ``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9), ``"rmsprop"``, or a
+        ``torch.optim.Optimizer`` subclass.
     weight_decay : float, default=0.0
-        L2 penalty.
+        L2 penalty passed to the optimizer.
     callbacks : list or None, default=None
-        Extra skorch callbacks.
+        Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints,
+        LR schedulers, ...), copied at fit.
     device : str, default="auto"
-        Torch device.
-        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
-        ``AccelerateMixin``), configured by the environment.
+        ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
+        ``accelerate.Accelerator`` configured by the environment.
     random_state : int, RandomState instance or None, default=None
-        Seed.
+        Seeds weight initialisation, shuffling and every random draw of training through
+        a private generator; torch's global random state is left as it was. The same
+        seed gives identical results on CPU.
     verbose : int, default=0
-        Training output.
+        0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
     contamination : "auto" or float in (0, 0.5], default="auto"
         Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
 

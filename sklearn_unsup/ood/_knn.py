@@ -5,6 +5,7 @@ from sklearn.base import BaseEstimator
 
 from .._kernels import knn_search, l2_normalize
 from ..base import OutlierDetectorMixin
+from ..utils._validation import check_float32_range, check_n_neighbors
 from ..utils._sklearn_compat import Integral, Interval, _fit_context, check_is_fitted, validate_data
 
 __all__ = ["KNNDetector"]
@@ -32,6 +33,10 @@ class KNNDetector(OutlierDetectorMixin, BaseEstimator):
 
     Attributes
     ----------
+    n_neighbors_ : int
+        The neighbor count used: ``n_neighbors``, clipped (with a warning) to
+        the number of training rows, as in
+        :class:`~sklearn.neighbors.LocalOutlierFactor`.
     offset_ : float
         ``decision_function = score_samples - offset_``.
     n_features_in_ : int
@@ -91,13 +96,12 @@ class KNNDetector(OutlierDetectorMixin, BaseEstimator):
         self : KNNDetector
             The fitted detector.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        if self.n_neighbors > X.shape[0]:
-            raise ValueError(f"n_neighbors={self.n_neighbors} must be <= n_samples={X.shape[0]}.")
+        X = check_float32_range(validate_data(self, X, dtype=[np.float64, np.float32]), type(self).__name__)
+        self.n_neighbors_ = check_n_neighbors(self, self.n_neighbors, X.shape[0])
         self._train = self._prep(X)
         # the threshold comes from the training rows scored as any new row would be
         # (each is its own first neighbour), so predict on X flags `contamination` of it
-        dist, _ = knn_search(self._train, self.n_neighbors, exclude_self=False)
+        dist, _ = knn_search(self._train, self.n_neighbors_, exclude_self=False)
         self._set_offset(-dist[:, -1].astype(np.float64))
         return self
 
@@ -114,6 +118,7 @@ class KNNDetector(OutlierDetectorMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        dist, _ = knn_search(self._train, self.n_neighbors, query=self._prep(X))
+        X = check_float32_range(validate_data(self, X, dtype=[np.float64, np.float32], reset=False),
+                                type(self).__name__)
+        dist, _ = knn_search(self._train, self.n_neighbors_, query=self._prep(X))
         return -dist[:, -1].astype(np.float64)

@@ -45,27 +45,31 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
     standardize : bool, default=True
         Standardise features before training.
     max_epochs : int, default=10
-        Passes over the data. Short training: with 50 epochs the mean AUROC on
-        six ADBench sets fell from .640 to .586 (the sphere also tightens around
-        the outliers that the unsupervised setting trains on).
+        Passes over the training data. Short training: with 50 epochs the mean AUROC on
+        six ADBench sets fell from .640 to .586 (the sphere also tightens around the
+        outliers that the unsupervised setting trains on).
     batch_size : int, default=64
-        Rows per step.
+        Rows per optimisation step.
     lr : float, default=1e-3
-        Learning rate (the paper uses Adam with 1e-4 for more epochs).
+        Learning rate. The paper uses Adam with 1e-4 for more epochs.
     optimizer : str or torch optimizer class, default="adam"
-        Optimizer.
+        ``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9), ``"rmsprop"``, or a
+        ``torch.optim.Optimizer`` subclass.
     weight_decay : float, default=1e-6
-        L2 penalty (the paper's regulariser of the weights).
+        L2 penalty passed to the optimizer. The paper's regulariser of the weights.
     callbacks : list or None, default=None
-        Extra skorch callbacks.
+        Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints,
+        LR schedulers, ...), copied at fit.
     device : str, default="auto"
-        Torch device.
-        ``"accelerate"`` trains through Hugging Face accelerate (skorch's
-        ``AccelerateMixin``), configured by the environment.
+        ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
+        ``accelerate.Accelerator`` configured by the environment.
     random_state : int, RandomState instance or None, default=None
-        Seed.
+        Seeds weight initialisation, shuffling and every random draw of training through
+        a private generator; torch's global random state is left as it was. The same
+        seed gives identical results on CPU.
     verbose : int, default=0
-        Training output.
+        0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
     contamination : "auto" or float in (0, 0.5], default="auto"
         Share of training rows flagged; "auto" flags rows below Tukey's lower
         fence of the training scores.

@@ -4,7 +4,14 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["FLOAT32_MAX", "check_float32_range", "check_hidden_dims", "check_n_clusters", "check_unit_interval"]
+__all__ = [
+    "FLOAT32_MAX",
+    "check_float32_range",
+    "check_hidden_dims",
+    "check_n_clusters",
+    "check_n_neighbors",
+    "check_unit_interval",
+]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -56,3 +63,16 @@ def check_n_clusters(n_clusters, n_samples):
         raise ValueError(
             f"n_clusters={n_clusters} must be <= n_samples={n_samples}: there cannot be more clusters than rows."
         )
+
+
+def check_n_neighbors(estimator, n_neighbors, n_available):
+    """``n_neighbors`` clipped to the ``n_available`` candidate rows, with a warning, as LocalOutlierFactor does."""
+    if n_neighbors > n_available:
+        from ._warnings import warn_caller
+
+        warn_caller(
+            f"{type(estimator).__name__}: n_neighbors={n_neighbors} is more than the {n_available} rows "
+            f"available as neighbors; using n_neighbors={n_available}."
+        )
+        return int(n_available)
+    return int(n_neighbors)

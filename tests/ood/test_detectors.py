@@ -59,7 +59,10 @@ def test_mahalanobis_matches_definition():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="n_neighbors=10 must be <= n_samples=5"):
-        KNNDetector(10).fit(np.random.rand(5, 2))
+    # more neighbors than rows: clipped with a warning, as LocalOutlierFactor
+    with pytest.warns(UserWarning, match="n_neighbors=10 is more than the 5 rows") as record:
+        detector = KNNDetector(10).fit(np.random.rand(5, 2))
+    assert detector.n_neighbors_ == 5 and np.isfinite(detector.score_samples(np.random.rand(3, 2))).all()
+    assert record[0].filename == __file__  # the warning points at the caller, not into the package
     with pytest.raises(ValueError, match="Unknown label type"):
         MahalanobisDetector().fit(np.random.rand(10, 2), np.random.rand(10))
