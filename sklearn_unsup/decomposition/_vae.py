@@ -13,7 +13,7 @@ from ..utils._sklearn_compat import (
     Real,
     StrOptions,
 )
-from ..utils._validation import check_hidden_dims, check_unit_interval
+from ..utils._validation import check_hidden_dims, check_unit_interval, finite_scores
 
 __all__ = ["VAE"]
 
@@ -247,7 +247,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Gener
             fn = lambda m, xb: m.elbo(xb, eps)  # noqa: E731
         else:
             fn = lambda m, xb: m.importance_bound(xb, eps)  # noqa: E731
-        return self._forward(fn, X).astype(np.float64)
+        return finite_scores(self._forward(fn, X))
 
     def score(self, X, y=None):
         """Mean bound on the log-likelihood (higher is better).

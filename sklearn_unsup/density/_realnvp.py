@@ -13,7 +13,7 @@ from ..utils._sklearn_compat import (
     Real,
     StrOptions,
 )
-from ..utils._validation import check_hidden_dims
+from ..utils._validation import check_hidden_dims, finite_scores
 
 __all__ = ["RealNVP"]
 
@@ -246,7 +246,7 @@ class RealNVP(DensityMixin, TorchPartialFitMixin, BaseTorchEstimator):
         log_density : ndarray of shape (n_samples,)
         """
         X = self._validate_predict_data(X)
-        return self._forward(lambda m, xb: m.log_prob(xb), X).astype(np.float64)
+        return finite_scores(self._forward(lambda m, xb: m.log_prob(xb), X))
 
     def score(self, X, y=None):
         """Mean log-density of the rows (higher is better).

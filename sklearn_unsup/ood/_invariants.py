@@ -8,7 +8,7 @@ from .._torch import BaseTorchEstimator
 from ..base import OutlierDetectorMixin
 from ..nn import InvariantLoss, InvariantNet
 from ..utils._sklearn_compat import Integral, Interval, Real
-from ..utils._validation import check_hidden_dims
+from ..utils._validation import check_hidden_dims, finite_scores
 
 __all__ = ["InvariantsDetector"]
 
@@ -260,4 +260,4 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         X = self._validate_predict_data(X)
         Xs = np.asarray(self._prep(X), dtype=np.float64)
         knn = self._knn_term(Xs) if self.knn_weight > 0 else None
-        return self._combine(self._invariants(Xs), knn)
+        return finite_scores(self._combine(self._invariants(Xs), knn))

@@ -11,7 +11,7 @@ from .._torch import BaseTorchEstimator
 from ..base import OutlierDetectorMixin
 from ..nn import MeanLoss, NoiseConditionalScoreNet
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
-from ..utils._validation import check_hidden_dims
+from ..utils._validation import FLOAT32_MAX, check_hidden_dims, finite_scores
 
 __all__ = ["ScoreMatchingDetector"]
 
@@ -184,7 +184,10 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
 
     def _norm_features(self, Xs):
         norms = self._forward(lambda m, xb: m.score_norms(xb), Xs).astype(np.float64)
-        return np.log(norms + 1e-12)
+        # a row far outside the data can overflow the float32 network (inf or NaN norms): give it the
+        # largest feature instead, so the density model scores it as the most abnormal rather than failing
+        feats = np.log(norms + 1e-12)
+        return np.nan_to_num(feats, nan=FLOAT32_MAX, posinf=FLOAT32_MAX, neginf=-FLOAT32_MAX)
 
     def score_norms(self, X):
         """The score network's norm at every noise level (the features of the density model).
@@ -215,4 +218,4 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
         scores : ndarray of shape (n_samples,)
         """
         X = self._validate_predict_data(X)
-        return self.density_.score_samples(self._norm_features(self._prep(X)))
+        return finite_scores(self.density_.score_samples(self._norm_features(self._prep(X))))

@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 from .._torch import BaseTorchEstimator
 from ..base import OutlierDetectorMixin
 from ..utils._sklearn_compat import Integral, Interval, StrOptions, _fit_context, check_is_fitted, validate_data
-from ..utils._validation import check_float32_range
+from ..utils._validation import check_float32_range, finite_scores
 
 __all__ = ["ModelOutlierDetector", "WideDataProjectionMixin"]
 
@@ -155,4 +155,4 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         check_float32_range(X, type(self).__name__)
-        return np.asarray(self._normality(self.model_, self._prep(X)), dtype=np.float64)
+        return finite_scores(self._normality(self.model_, self._prep(X)))

@@ -7,7 +7,7 @@ from .._torch import BaseTorchEstimator, TorchPartialFitMixin
 from ..base import OutlierDetectorMixin
 from ..nn import DeepSVDDNet, MeanLoss
 from ..utils._sklearn_compat import Integral, Interval
-from ..utils._validation import check_hidden_dims
+from ..utils._validation import check_hidden_dims, finite_scores
 from ._base import WideDataProjectionMixin
 
 __all__ = ["DeepSVDD"]
@@ -175,7 +175,7 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         self._set_offset(self._scores(Xs))
 
     def _scores(self, Xs):
-        return -self._forward(lambda m, xb: m(xb), Xs).astype(np.float64)
+        return finite_scores(-self._forward(lambda m, xb: m(xb), Xs).astype(np.float64))
 
     def score_samples(self, X):
         """Normality: minus the squared distance to the centre in the learned space.

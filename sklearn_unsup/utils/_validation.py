@@ -11,6 +11,7 @@ __all__ = [
     "check_n_clusters",
     "check_n_neighbors",
     "check_unit_interval",
+    "finite_scores",
 ]
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -76,3 +77,18 @@ def check_n_neighbors(estimator, n_neighbors, n_available):
         )
         return int(n_available)
     return int(n_neighbors)
+
+
+def finite_scores(scores):
+    """Scores as finite float64: a row whose score overflowed float32 gets the most extreme finite value.
+
+    A log-likelihood or normality that underflows (``-inf``, or NaN from
+    ``inf - inf`` on a row far outside the training data) becomes the lowest
+    finite float64, so the row ranks as the most abnormal and never as an
+    inlier; ``+inf`` becomes the largest finite float64.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if np.all(np.isfinite(scores)):
+        return scores
+    big = np.finfo(np.float64).max
+    return np.nan_to_num(scores, nan=-big, posinf=big, neginf=-big)
