@@ -9,6 +9,7 @@ __all__ = ["warn_caller"]
 
 def _package_dirs():
     import sklearn
+
     import sklearn_unsup
 
     dirs = [os.path.dirname(sklearn_unsup.__file__), os.path.dirname(sklearn.__file__)]
