@@ -3,29 +3,60 @@
 import numba
 import numpy as np
 
-from ._distances import pairwise_sq_euclidean
-
 __all__ = ["student_t_assignment", "dec_target_distribution"]
 
 
 @numba.njit(parallel=True, cache=True)
-def _student_t_from_sq(D, alpha):
-    """In place: D[i, j] <- (1 + D[i, j] / alpha)^(-(alpha + 1) / 2), rows normalised."""
-    n, k = D.shape
+def _student_t(Z, C, alpha, out):
+    """``out[i, j] <- q_ij``, computed in log space from the rows themselves (float64).
+
+    ``log q_ij = -(alpha + 1) / 2 * log(1 + |z_i - c_j|^2 / alpha)`` up to a
+    row constant, then a softmax over j. The differences of row i are divided
+    by their largest magnitude m first when m > 1, so the squared distances
+    cannot overflow: ``log(1 + d / alpha) = log(d' / alpha + 1 / m^2) + 2 log m``
+    and ``2 log m`` is common to the row. Direct differences (no GEMM): a
+    row's result does not depend on the other rows or on how BLAS rounds.
+    """
+    n, dim = Z.shape
+    k = C.shape[0]
     power = -(alpha + 1.0) / 2.0
     for i in numba.prange(n):
-        s = 0.0
+        m = 0.0
         for j in range(k):
-            q = (1.0 + D[i, j] / alpha) ** power
-            D[i, j] = q
-            s += q
+            for t in range(dim):
+                a = abs(np.float64(Z[i, t]) - np.float64(C[j, t]))
+                if a > m:
+                    m = a
+        inv = 1.0 / m if m > 1.0 else 1.0
+        row = out[i]
+        best = -np.inf
         for j in range(k):
-            D[i, j] = D[i, j] / s
-    return D
+            s = 0.0
+            for t in range(dim):
+                diff = (np.float64(Z[i, t]) - np.float64(C[j, t])) * inv
+                s += diff * diff
+            if m > 1.0:
+                lq = power * np.log(s / alpha + inv * inv)
+            else:
+                lq = power * np.log1p(s / alpha)
+            row[j] = lq
+            if lq > best:
+                best = lq
+        tot = 0.0
+        for j in range(k):
+            e = np.exp(row[j] - best)
+            row[j] = e
+            tot += e
+        for j in range(k):
+            row[j] = row[j] / tot
+    return out
 
 
 def student_t_assignment(Z, centers, alpha=1.0):
     """``q_ij`` proportional to ``(1 + |z_i - mu_j|^2 / alpha)^(-(alpha + 1) / 2)``.
+
+    Computed in log space in float64, finite for any finite rows (also far
+    beyond the square root of the largest float).
 
     Parameters
     ----------
@@ -38,8 +69,9 @@ def student_t_assignment(Z, centers, alpha=1.0):
     -------
     Q : ndarray of shape (n, k), rows sum to 1, Z's dtype
     """
-    D = pairwise_sq_euclidean(Z, np.asarray(centers, dtype=Z.dtype))
-    return _student_t_from_sq(D, float(alpha))
+    C = np.ascontiguousarray(centers, dtype=np.float64)
+    out = np.empty((Z.shape[0], C.shape[0]), dtype=np.float64)
+    return _student_t(np.ascontiguousarray(Z), C, float(alpha), out).astype(Z.dtype, copy=False)
 
 
 @numba.njit(parallel=True, cache=True)

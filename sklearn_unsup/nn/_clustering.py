@@ -250,9 +250,15 @@ class DECNet(nn.Module):
         return self.autoencoder.encode(x)
 
     def assignment(self, z):
-        d = (z.unsqueeze(1) - self.centers.unsqueeze(0)).pow(2).sum(-1)
-        q = (1.0 + d / self.alpha).pow(-(self.alpha + 1.0) / 2.0)
-        return q / q.sum(1, keepdim=True)
+        # log q = -(alpha + 1) / 2 * log(1 + d / alpha), normalised by a softmax. Each row's differences are
+        # divided by their largest magnitude s (when > 1) first, so |z - mu|^2 cannot overflow float32:
+        # log(1 + d / alpha) = log(d' / alpha + 1 / s^2) + 2 log s, and 2 log s is common to the row.
+        # s is a constant for autograd, so the gradients are those of the plain formula.
+        diff = z.unsqueeze(1) - self.centers.unsqueeze(0)
+        scale = diff.detach().abs().amax(dim=(1, 2), keepdim=True).clamp_min(1.0)
+        d = (diff / scale).pow(2).sum(-1)
+        log_q = -(self.alpha + 1.0) / 2.0 * torch.log(d / self.alpha + scale.reshape(-1, 1).pow(-2))
+        return torch.softmax(log_q, dim=1)
 
     def forward(self, x):
         z = self.encode(x)

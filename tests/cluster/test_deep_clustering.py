@@ -220,3 +220,14 @@ def test_degenerate_solution_warns(blobs):
     with pytest.warns(ConvergenceWarning, match="2 of 3 clusters empty"):
         dec._finish_fit(X)
     assert list(dec.cluster_sizes_) == [X.shape[0], 0, 0]
+
+
+def test_dec_soft_assignment_finite_for_huge_rows(blobs):
+    """Issue 23: codes of rows of norm >= 1e20 overflowed |z - mu|^2 in float32 (all-NaN predict_proba)."""
+    X, _ = blobs
+    dec = _fast(DEC, pretrain_epochs=2, max_epochs=1).fit(X)
+    for scale in (1e20, 1e30):
+        proba = dec.predict_proba(X[:10] * scale)
+        assert np.all(np.isfinite(proba))
+        np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(dec.predict_proba(X).sum(1), 1.0, rtol=1e-5)
