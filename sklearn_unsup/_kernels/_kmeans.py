@@ -66,6 +66,24 @@ def _assign_and_accumulate(Xa, x_sq, Ca, labels, min_d, sums, counts, accumulate
                         sums[tid, a, t] += Xa[i, t]
 
 
+@numba.njit(parallel=True, cache=True)
+def _exact_sq_dist_to_assigned(X, centers, labels, out):
+    """``out[i] <- |x_i - c_labels[i]|^2`` from direct float64 differences.
+
+    The GEMM's ``|x|^2 + (|c|^2 - 2 <x, c>)`` cancels for rows far from the
+    origin and rounds with the block shape; this does neither, so a row's
+    distance does not depend on the other rows of the call.
+    """
+    n, d = X.shape
+    for i in numba.prange(n):
+        c = centers[labels[i]]
+        s = 0.0
+        for t in range(d):
+            diff = np.float64(X[i, t]) - np.float64(c[t])
+            s += diff * diff
+        out[i] = s
+
+
 def _augment_rows(X):
     Xa = np.empty((X.shape[0], X.shape[1] + 1), dtype=X.dtype)
     Xa[:, :-1] = X
@@ -81,17 +99,28 @@ def _e_step(Xa, x_sq, centers, labels, min_d, sums, counts, accumulate):
     _assign_and_accumulate(Xa, x_sq, Ca, labels, min_d, sums, counts, accumulate)
 
 
+def _centred(X, centers):
+    """X and the centres shifted by the centres' mean (in X's dtype): the GEMM's ranking then does not cancel."""
+    shift = np.asarray(centers, dtype=np.float64).mean(axis=0).astype(X.dtype)
+    return np.ascontiguousarray(X - shift), np.ascontiguousarray(centers - shift, dtype=X.dtype), shift
+
+
 def assign_labels(X, centers, x_sq=None):
-    """Nearest centre of each row and the squared distance to it (float64)."""
-    x_sq = row_sq_norms(X) if x_sq is None else x_sq
+    """Nearest centre of each row and the squared distance to it (float64, from the rows themselves).
+
+    The rows and centres are centred before the GEMM (distances ignore a
+    common shift), so data far from the origin is assigned right; ``x_sq``
+    is accepted for callers that have it and not needed.
+    """
+    Xc, Cc, _ = _centred(X, centers)
     labels = np.empty(X.shape[0], dtype=np.int64)
     min_d = np.empty(X.shape[0], dtype=np.float64)
     n_threads = numba.get_num_threads()
     sums = np.empty((n_threads, 1, 1))
     counts = np.empty((n_threads, 1), dtype=np.int64)
     with threadpool_limits(limits=1, user_api="blas"):
-        _e_step(_augment_rows(X), x_sq, centers.astype(X.dtype, copy=False), labels, min_d, sums,
-                counts, False)
+        _e_step(_augment_rows(Xc), row_sq_norms(Xc), Cc, labels, min_d, sums, counts, False)
+    _exact_sq_dist_to_assigned(X, centers, labels, min_d)
     return labels, min_d
 
 
@@ -125,7 +154,8 @@ def lloyd(X, centers_init, *, max_iter=300, tol=1e-4, x_sq=None):
         mean feature variance (scikit-learn's criterion), or when no label
         changes.
     x_sq : ndarray of shape (n,) or None
-        Precomputed squared row norms.
+        Ignored: the iterations run on centred rows, whose norms are computed
+        here (kept for callers that pass it).
 
     Returns
     -------
@@ -136,8 +166,10 @@ def lloyd(X, centers_init, *, max_iter=300, tol=1e-4, x_sq=None):
     """
     n, d = X.shape
     k = centers_init.shape[0]
-    x_sq = row_sq_norms(X) if x_sq is None else x_sq
-    centers = np.array(centers_init, dtype=X.dtype, order="C")
+    # k-means is translation equivariant: iterate on rows centred by the initial centres' mean, so the
+    # GEMM's |c|^2 - 2 <x, c> does not cancel far from the origin (x_sq is recomputed for the centred rows)
+    Xc, centers, shift = _centred(X, centers_init)
+    x_sq = row_sq_norms(Xc)
     threshold = float(np.mean(np.var(X, axis=0))) * tol if tol > 0 else 0.0
     n_threads = numba.get_num_threads()
     sums = np.empty((n_threads, k, d), dtype=np.float64)
@@ -146,8 +178,11 @@ def lloyd(X, centers_init, *, max_iter=300, tol=1e-4, x_sq=None):
     labels_old = np.full(n, -1, dtype=np.int64)
     min_d = np.empty(n, dtype=np.float64)
     with threadpool_limits(limits=1, user_api="blas"):
-        return _lloyd_loop(X, _augment_rows(X), x_sq, centers, max_iter, threshold, sums, counts,
-                           labels, labels_old, min_d)
+        centers, labels, _, n_iter = _lloyd_loop(Xc, _augment_rows(Xc), x_sq, centers, max_iter, threshold, sums,
+                                                 counts, labels, labels_old, min_d)
+    centers = (centers.astype(np.float64) + shift).astype(X.dtype)
+    _exact_sq_dist_to_assigned(X, centers, labels, min_d)  # inertia from the rows and the returned centres
+    return centers, labels, float(min_d.sum()), n_iter
 
 
 def _lloyd_loop(X, Xa, x_sq, centers, max_iter, threshold, sums, counts, labels, labels_old, min_d):

@@ -8,6 +8,7 @@ from sklearn.metrics import pairwise_distances, silhouette_samples
 from sklearn.neighbors import NearestNeighbors
 
 from sklearn_unsup._kernels import (
+    assign_labels,
     dec_target_distribution,
     kmeans_plusplus,
     knn_search,
@@ -114,6 +115,22 @@ def test_lloyd_converges_and_relocates_empty_clusters(rng):
     assert inertia == pytest.approx(np.sum((X - centers[labels]) ** 2), rel=1e-6)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_assigned_distances_exact_far_from_origin_and_row_independent(rng, dtype):
+    """|x|^2 + |c|^2 - 2<x, c> cancelled in float32 at offset 1e4 (errors of order 100 in a distance of 10)."""
+    X = (rng.normal(size=(700, 16)) + 1e4).astype(dtype)
+    C = X[:5].astype(np.float64) + rng.normal(size=(5, 16))
+    labels, min_d = assign_labels(X, C)
+    D = ((X[:, None, :].astype(np.float64) - C[None]) ** 2).sum(-1)
+    np.testing.assert_allclose(min_d, D[np.arange(700), labels], rtol=1e-12)
+    np.testing.assert_allclose(min_d, D.min(1), rtol=1e-5)
+    rows = [3, 300, 699]
+    np.testing.assert_array_equal(assign_labels(X[rows], C)[1], min_d[rows])
+    centers, labels, inertia, _ = lloyd(X, C.astype(dtype), max_iter=5)
+    ref = np.sum((X.astype(np.float64) - centers.astype(np.float64)[labels]) ** 2)
+    assert inertia == pytest.approx(ref, rel=1e-12)
+
+
 def test_kmeans_plusplus_quality_like_sklearn(rng):
     X = rng.normal(size=(3000, 5))
     ours = [lloyd(X, kmeans_plusplus(X, 10, np.random.RandomState(s))[0], max_iter=0 or 1)[2] for s in range(5)]
@@ -170,6 +187,26 @@ def test_student_t_and_target(rng, dtype):
     ref /= ref.sum(1, keepdims=True)
     np.testing.assert_allclose(P, ref, rtol=TOL[dtype] * 10)
     assert np.mean(P.max(1)) > np.mean(Q.max(1))  # sharper
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_student_t_finite_for_huge_rows_and_row_independent(rng, dtype):
+    """Squared distances of rows near 1e20 (float32) or 1e160 (float64) overflowed: 0 / 0 = NaN."""
+    Z = rng.normal(size=(40, 3))
+    C = rng.normal(size=(4, 3))
+    huge = 1e20 if dtype == np.float32 else 1e160
+    Q = student_t_assignment((Z * huge).astype(dtype), (C * huge).astype(dtype))
+    assert Q.dtype == dtype and np.all(np.isfinite(Q))
+    # at that scale 1 + d / alpha is d / alpha: q_ij is proportional to d_ij^(-1) of the unscaled rows
+    ref = 1 / ((Z[:, None, :] - C[None]) ** 2).sum(-1)
+    np.testing.assert_allclose(Q, ref / ref.sum(1, keepdims=True), rtol=10 * TOL[dtype])
+    far = student_t_assignment((Z * huge).astype(dtype), C.astype(dtype))  # every centre far away
+    assert np.all(np.isfinite(far))
+    np.testing.assert_allclose(far.sum(1), 1, rtol=1e-6)
+    # each row on its own: the same values, exactly
+    Zd = Z.astype(dtype)
+    full = student_t_assignment(Zd, C)
+    np.testing.assert_array_equal(np.vstack([student_t_assignment(Zd[i : i + 1], C) for i in range(5)]), full[:5])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
