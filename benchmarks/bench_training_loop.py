@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from _common import load_shared, machine_line, print_table
 
+from sklearn_unsup._nn import MLPAutoEncoder, ReconstructionLoss, UnsupervisedNet
 from sklearn_unsup.decomposition import AutoEncoder
-from sklearn_unsup.nn import MLPAutoEncoder, ReconstructionLoss, UnsupervisedNet
 
 HIDDEN = (500, 500, 2000)
 N_COMPONENTS = 10

@@ -5,8 +5,8 @@ import pytest
 import torch
 from sklearn.base import BaseEstimator
 
+from sklearn_unsup._nn import TensorBatchIterator, TensorDataset, as_float32_tensor
 from sklearn_unsup.base import OutlierDetectorMixin
-from sklearn_unsup.nn import TensorBatchIterator, TensorDataset, as_float32_tensor
 from sklearn_unsup.utils._sklearn_compat import check_is_fitted, validate_data
 
 

@@ -8,7 +8,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from ..nn import TensorBatchIterator, TensorDataset, TensorValidSplit, UnsupervisedNet, as_float32_tensor
+from .._nn import TensorBatchIterator, TensorDataset, TensorValidSplit, UnsupervisedNet, as_float32_tensor
 from ..utils._sklearn_compat import (
     Integral,
     Interval,

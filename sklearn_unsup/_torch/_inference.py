@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from ..nn import as_float32_tensor
+from .._nn import as_float32_tensor
 
 __all__ = ["INFERENCE_BATCH_ROWS", "forward_in_batches", "has_batch_norm"]
 

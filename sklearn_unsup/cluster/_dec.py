@@ -7,8 +7,8 @@ from sklearn.utils import check_random_state
 from skorch.callbacks import Callback, GradientNormClipping
 
 from .._kernels import dec_target_distribution
+from .._nn import DECLoss, DECNet, MLPAutoEncoder, ReconstructionLoss, as_float32_tensor
 from .._torch import TorchPartialFitMixin
-from ..nn import DECLoss, DECNet, MLPAutoEncoder, ReconstructionLoss, as_float32_tensor
 from ..utils._sklearn_compat import Integral, Interval, Real
 from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer
@@ -145,7 +145,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         Fraction of labels that changed at the last target update.
     pretrain_loss_curve_ : list of float
         Reconstruction loss of each pre-training epoch.
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net (autoencoder and centres).
     device_ : str
         Device the net was trained on.

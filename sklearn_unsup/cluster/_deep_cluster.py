@@ -230,7 +230,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         Training rows per cluster.
     neighbors_ : ndarray of shape (n_samples, n_neighbors) or None
         Mined neighbour indices.
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

@@ -1,6 +1,6 @@
 """Shared machinery of the pseudo-label clusterers (DeepCluster, SeLa).
 
-Both train a :class:`~sklearn_unsup.nn.ClusteringNet` to classify each row
+Both train a :class:`~sklearn_unsup._nn.ClusteringNet` to classify each row
 (and its partner view) into a pseudo-label that is recomputed from the whole
 data between epochs; they differ in how the labels are made.
 """
@@ -8,8 +8,8 @@ data between epochs; they differ in how the labels are made.
 import numpy as np
 import torch
 
+from .._nn import ClusterBatchIterator, ClusteringNet, PseudoLabelLoss
 from .._torch import forward_in_batches
-from ..nn import ClusterBatchIterator, ClusteringNet, PseudoLabelLoss
 from ..utils._sklearn_compat import Integral, Interval
 from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer, EpochHook

@@ -4,7 +4,7 @@ from functools import partial
 
 import numpy as np
 
-from ..nn import ClusterBatchIterator, ClusteringNet, SCANLoss
+from .._nn import ClusterBatchIterator, ClusteringNet, SCANLoss
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer, EpochHook
@@ -120,7 +120,7 @@ class SCAN(BaseDeepClusterer):
         Index of the kept head.
     head_losses_ : ndarray of shape (n_heads,)
         SCAN loss of each head over the last SCAN epoch.
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

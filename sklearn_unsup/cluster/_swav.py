@@ -10,8 +10,8 @@ from sklearn.utils.metaestimators import available_if
 from skorch.callbacks import Callback
 
 from .._kernels import sinkhorn_knopp
+from .._nn import ClusterBatchIterator, PrototypeNet, SwAVLoss
 from .._torch import TorchPartialFitMixin
-from ..nn import ClusterBatchIterator, PrototypeNet, SwAVLoss
 from ..utils._sklearn_compat import Integral, Interval, Real
 from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer
@@ -137,7 +137,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         Cluster of each prototype.
     neighbors_ : ndarray of shape (n_samples, n_neighbors) or None
         Mined neighbour indices.
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

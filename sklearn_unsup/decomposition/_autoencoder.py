@@ -4,8 +4,8 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
+from .._nn import MLPAutoEncoder, ReconstructionLoss
 from .._torch import BaseTorchEstimator, GenerativeMixin, TorchPartialFitMixin
-from ..nn import MLPAutoEncoder, ReconstructionLoss
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
@@ -73,7 +73,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, GenerativeM
 
     Attributes
     ----------
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` skorch's training history.
     device_ : str

@@ -7,8 +7,8 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
+from .._nn import JointVAELoss, MLPJointVAE
 from .._torch import BaseTorchEstimator, TorchPartialFitMixin
-from ..nn import JointVAELoss, MLPJointVAE
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
@@ -111,7 +111,7 @@ class JointVAE(
     ----------
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training row.
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

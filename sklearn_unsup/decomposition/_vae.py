@@ -5,8 +5,8 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
+from .._nn import MLPVAE, VAELoss
 from .._torch import BaseTorchEstimator, GenerativeMixin, TorchPartialFitMixin
-from ..nn import MLPVAE, VAELoss
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
@@ -80,7 +80,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Gener
 
     Attributes
     ----------
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

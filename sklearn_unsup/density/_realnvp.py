@@ -5,8 +5,8 @@ import torch
 from sklearn.base import DensityMixin
 from sklearn.utils import check_random_state
 
+from .._nn import FlowNLLLoss, RealNVPFlow
 from .._torch import BaseTorchEstimator, TorchPartialFitMixin
-from ..nn import FlowNLLLoss, RealNVPFlow
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
@@ -85,7 +85,7 @@ class RealNVP(DensityMixin, TorchPartialFitMixin, BaseTorchEstimator):
 
     Attributes
     ----------
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

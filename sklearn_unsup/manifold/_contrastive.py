@@ -2,8 +2,8 @@
 
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
+from .._nn import AugmentedTwin, TwinLoss
 from .._torch import BaseTorchEstimator, TorchPartialFitMixin
-from ..nn import AugmentedTwin, TwinLoss
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import check_hidden_dims
 
@@ -20,7 +20,7 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
     ``"gaussian"`` adds noise, ``"mask"`` zeroes features. The encoder and a
     projector are trained so that the two views agree (``loss``); the encoder's
     output is the representation. The augmentations live in
-    :mod:`sklearn_unsup.nn` for reuse by the deep clusterers.
+    :mod:`sklearn_unsup._nn` for reuse by the deep clusterers.
 
     Parameters
     ----------
@@ -67,7 +67,7 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
 
     Attributes
     ----------
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

@@ -8,9 +8,9 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.decomposition import PCA
 
+from .._nn import BarlowTwinsLoss, NeighborPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
 from .._torch import BaseTorchEstimator
 from ..neighbors._mining import mine_for_estimator
-from ..nn import BarlowTwinsLoss, NeighborPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
 from ..utils._sklearn_compat import Integral, Interval, Real, RealNotInt, StrOptions
 from ..utils._validation import check_hidden_dims, check_n_neighbors
 
@@ -110,7 +110,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         Bias of the linear encoder; only with ``encoder="linear"``.
     pca_ : sklearn.decomposition.PCA or None
         The projection applied before the encoder (None without ``input_pca_components``).
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

@@ -4,9 +4,9 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 
 from .._kernels import knn_search
+from .._nn import InvariantLoss, InvariantNet
 from .._torch import BaseTorchEstimator
 from ..base import OutlierDetectorMixin
-from ..nn import InvariantLoss, InvariantNet
 from ..utils._sklearn_compat import Integral, Interval, Real
 from ..utils._validation import check_hidden_dims, finite_scores
 
@@ -88,7 +88,7 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         The fitted scaler.
     offset_ : float
         ``decision_function = score_samples - offset_``.
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

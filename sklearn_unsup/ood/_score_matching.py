@@ -7,9 +7,9 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
+from .._nn import MeanLoss, NoiseConditionalScoreNet
 from .._torch import BaseTorchEstimator
 from ..base import OutlierDetectorMixin
-from ..nn import MeanLoss, NoiseConditionalScoreNet
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import FLOAT32_MAX, check_hidden_dims, finite_scores
 
@@ -82,7 +82,7 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
         The fitted scaler.
     offset_ : float
         ``decision_function = score_samples - offset_``.
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

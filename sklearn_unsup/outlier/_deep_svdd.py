@@ -3,9 +3,9 @@
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
+from .._nn import DeepSVDDNet, MeanLoss
 from .._torch import BaseTorchEstimator, TorchPartialFitMixin
 from ..base import OutlierDetectorMixin
-from ..nn import DeepSVDDNet, MeanLoss
 from ..utils._sklearn_compat import Integral, Interval
 from ..utils._validation import check_hidden_dims, finite_scores
 from ._base import WideDataProjectionMixin
@@ -84,7 +84,7 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         The fitted scaler.
     offset_ : float
         ``decision_function = score_samples - offset_``.
-    net_ : sklearn_unsup.nn.UnsupervisedNet
+    net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
         Device the net was trained on.

@@ -26,7 +26,7 @@ _TYPE_FILTERS = {
     "density": DensityMixin,
 }
 
-_SKIP_MODULES = {"tests", "demo", "_kernels", "nn", "utils"}
+_SKIP_MODULES = {"tests", "demo", "_kernels", "_nn", "_torch", "utils"}
 
 
 def all_estimators(type_filter=None):

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
+from sklearn_unsup._nn import feature_mask, gaussian_noise, scarf_corruption
 from sklearn_unsup.manifold import ContrastiveEncoder
-from sklearn_unsup.nn import feature_mask, gaussian_noise, scarf_corruption
 
 FAST = dict(hidden_dims=(64,), projector_dims=(64,), max_epochs=10, batch_size=128)
 

@@ -13,9 +13,9 @@ pytest.importorskip("accelerate")
 
 from sklearn.datasets import load_digits  # noqa: E402
 
+from sklearn_unsup._nn import UnsupervisedNet  # noqa: E402
 from sklearn_unsup.cluster import DEC  # noqa: E402
 from sklearn_unsup.decomposition import AutoEncoder  # noqa: E402
-from sklearn_unsup.nn import UnsupervisedNet  # noqa: E402
 from sklearn_unsup.outlier import DeepSVDD  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""Torch building blocks: modules, losses, the skorch net subclass and the data path.
+"""Torch building blocks (private): modules, losses, the skorch net subclass and the data path.
 
 Only torch and skorch are imported here; estimators live in the other subpackages.
 """

@@ -31,7 +31,7 @@ class ReconstructionLoss(nn.Module):
 class VAELoss(nn.Module):
     """Negative beta-ELBO, averaged over the batch (per-row sums over features).
 
-    ``y_pred = (out, mu, logvar, log_scale)`` from :class:`~sklearn_unsup.nn.MLPVAE`.
+    ``y_pred = (out, mu, logvar, log_scale)`` from :class:`~sklearn_unsup._nn.MLPVAE`.
     ``beta = 1`` is the VAE; ``beta > 1`` the beta-VAE of Higgins et al.
     """
 

@@ -104,7 +104,7 @@ def nt_xent_loss(za, zb, temperature=0.5):
 class AugmentedTwin(TwinEncoder):
     """Two augmented views of each row (training), encoder + projector on both.
 
-    ``augment`` names one of :data:`~sklearn_unsup.nn.AUGMENTATIONS`; in eval mode
+    ``augment`` names one of :data:`~sklearn_unsup._nn.AUGMENTATIONS`; in eval mode
     no augmentation is applied.
     """
 
