@@ -9,16 +9,15 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import silhouette_samples as sk_silhouette_samples
 from sklearn.neighbors import NearestNeighbors
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import assume, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from sklearn_unsup._kernels import lloyd, sinkhorn_knopp, sinkhorn_reference  # noqa: E402
-from sklearn_unsup.metrics import cluster_accuracy, silhouette_samples  # noqa: E402
-from sklearn_unsup.neighbors import kneighbors  # noqa: E402
+from sklearn_unsup._kernels import lloyd, sinkhorn_knopp
+from sklearn_unsup._kernels._sinkhorn import sinkhorn_reference
+from sklearn_unsup.metrics import cluster_accuracy, silhouette_samples
+from sklearn_unsup.neighbors import kneighbors
 
 FAST = settings(max_examples=25, deadline=None, derandomize=True)
 FEWER = settings(max_examples=12, deadline=None, derandomize=True)  # iterative kernels: many numba launches

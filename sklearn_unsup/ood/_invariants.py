@@ -1,19 +1,19 @@
 """Non-linear invariants out-of-distribution scoring."""
 
 import numpy as np
-from sklearn.preprocessing import StandardScaler
 
 from .._kernels import knn_search
 from .._nn import InvariantLoss, InvariantNet
 from .._torch import BaseTorchEstimator
 from ..base import OutlierDetectorMixin
+from ..outlier._preprocessing import StandardizeMixin
 from ..utils._sklearn_compat import Integral, Interval, Real
 from ..utils._validation import check_hidden_dims, finite_scores
 
 __all__ = ["InvariantsDetector"]
 
 
-class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
+class InvariantsDetector(StandardizeMixin, OutlierDetectorMixin, BaseTorchEstimator):
     """Unsupervised OOD score from learned non-linear invariants of the training rows.
 
     An invariant is a function of the features that is (nearly) constant on
@@ -165,9 +165,6 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         self.verbose = verbose
         self.contamination = contamination
 
-    def _prep(self, X):
-        return self.scaler_.transform(X) if self.scaler_ is not None else X
-
     def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X, ensure_min_samples=2)
         n, d = X.shape
@@ -178,8 +175,7 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
             )
         if self.knn_weight > 0 and self.n_neighbors >= n:
             raise ValueError(f"n_neighbors={self.n_neighbors} must be < n_samples={n} (rows leave themselves out).")
-        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
-        Xs = np.asarray(self._prep(X), dtype=np.float64)
+        Xs = np.asarray(self._fit_preprocessing(X), dtype=np.float64)
         mean = Xs.mean(axis=0)
         eigval, eigvec = np.linalg.eigh(np.cov(Xs - mean, rowvar=False, bias=True).reshape(d, d))
         order = np.argsort(eigval)[::-1]
@@ -243,7 +239,7 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         invariants : ndarray of shape (n_samples, `n_invariants_`)
         """
         X = self._validate_predict_data(X)
-        return self._invariants(self._prep(X))
+        return self._invariants(self._preprocess(X))
 
     def score_samples(self, X):
         """Minus the scaled invariant violation plus nearest-neighbour term (higher = more in-distribution).
@@ -258,6 +254,6 @@ class InvariantsDetector(OutlierDetectorMixin, BaseTorchEstimator):
         scores : ndarray of shape (n_samples,)
         """
         X = self._validate_predict_data(X)
-        Xs = np.asarray(self._prep(X), dtype=np.float64)
+        Xs = np.asarray(self._preprocess(X), dtype=np.float64)
         knn = self._knn_term(Xs) if self.knn_weight > 0 else None
         return finite_scores(self._combine(self._invariants(Xs), knn))

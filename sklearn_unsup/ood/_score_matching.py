@@ -4,19 +4,19 @@ import numpy as np
 from scipy.spatial.distance import pdist
 from sklearn import config_context
 from sklearn.mixture import GaussianMixture
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
 from .._nn import MeanLoss, NoiseConditionalScoreNet
 from .._torch import BaseTorchEstimator
 from ..base import OutlierDetectorMixin
+from ..outlier._preprocessing import StandardizeMixin
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import FLOAT32_MAX, check_hidden_dims, finite_scores
 
 __all__ = ["ScoreMatchingDetector"]
 
 
-class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
+class ScoreMatchingDetector(StandardizeMixin, OutlierDetectorMixin, BaseTorchEstimator):
     """Unsupervised OOD score from the norms of a score network at several noise levels (MSMA).
 
     A noise-conditional score network ``s(x, sigma)`` is trained by denoising
@@ -149,9 +149,6 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
         self.verbose = verbose
         self.contamination = contamination
 
-    def _prep(self, X):
-        return self.scaler_.transform(X) if self.scaler_ is not None else X
-
     def _largest_distance(self, Xs, rng):
         sub = Xs[rng.choice(len(Xs), size=min(len(Xs), 1000), replace=False)]
         return float(pdist(sub).max()) if len(sub) > 1 else 0.0
@@ -160,8 +157,7 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
         X = self._validate_fit_data(X, ensure_min_samples=2)
         rng = check_random_state(self.random_state)
         net_seed, gmm_seed, sub_seed = rng.randint(np.iinfo(np.int32).max, size=3)
-        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
-        Xs = self._prep(X)
+        Xs = self._fit_preprocessing(X)
         sigma_max = (self._largest_distance(Xs, np.random.RandomState(sub_seed))
                      if self.sigma_max == "auto" else float(self.sigma_max))
         sigma_max = max(sigma_max, self.sigma_min)
@@ -203,7 +199,7 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
             ``|s(x, sigma_i)|`` for the levels in ``sigmas_``.
         """
         X = self._validate_predict_data(X)
-        return np.exp(self._norm_features(self._prep(X)))
+        return np.exp(self._norm_features(self._preprocess(X)))
 
     def score_samples(self, X):
         """Log-density of the row's log score norms under the mixture (higher = more in-distribution).
@@ -218,4 +214,4 @@ class ScoreMatchingDetector(OutlierDetectorMixin, BaseTorchEstimator):
         scores : ndarray of shape (n_samples,)
         """
         X = self._validate_predict_data(X)
-        return finite_scores(self.density_.score_samples(self._norm_features(self._prep(X))))
+        return finite_scores(self.density_.score_samples(self._norm_features(self._preprocess(X))))

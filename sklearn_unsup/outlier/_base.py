@@ -4,50 +4,14 @@ from abc import ABCMeta, abstractmethod
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.decomposition import PCA
-from sklearn.preprocessing import StandardScaler
 
 from .._torch import BaseTorchEstimator
 from ..base import OutlierDetectorMixin
-from ..utils._sklearn_compat import Integral, Interval, StrOptions, _fit_context, check_is_fitted, validate_data
+from ..utils._sklearn_compat import _fit_context, check_is_fitted, validate_data
 from ..utils._validation import check_float32_range, finite_scores
+from ._preprocessing import WideDataProjectionMixin
 
-__all__ = ["ModelOutlierDetector", "WideDataProjectionMixin"]
-
-
-class WideDataProjectionMixin:
-    """Projection of wide data onto its leading principal axes (``input_pca_components``).
-
-    With fewer training rows than features (a few hundred embedding vectors
-    of 512 dimensions, say) the rows span a thin subspace; a deep detector
-    then fits its noise directions. ``"auto"`` projects the centred rows onto
-    ``n_samples // 5`` principal axes in that case and leaves other data as
-    they are; an int sets the number of axes; None never projects. Sets
-    ``pca_`` (a fitted PCA, or None).
-    """
-
-    _projection_constraints: dict = {
-        "input_pca_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
-    }
-
-    def _projection_width(self, n_samples, n_features):
-        """Principal axes to keep, or None for no projection."""
-        if self.input_pca_components is None:
-            return None
-        if self.input_pca_components == "auto" and n_samples >= n_features:
-            return None
-        width = n_samples // 5 if self.input_pca_components == "auto" else self.input_pca_components
-        width = max(1, min(width, n_samples))
-        return width if width < n_features else None
-
-    def _fit_projection(self, X):
-        """Fit ``pca_`` on the training rows; return them projected."""
-        width = self._projection_width(*X.shape)
-        self.pca_ = None if width is None else PCA(width, random_state=self.random_state).fit(X)
-        return self._project(X)
-
-    def _project(self, X):
-        return X if self.pca_ is None else self.pca_.transform(X)
+__all__ = ["ModelOutlierDetector"]
 
 
 class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEstimator, metaclass=ABCMeta):
@@ -76,16 +40,6 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
         **OutlierDetectorMixin._parameter_constraints,
     }
 
-    def _fit_prep(self, X):
-        """Fit the preprocessing of the model's input (the projection, then the optional scaler); return X prepared."""
-        Z = self._fit_projection(X)
-        self.scaler_ = StandardScaler().fit(Z) if self.standardize else None
-        return self.scaler_.transform(Z) if self.scaler_ is not None else Z
-
-    def _prep(self, X):
-        Z = self._project(X)
-        return self.scaler_.transform(Z) if self.scaler_ is not None else Z
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the model on X and set the decision threshold.
@@ -103,7 +57,7 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
             The fitted detector.
         """
         X = check_float32_range(validate_data(self, X, dtype=[np.float64, np.float32]), type(self).__name__)
-        Xs = self._fit_prep(X)
+        Xs = self._fit_preprocessing(X)
         self.model_ = self._make_model(Xs.shape[1]).fit(Xs)
         self._set_offset(self._normality(self.model_, Xs))
         return self
@@ -133,7 +87,7 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
         check_float32_range(X, type(self).__name__)
-        Xs = self._fit_prep(X) if first else self._prep(X)
+        Xs = self._fit_preprocessing(X) if first else self._preprocess(X)
         if first:
             self.model_ = self._make_model(Xs.shape[1])
         self.model_.partial_fit(Xs)
@@ -155,4 +109,4 @@ class ModelOutlierDetector(WideDataProjectionMixin, OutlierDetectorMixin, BaseEs
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         check_float32_range(X, type(self).__name__)
-        return finite_scores(self._normality(self.model_, self._prep(X)))
+        return finite_scores(self._normality(self.model_, self._preprocess(X)))

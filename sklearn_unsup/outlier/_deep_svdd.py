@@ -1,14 +1,13 @@
 """Deep SVDD: one-class hypersphere in a learned representation."""
 
 import numpy as np
-from sklearn.preprocessing import StandardScaler
 
 from .._nn import DeepSVDDNet, MeanLoss
 from .._torch import BaseTorchEstimator, TorchPartialFitMixin
 from ..base import OutlierDetectorMixin
 from ..utils._sklearn_compat import Integral, Interval
 from ..utils._validation import check_hidden_dims, finite_scores
-from ._base import WideDataProjectionMixin
+from ._preprocessing import WideDataProjectionMixin
 
 __all__ = ["DeepSVDD"]
 
@@ -144,15 +143,9 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         self.verbose = verbose
         self.contamination = contamination
 
-    def _prep(self, X):
-        Z = self._project(X)
-        return self.scaler_.transform(Z) if self.scaler_ is not None else Z
-
     def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)
-        Z = self._fit_projection(X)
-        self.scaler_ = StandardScaler().fit(Z) if self.standardize else None
-        Xs = self.scaler_.transform(Z) if self.scaler_ is not None else Z
+        Xs = self._fit_preprocessing(X)
 
         def set_center(net, dataset):
             net.module_.set_center(dataset.X.to(net.device))
@@ -169,7 +162,7 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         return self
 
     def _training_rows(self, X):
-        return self._prep(X)
+        return self._preprocess(X)
 
     def _after_partial_fit(self, Xs):
         self._set_offset(self._scores(Xs))
@@ -190,4 +183,4 @@ class DeepSVDD(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMix
         scores : ndarray of shape (n_samples,)
         """
         X = self._validate_predict_data(X)
-        return self._scores(self._prep(X))
+        return self._scores(self._preprocess(X))
