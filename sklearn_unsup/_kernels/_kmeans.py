@@ -99,7 +99,7 @@ def _e_step(Xa, x_sq, centers, labels, min_d, sums, counts, accumulate):
     _assign_and_accumulate(Xa, x_sq, Ca, labels, min_d, sums, counts, accumulate)
 
 
-def _centred(X, centers):
+def _centered(X, centers):
     """X and the centres shifted by the centres' mean (in X's dtype): the GEMM's ranking then does not cancel."""
     shift = np.asarray(centers, dtype=np.float64).mean(axis=0).astype(X.dtype)
     return np.ascontiguousarray(X - shift), np.ascontiguousarray(centers - shift, dtype=X.dtype), shift
@@ -112,7 +112,7 @@ def assign_labels(X, centers, x_sq=None):
     common shift), so data far from the origin is assigned right; ``x_sq``
     is accepted for callers that have it and not needed.
     """
-    Xc, Cc, _ = _centred(X, centers)
+    Xc, Cc, _ = _centered(X, centers)
     labels = np.empty(X.shape[0], dtype=np.int64)
     min_d = np.empty(X.shape[0], dtype=np.float64)
     n_threads = numba.get_num_threads()
@@ -168,7 +168,7 @@ def lloyd(X, centers_init, *, max_iter=300, tol=1e-4, x_sq=None):
     k = centers_init.shape[0]
     # k-means is translation equivariant: iterate on rows centred by the initial centres' mean, so the
     # GEMM's |c|^2 - 2 <x, c> does not cancel far from the origin (x_sq is recomputed for the centred rows)
-    Xc, centers, shift = _centred(X, centers_init)
+    Xc, centers, shift = _centered(X, centers_init)
     x_sq = row_sq_norms(Xc)
     threshold = float(np.mean(np.var(X, axis=0))) * tol if tol > 0 else 0.0
     n_threads = numba.get_num_threads()
