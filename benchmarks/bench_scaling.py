@@ -144,7 +144,7 @@ def run_method(method, data, n):
             km.partial_fit(X[s:s + BLOCK])
         info["inertia/n"] = float(((X - km.cluster_centers_[km.predict(X)]) ** 2).sum()) / n
     elif method in ("knn_exact", "knn_nndescent"):
-        from sklearn_unsup.neighbors._mining import mine_neighbors
+        from sklearn_unsup.neighbors import mine_neighbors
 
         algorithm = method.split("_")[1]
         ind = mine_neighbors(X, 10, algorithm=algorithm, random_state=0)
@@ -180,7 +180,7 @@ def worker(method, data, n):
     # first-call costs stay out of the time and memory figures
     run_method(method, "synthetic", 2_000)
     if method in ("tldr", "scan"):  # above 200k rows they mine neighbours by NN-descent
-        from sklearn_unsup.neighbors._mining import mine_neighbors
+        from sklearn_unsup.neighbors import mine_neighbors
 
         mine_neighbors(synthetic(3_000), 5, algorithm="nndescent", random_state=0)
     import gc

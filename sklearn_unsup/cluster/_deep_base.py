@@ -10,7 +10,7 @@ from skorch.callbacks import Callback
 
 from .._torch import BaseTorchEstimator
 from ..metrics import silhouette_score
-from ..neighbors._mining import mine_for_estimator as _mine
+from ..neighbors import mine_neighbors
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import check_n_clusters, check_n_neighbors
 from ..utils._warnings import warn_caller
@@ -65,7 +65,9 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
     def _mine_neighbors(self, X, n_neighbors, metric):
         """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel or NN-descent)."""
         k = check_n_neighbors(self, n_neighbors, X.shape[0] - 1)
-        return torch.from_numpy(_mine(self, X, k, metric))
+        algorithm = getattr(self, "neighbors_algorithm", "exact")
+        return torch.from_numpy(mine_neighbors(X, k, metric=metric, algorithm=algorithm,
+                                               random_state=self.random_state))
 
     def _finish_fit(self, X):
         self._n_features_out = self.n_components

@@ -10,7 +10,7 @@ from sklearn.decomposition import PCA
 
 from .._nn import BarlowTwinsLoss, NeighborPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
 from .._torch import BaseTorchEstimator
-from ..neighbors._mining import mine_for_estimator
+from ..neighbors import mine_neighbors
 from ..utils._sklearn_compat import Integral, Interval, Real, RealNotInt, StrOptions
 from ..utils._validation import check_hidden_dims, check_n_neighbors
 
@@ -217,7 +217,8 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         n = X.shape[0]
         if n < 2:
             raise ValueError(f"TLDR needs at least 2 samples to mine neighbors, got {n} sample.")
-        return mine_for_estimator(self, X, check_n_neighbors(self, self.n_neighbors, n - 1), self.metric)
+        return mine_neighbors(X, check_n_neighbors(self, self.n_neighbors, n - 1), metric=self.metric,
+                              algorithm=self.neighbors_algorithm, random_state=self.random_state)
 
     def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)

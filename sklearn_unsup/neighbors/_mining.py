@@ -1,10 +1,11 @@
-"""Neighbour mining for SCAN and TLDR: exact kNN kernel or NN-descent for large n."""
+"""Neighbor mining (SCAN, TLDR, SwAV/SeLa/DeepCluster views): exact kNN kernel or NN-descent for large n."""
 
 import numpy as np
+from sklearn.utils import check_random_state
 
 from .._kernels import knn_search
 
-__all__ = ["mine_neighbors", "mine_for_estimator", "AUTO_EXACT_MAX_ROWS"]
+__all__ = ["mine_neighbors", "AUTO_EXACT_MAX_ROWS"]
 
 # Exact search costs O(n^2 d) (about 20 s at 200k x 32 on two cores); NN-descent
 # is close to linear but pays ~25 s of numba compilation once per process.
@@ -15,38 +16,56 @@ _NNDESCENT_METRIC = {"euclidean": "euclidean", "sqeuclidean": "euclidean", "cosi
 
 
 def mine_neighbors(X, n_neighbors, *, metric="euclidean", algorithm="auto", random_state=None):
-    """Each row's ``n_neighbors`` nearest other rows of X.
+    """Each row's ``n_neighbors`` nearest other rows of X (the row itself left out).
+
+    The one entry point of the estimators that train on neighbor pairs.
 
     Parameters
     ----------
-    X : ndarray of shape (n, d)
+    X : array-like of shape (n, d)
+        Rows.
     n_neighbors : int
         At most ``n - 1``.
-    metric : {"euclidean", "sqeuclidean", "cosine", "inner_product"}
-    algorithm : {"auto", "exact", "nndescent"}
+    metric : {"euclidean", "sqeuclidean", "cosine", "inner_product"}, default="euclidean"
+        Distance (or similarity) that ranks the neighbors.
+    algorithm : {"auto", "exact", "nndescent"}, default="auto"
         ``"exact"``: the tiled numba kernel (O(n^2 d) time, O(n k) memory).
         ``"nndescent"``: approximate, pynndescent's NN-descent (W. Dong, M.
         Charikar and K. Li, WWW 2011), about linear in n. ``"auto"``: exact up to
         200,000 rows. For ``"inner_product"`` NN-descent uses pynndescent's
         ``"dot"`` distance (exact ranking for L2-normalised rows).
-    random_state : int or None
-        Seed of NN-descent's random projections and initial graph.
+    random_state : int, RandomState instance or None, default=None
+        Seeds NN-descent's random projections and initial graph (the exact
+        search draws nothing).
 
     Returns
     -------
     indices : ndarray of shape (n, n_neighbors), int64
+        Row indices of each row's neighbors, nearest first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_unsup.neighbors import mine_neighbors
+    >>> mine_neighbors(np.array([[0.0], [1.0], [3.0], [10.0]]), 1).ravel().tolist()
+    [1, 0, 1, 2]
     """
     X32 = np.ascontiguousarray(X, dtype=np.float32)
     n = X32.shape[0]
     k = int(n_neighbors)
+    if not 1 <= k <= n - 1:
+        raise ValueError(f"n_neighbors={n_neighbors} must be between 1 and n_samples - 1 = {n - 1}.")
+    if algorithm not in ("auto", "exact", "nndescent"):
+        raise ValueError(f"algorithm must be 'auto', 'exact' or 'nndescent', got {algorithm!r}.")
     if algorithm == "auto":
         algorithm = "exact" if n <= AUTO_EXACT_MAX_ROWS else "nndescent"
     if algorithm == "exact":
         return knn_search(X32, k, metric=metric, exclude_self=True)[1]
     from pynndescent import NNDescent
 
+    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
     index = NNDescent(X32, metric=_NNDESCENT_METRIC[metric], n_neighbors=min(k + 1, n),
-                      random_state=random_state, low_memory=True, compressed=True)
+                      random_state=seed, low_memory=True, compressed=True)
     ind = index.neighbor_graph[0].astype(np.int64)
     # drop each row's own index (usually the first column; the last one if it was pushed out by duplicates)
     out = np.empty((n, k), dtype=np.int64)
@@ -62,16 +81,3 @@ def mine_neighbors(X, n_neighbors, *, metric="euclidean", algorithm="auto", rand
         for r, i in enumerate(missing):
             out[i] = found[r][found[r] != i][:k]
     return out
-
-
-def mine_for_estimator(estimator, X, n_neighbors, metric):
-    """:func:`mine_neighbors` with the estimator's ``neighbors_algorithm`` and seed."""
-    algorithm = getattr(estimator, "neighbors_algorithm", "exact")
-    if algorithm == "auto":
-        algorithm = "exact" if X.shape[0] <= AUTO_EXACT_MAX_ROWS else "nndescent"
-    seed = None
-    if algorithm == "nndescent":
-        from sklearn.utils import check_random_state
-
-        seed = int(check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max))
-    return mine_neighbors(X, n_neighbors, metric=metric, algorithm=algorithm, random_state=seed)

@@ -7,7 +7,8 @@ from sklearn_unsup._kernels import knn_search
 from sklearn_unsup.cluster import SCAN
 from sklearn_unsup.manifold import TLDR
 from sklearn_unsup.metrics import cluster_accuracy
-from sklearn_unsup.neighbors._mining import AUTO_EXACT_MAX_ROWS, mine_neighbors
+from sklearn_unsup.neighbors import mine_neighbors
+from sklearn_unsup.neighbors._mining import AUTO_EXACT_MAX_ROWS
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
@@ -38,3 +39,11 @@ def test_scan_and_tldr_with_nndescent(digits):
     assert cluster_accuracy(y, scan.labels_) > 0.6  # KMeans on digits: .79 ACC; chance .10
     tldr = TLDR(8, neighbors_algorithm="nndescent", max_epochs=5, projector_dims=(64,), random_state=0).fit(X)
     assert tldr.transform(X).shape == (len(X), 8)
+
+
+def test_mine_neighbors_is_public_and_checks_its_arguments():
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match="n_neighbors=20 must be between 1 and n_samples - 1 = 19"):
+        mine_neighbors(X, 20)
+    with pytest.raises(ValueError, match="algorithm must be"):
+        mine_neighbors(X, 3, algorithm="ball_tree")
