@@ -1,14 +1,58 @@
-"""The outlier-detector conventions (torch-free: importing them does not import torch).
+"""Torch-free bases: the package's ``BaseEstimator`` (versioned pickles) and the outlier-detector conventions.
 
-The torch estimator base is private, in :mod:`sklearn_unsup._torch`.
+Importing this module does not import torch. The torch estimator base is
+private, in :mod:`sklearn_unsup._torch`.
 """
 
+import sys
+import warnings
+
 import numpy as np
+from sklearn import base as _sklearn_base
 from sklearn.base import OutlierMixin
 
+from .exceptions import InconsistentVersionWarning
 from .utils._sklearn_compat import Interval, Real, StrOptions
 
-__all__ = ["OutlierDetectorMixin"]
+__all__ = ["BaseEstimator", "OutlierDetectorMixin"]
+
+
+def _versions():
+    """This process's versions of the package and of torch (None when torch is not loaded)."""
+    from . import __version__
+
+    torch = sys.modules.get("torch")
+    return __version__, (None if torch is None else torch.__version__)
+
+
+class BaseEstimator(_sklearn_base.BaseEstimator):
+    """scikit-learn's ``BaseEstimator`` whose pickles record the versions they were made with.
+
+    As scikit-learn does for its own estimators: ``__getstate__`` stores
+    ``sklearn_unsup.__version__`` (and torch's, for a fitted torch model);
+    loading a model saved with another version warns with
+    :class:`~sklearn_unsup.exceptions.InconsistentVersionWarning`, since the
+    fitted state of one version may not be valid in another.
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        package, torch = _versions()
+        state = dict(state, _sklearn_unsup_version=package)
+        if torch is not None and "net_" in state:
+            state["_torch_version"] = torch
+        return state
+
+    def __setstate__(self, state):
+        saved_package = state.pop("_sklearn_unsup_version", None)
+        saved_torch = state.pop("_torch_version", None)
+        package, torch = _versions()
+        if saved_package is not None and saved_package != package:
+            warnings.warn(InconsistentVersionWarning(type(self).__name__, "sklearn_unsup", saved_package, package),
+                          stacklevel=2)
+        if saved_torch is not None and torch is not None and saved_torch != torch:
+            warnings.warn(InconsistentVersionWarning(type(self).__name__, "torch", saved_torch, torch), stacklevel=2)
+        super().__setstate__(state)
 
 
 class OutlierDetectorMixin(OutlierMixin):

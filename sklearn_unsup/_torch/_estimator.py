@@ -5,10 +5,10 @@ from abc import ABCMeta, abstractmethod
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from .._nn import TensorBatchIterator, TensorDataset, TensorValidSplit, UnsupervisedNet, as_float32_tensor
+from ..base import BaseEstimator
 from ..utils._sklearn_compat import (
     Integral,
     Interval,

@@ -1,7 +1,7 @@
 """k-means with equal cluster sizes (Sinkhorn-constrained assignment)."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
 from .._kernels import assign_labels as _nearest_center
@@ -13,6 +13,7 @@ from .._kernels import (
     row_sq_norms,
     sinkhorn_knopp,
 )
+from ..base import BaseEstimator
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
@@ -53,7 +54,7 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         Stop when the total squared centre shift is at most ``tol`` times the
         mean feature variance, or when the labels repeat (unchanged, or back to
         those of two rounds before).
-    epsilon : float, default=0.05
+    sinkhorn_epsilon : float, default=0.05
         Entropic regularisation of the Sinkhorn assignment, relative to the
         mean squared distance. Smaller is closer to the exact balanced
         assignment (and needs more Sinkhorn iterations).
@@ -110,7 +111,7 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "sinkhorn_epsilon": [Interval(Real, 0, None, closed="neither")],
         "sinkhorn_max_iter": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
@@ -123,7 +124,7 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         n_init=1,
         max_iter=100,
         tol=1e-4,
-        epsilon=0.05,
+        sinkhorn_epsilon=0.05,
         sinkhorn_max_iter=100,
         random_state=None,
     ):
@@ -132,7 +133,7 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
-        self.epsilon = epsilon
+        self.sinkhorn_epsilon = sinkhorn_epsilon
         self.sinkhorn_max_iter = sinkhorn_max_iter
         self.random_state = random_state
 
@@ -141,7 +142,7 @@ class BalancedKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         scale = float(D.mean()) or 1.0
         np.multiply(D, -1.0 / scale, out=D)
         P, _ = sinkhorn_knopp(
-            D, epsilon=self.epsilon, n_iter=self.sinkhorn_max_iter, tol=1e-3, out=D
+            D, epsilon=self.sinkhorn_epsilon, n_iter=self.sinkhorn_max_iter, tol=1e-3, out=D
         )
         return round_balanced(P)
 

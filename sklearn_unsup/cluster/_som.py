@@ -1,10 +1,11 @@
 """Self-organising map (Kohonen) trained by a numba kernel."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.base import ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
 from .._kernels import som_bmu, som_train
+from ..base import BaseEstimator
 from ..exceptions import TrainingDivergedError
 from ..utils._sklearn_compat import (
     Integral,

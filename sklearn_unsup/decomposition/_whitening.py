@@ -1,10 +1,11 @@
 """WhiteningBERT-style whitening of embedding vectors."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.utils import check_array
 
+from ..base import BaseEstimator
 from ..utils._sklearn_compat import (
     Integral,
     Interval,

@@ -6,7 +6,7 @@ from sklearn.base import DensityMixin
 from sklearn.utils import check_random_state
 
 from .._nn import FlowNLLLoss, RealNVPFlow
-from .._torch import BaseTorchEstimator, TorchPartialFitMixin
+from .._torch import BaseTorchEstimator, GenerativeMixin, TorchPartialFitMixin
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
@@ -18,7 +18,7 @@ from ..utils._validation import check_hidden_dims, finite_scores
 __all__ = ["RealNVP"]
 
 
-class RealNVP(DensityMixin, TorchPartialFitMixin, BaseTorchEstimator):
+class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEstimator):
     """Real NVP normalizing flow: exact log-density and sampling for tables.
 
     The rows are standardised (an exact affine layer), then pass through

@@ -2,9 +2,9 @@
 
 import numpy as np
 from scipy.stats import rankdata
-from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 
+from ..base import BaseEstimator
 from ..utils._sklearn_compat import (
     Integral,
     Interval,

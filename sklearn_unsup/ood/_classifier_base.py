@@ -4,12 +4,12 @@ from abc import ABCMeta, abstractmethod
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
 
-from ..base import OutlierDetectorMixin
+from ..base import BaseEstimator, OutlierDetectorMixin
 from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context, check_is_fitted, validate_data
 
 __all__ = ["BaseClassifierDetector", "as_logits"]

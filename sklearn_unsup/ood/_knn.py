@@ -1,10 +1,9 @@
 """Deep nearest-neighbour out-of-distribution scoring."""
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from .._kernels import knn_search, l2_normalize
-from ..base import OutlierDetectorMixin
+from ..base import BaseEstimator, OutlierDetectorMixin
 from ..utils._sklearn_compat import Integral, Interval, _fit_context, check_is_fitted, validate_data
 from ..utils._validation import check_float32_range, check_n_neighbors
 

@@ -1,10 +1,9 @@
 """(Relative) Mahalanobis out-of-distribution scoring."""
 
 import numpy as np
-from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import check_classification_targets
 
-from ..base import OutlierDetectorMixin
+from ..base import BaseEstimator, OutlierDetectorMixin
 from ..utils._sklearn_compat import Interval, Real, _fit_context, check_is_fitted, validate_data
 
 __all__ = ["MahalanobisDetector"]

@@ -3,10 +3,9 @@
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from .._torch import BaseTorchEstimator
-from ..base import OutlierDetectorMixin
+from ..base import BaseEstimator, OutlierDetectorMixin
 from ..utils._sklearn_compat import _fit_context, check_is_fitted, validate_data
 from ..utils._validation import check_float32_range, finite_scores
 from ._preprocessing import WideDataProjectionMixin

@@ -2,8 +2,9 @@
 
 import numpy as np
 from scipy.stats import binom
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, clone
+from sklearn.base import MetaEstimatorMixin, OutlierMixin, clone
 
+from ..base import BaseEstimator
 from ..utils._sklearn_compat import (
     HasMethods,
     Integral,
