@@ -126,3 +126,15 @@ def test_shared_torch_parameters_described_one_way(name, cls):
         desc = _parameter_description(cls.__doc__, param)
         assert desc is not None, f"{name}: {param} not documented"
         assert desc.startswith(wording), f"{name}.{param}: {desc!r} does not start with {wording!r}"
+
+
+_FIGURE = re.compile(r"\b(AUROC|ACC|NMI|ARI|accuracy|trustworthiness)\b[^.]{0,40}\.\d{2,}|\.\d{3}\s+(against|vs)\b")
+
+
+@pytest.mark.parametrize("name, cls", ESTIMATORS, ids=[n for n, _ in ESTIMATORS])
+def test_no_benchmark_figures_in_docstrings(name, cls):
+    """Docstrings say what and why; measured figures go stale there and live in benchmarks/results/ and the docs."""
+    docs = [cls.__doc__] + [m.__doc__ for _, m in inspect.getmembers(cls, inspect.isfunction) if m.__doc__]
+    for doc in docs:
+        match = _FIGURE.search(doc)
+        assert match is None, f"{name}: benchmark figure in a docstring: {match.group(0)!r}"

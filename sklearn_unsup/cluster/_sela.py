@@ -66,10 +66,9 @@ class SeLa(BasePseudoLabelClusterer):
         Encoder output width (``transform``'s output).
     augment : {"mask", "gaussian", "scarf", "none"}, default="scarf"
         Tabular augmentation of both views during training. SeLa needs one:
-        without it the network memorises its first, random labels (digits
-        ACC .57 without, .79 with SCARF at 0.3). On raw MNIST pixels SeLa
-        stays weak (ACC .31-.48); put the UMAP step of
-        :func:`make_umap_pipeline` before it (ACC .74-.79).
+        without it the network memorises its first, random labels. On raw
+        pixels SeLa stays weak; put the UMAP step of
+        :func:`make_umap_pipeline` before it (``benchmarks/results/clustering.md``).
     corruption_rate : float in (0, 1), default=0.3
         Share of features masked or resampled.
     noise_scale : float, default=0.1

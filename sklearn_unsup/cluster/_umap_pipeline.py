@@ -13,8 +13,7 @@ def make_umap_pipeline(clusterer, *, n_components=10, n_neighbors=20, min_dist=0
     curved manifolds, the deep clusterers do markedly better on a
     low-dimensional UMAP embedding (McConville et al.'s N2D recipe: 10
     components, ``min_dist=0`` so that clusters stay compact) than on the raw
-    features; on mnist5k (pixels / 255) SCAN goes from ACC .72 to .86 (see
-    ``benchmarks/results/clustering.md``). UMAP is fitted inside the
+    features (see ``benchmarks/results/clustering.md``). UMAP is fitted inside the
     pipeline, so ``fit_predict``, ``GridSearchCV``, ``clone`` and pickling
     work as for any pipeline, and ``predict`` on new rows uses UMAP's
     ``transform``.

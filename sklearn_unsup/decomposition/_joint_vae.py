@@ -67,7 +67,7 @@ class JointVAE(
         category in use. Not in the paper: without it (``usage_weight=0``,
         Dupont's objective) the per-row KL capacity can be met by confidently
         assigning every row to the same category, and on small tables it
-        often is (all of mnist5k in one cluster, measured here).
+        often is.
     init : {"kmeans", "random"}, default="kmeans"
         Start of the categorical head. ``"random"``: the paper's random
         initialisation. ``"kmeans"`` (not in the paper): a VAE with the same
@@ -75,9 +75,8 @@ class JointVAE(
         k-means (10 restarts) clusters its posterior means, and the
         categorical head is trained by cross-entropy towards those clusters
         (5 epochs, at least 200 steps) before JointVAE's own objective refines
-        them. On mnist5k the random start ends at ACC .49 +- .06 over seeds
-        (below KMeans on the pixels, .52), the k-means start at .69
-        (``benchmarks/bench_generative.py``).
+        them. The random start often ends below k-means on the raw input;
+        the figures are in the generative benchmark (``benchmarks/results/generative.md``).
     hidden_dims : sequence of int, default=(256, 128)
         Encoder hidden widths (the decoder mirrors them).
     activation : {"relu", "leaky_relu", "elu", "gelu", "tanh"}, default="relu"

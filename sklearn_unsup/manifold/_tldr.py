@@ -50,12 +50,9 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         UMAP: the minor axes are mostly noise, which blurs the neighbour
         graph. ``transform`` applies the same projection (folded into
         ``components_`` for the linear encoder, so it stays one matrix
-        product). On mnist5k (10-NN accuracy, 5-fold) ``input_pca_components=32``
-        with ``encoder="mlp"`` scored .954 / .952 / .952 (seeds 0-2) against
-        .944 for the MLP on pixels and .936 for PCA(32) alone; with the linear
-        encoder it does not help (.929), nor on sentence embeddings, whose
-        minor axes carry signal (20,000 StackOverflow MiniLM vectors: .803
-        with ``input_pca_components=32`` against .825 without).
+        product). It helps the MLP encoder on pixels; it does not help the
+        linear encoder, nor sentence embeddings, whose minor axes carry
+        signal (``benchmarks/results/representation.md``).
     encoder : {"linear", "mlp"}, default="linear"
         Linear map, or an MLP with ``hidden_dims`` (BatchNorm, ReLU).
     hidden_dims : sequence of int, default=(512,)
@@ -63,21 +60,19 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
     projector_dims : sequence of int, default=(512, 512)
         Widths of the projector; its output is batch-normalised without affine
         parameters. The official code uses ``(2048, 2048)``; on CPU that costs
-        about 9x the time per epoch and gave no better 10-NN accuracy on
-        mnist5k here (.926 vs .934 at 50 epochs), hence the smaller default.
+        about 9x the time per epoch for no better neighbor accuracy here,
+        hence the smaller default.
     redundancy_weight : float, default=3.9e-3
         Barlow Twins' lambda on the off-diagonal cross-correlations.
     max_epochs : int or "auto", default="auto"
         Passes over the training data. ``"auto"``: about 1,000 optimisation steps,
         within 20 to 100 epochs (the paper's 100 for data sets of up to ~10,000 rows at
-        the default batch size; fewer passes above, as UMAP does for large data). On
-        ALOI (39,627 rows, 27 epochs) that cut the fit from 94 s to 26 s with the same
-        trustworthiness (.9985 vs .9971 at 100 epochs) and kNN-distance anomaly AUROC
-        (.667 vs .668); on 20,000 StackOverflow sentence embeddings 20 epochs gave a
-        10-NN accuracy of .823 against .825 with 100.
+        the default batch size; fewer passes above, as UMAP does for large data: on
+        large sets the embedding is as good with a fraction of the fit time, see
+        ``benchmarks/results/representation.md``).
     batch_size : int, default=1024
-        Rows per optimisation step. Pairs per step (the loss uses batch statistics, so
-        not too small).
+        Rows per optimisation step. The loss uses batch statistics, so not too
+        small.
     lr : float, default=1e-3
         Learning rate.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adamw"
