@@ -26,7 +26,7 @@ from ._data import (
 )
 from ._deep_svdd import DeepSVDDNet, MeanLoss
 from ._flows import FlowNLLLoss, RealNVPFlow
-from ._losses import JointVAELoss, ReconstructionLoss, VAELoss
+from ._losses import CategoricalTargetLoss, JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
 from ._score_net import NoiseConditionalScoreNet
@@ -73,6 +73,7 @@ __all__ = [
     "TwinEncoder",
     "barlow_twins_loss",
     "FlowNLLLoss",
+    "CategoricalTargetLoss",
     "JointVAELoss",
     "MLPAutoEncoder",
     "MLPJointVAE",

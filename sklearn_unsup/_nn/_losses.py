@@ -90,3 +90,21 @@ class JointVAELoss(nn.Module):
             usage_kl = (mean_q * (mean_q.clamp_min(1e-12).log() + math.log(logits.shape[-1]))).sum()
             loss = loss + self.usage_weight * usage_kl
         return loss
+
+
+class CategoricalTargetLoss(nn.Module):
+    """Cross-entropy of a model's categorical logits against given per-row targets.
+
+    ``y_pred[logits_index]`` are the logits (for :class:`MLPJointVAE`, the
+    fourth output); the target is the per-row class index handed to the net
+    as ``y``. JointVAE's k-means warm start of its categorical head.
+    """
+
+    uses_target = True
+
+    def __init__(self, logits_index=3):
+        super().__init__()
+        self.logits_index = logits_index
+
+    def forward(self, y_pred, X, y):
+        return nn.functional.cross_entropy(y_pred[self.logits_index], y.long())

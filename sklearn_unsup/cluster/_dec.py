@@ -2,7 +2,6 @@
 
 import numpy as np
 import torch
-from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from skorch.callbacks import Callback, GradientNormClipping
 
@@ -12,6 +11,7 @@ from .._torch import TorchPartialFitMixin
 from ..utils._sklearn_compat import Integral, Interval, Real
 from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer
+from ._feature_kmeans import feature_kmeans
 from ._pseudo_label import full_pass
 
 __all__ = ["DEC"]
@@ -256,9 +256,9 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
                 module.autoencoder.load_state_dict(state)
             z = full_pass(module, Xt, lambda m, xb: m.encode(xb)).numpy().astype(np.float64) if state is None \
                 else codes
-            km = KMeans(self.n_clusters, n_init=self.n_init, random_state=kmeans_seed).fit(z)
+            centers, _, _ = feature_kmeans(z, self.n_clusters, n_init=self.n_init, random_state=kmeans_seed)
             with torch.no_grad():
-                module.centers.copy_(torch.as_tensor(km.cluster_centers_, dtype=torch.float32))
+                module.centers.copy_(torch.as_tensor(centers, dtype=torch.float32))
             updater.refresh(net)
 
         net = self._build_net(

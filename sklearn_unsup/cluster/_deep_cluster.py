@@ -8,55 +8,13 @@ import torch.nn.functional as F
 from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 
-from .._kernels import kmeans_plusplus, lloyd, student_t_assignment
+from .._kernels import student_t_assignment
+from ..decomposition._whitening import fit_whitening, whiten
 from ..utils._sklearn_compat import Integral, Interval, Real
+from ._feature_kmeans import feature_kmeans, split_empty_clusters
 from ._pseudo_label import BasePseudoLabelClusterer, class_balanced_weights, full_pass
 
 __all__ = ["DeepCluster"]
-
-
-def fit_whitening(F_, n_components):
-    """PCA-whitening of features to ``n_components`` dims: returns (mean, projection)."""
-    mean = F_.mean(0)
-    d = int(min(n_components, F_.shape[1], max(1, F_.shape[0] - 1)))
-    _, s, Vt = np.linalg.svd(F_ - mean, full_matrices=False)
-    W = Vt[:d].T / (s[:d] / np.sqrt(max(1, F_.shape[0] - 1)) + 1e-5)
-    return mean, W
-
-
-def apply_whitening(F_, mean, W):
-    """Whiten with (mean, W), then L2-normalise each row."""
-    Z = (F_ - mean) @ W
-    Z /= np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
-    return np.ascontiguousarray(Z, dtype=np.float32)
-
-
-def whiten_and_normalize(F_, n_components):
-    """DeepCluster's feature preprocessing: PCA-whitening to ``n_components`` dims, then L2 norm."""
-    return apply_whitening(F_, *fit_whitening(F_, n_components))
-
-
-def split_empty_clusters(labels, n_clusters, rng):
-    """Re-seed each empty cluster with a random half of the currently largest cluster (in place)."""
-    counts = np.bincount(labels, minlength=n_clusters)
-    for j in np.flatnonzero(counts == 0):
-        big = int(np.argmax(counts))
-        rows = np.flatnonzero(labels == big)
-        moved = rng.choice(rows, size=len(rows) // 2, replace=False)
-        labels[moved] = j
-        counts[big] -= len(moved)
-        counts[j] = len(moved)
-    return labels
-
-
-def kmeans_features(Z, n_clusters, rng, max_iter=50):
-    """k-means++ seeding and Lloyd iterations (numba kernels) on preprocessed features.
-
-    Returns the centres, the labels (empty clusters re-seeded) and Lloyd's inertia.
-    """
-    centers, _ = kmeans_plusplus(Z, n_clusters, rng)
-    centers, labels, inertia, _ = lloyd(Z, centers, max_iter=max_iter)
-    return centers, split_empty_clusters(labels.astype(np.int64), n_clusters, rng), inertia
 
 
 def _reset_head(net):
@@ -78,9 +36,8 @@ def _deep_cluster_epoch(net, dataset, n_clusters, feature_pca_components, seed, 
         dataset.sample_weights = class_balanced_weights(labels, n_clusters)
         return
     feats = full_pass(net.module_, dataset.X, lambda m, xb: m.encode(xb)).numpy().astype(np.float64)
-    Z = whiten_and_normalize(feats, feature_pca_components)
-    rng = np.random.RandomState(seed + epoch)
-    _, labels, _ = kmeans_features(Z, n_clusters, rng)
+    Z = whiten(feats, *fit_whitening(feats, feature_pca_components)).astype(np.float32)
+    _, labels, _ = feature_kmeans(Z, n_clusters, max_iter=50, random_state=seed + epoch)
     crit.targets = torch.from_numpy(labels)
     dataset.sample_weights = class_balanced_weights(labels, n_clusters)
     _reset_head(net)
@@ -330,20 +287,15 @@ class DeepCluster(BasePseudoLabelClusterer):
         # trained head only served to shape the features.
         feats = self._features(X)
         self.whitening_mean_, self.whitening_components_ = fit_whitening(feats, self.feature_pca_components)
-        Z = apply_whitening(feats, self.whitening_mean_, self.whitening_components_)
-        rng = np.random.RandomState(seed)
-        best = None
-        for _ in range(self.n_init):
-            centers, _, inertia = kmeans_features(Z, self.n_clusters, rng)
-            if best is None or inertia < best[0]:
-                best = (inertia, centers)
-        self.cluster_centers_ = best[1].astype(np.float64)
+        Z = whiten(feats, self.whitening_mean_, self.whitening_components_).astype(np.float32)
+        self.cluster_centers_, _, _ = feature_kmeans(Z, self.n_clusters, n_init=self.n_init, max_iter=50,
+                                                     random_state=np.random.RandomState(seed))
         return self._finish_fit(X)
 
     def _features(self, X):
         return self._forward(lambda m, xb: m.encode(xb), X).astype(np.float64)
 
     def _proba(self, X):
-        Z = apply_whitening(self._features(X), self.whitening_mean_, self.whitening_components_)
-        return student_t_assignment(Z.astype(np.float64), self.cluster_centers_)
+        Z = whiten(self._features(X), self.whitening_mean_, self.whitening_components_)
+        return student_t_assignment(Z, self.cluster_centers_)
 

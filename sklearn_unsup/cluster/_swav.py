@@ -4,7 +4,6 @@ from functools import partial
 
 import numpy as np
 import torch
-from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from skorch.callbacks import Callback
@@ -15,6 +14,7 @@ from .._torch import TorchPartialFitMixin
 from ..utils._sklearn_compat import Integral, Interval, Real
 from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer
+from ._feature_kmeans import feature_kmeans
 
 __all__ = ["SwAV"]
 
@@ -269,8 +269,8 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         if self.prototypes_.shape[0] == self.n_clusters:
             self.prototype_labels_ = np.arange(self.n_clusters)
         else:
-            km = KMeans(self.n_clusters, n_init=10, random_state=int(rng.randint(np.iinfo(np.int32).max)))
-            self.prototype_labels_ = km.fit_predict(self.prototypes_)
+            _, self.prototype_labels_, _ = feature_kmeans(self.prototypes_, self.n_clusters, n_init=10,
+                                                          random_state=int(rng.randint(np.iinfo(np.int32).max)))
         self._groups = torch.from_numpy(np.eye(self.n_clusters, dtype=np.float32)[self.prototype_labels_])
         return self._finish_fit(X)
 

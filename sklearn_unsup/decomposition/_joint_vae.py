@@ -7,7 +7,7 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
-from .._nn import JointVAELoss, MLPJointVAE
+from .._nn import CategoricalTargetLoss, JointVAELoss, MLPJointVAE
 from .._torch import BaseTorchEstimator, TorchPartialFitMixin
 from ..utils._sklearn_compat import (
     Integral,
@@ -116,6 +116,9 @@ class JointVAE(
         Device the net was trained on.
     n_iter_ : int
         Epochs run.
+    warm_start_loss_curve_ : list of float
+        Mean cross-entropy of each epoch of the k-means warm start (empty
+        with ``init="random"``).
     loss_curve_ : list of float
         Mean training loss of each epoch.
     n_features_in_ : int
@@ -212,20 +215,22 @@ class JointVAE(
         check_n_clusters(self.n_clusters, X.shape[0])
         self._check_training_rows(X)
         rng = check_random_state(self.random_state)
-        before_training = self._kmeans_start(X, hidden, rng) if self.init == "kmeans" else None
+        module_kwargs = dict(
+            n_features=X.shape[1],
+            n_components=self.n_components,
+            n_clusters=self.n_clusters,
+            hidden_dims=hidden,
+            activation=self.activation,
+            likelihood=self.likelihood,
+            temperature=self.temperature,
+        )
+        self.warm_start_loss_curve_ = []
+        warm_state = self._kmeans_start(X, module_kwargs, rng) if self.init == "kmeans" else None
         steps = self.max_epochs * math.ceil(X.shape[0] / self.batch_size)
         disc = math.log(self.n_clusters) if self.discrete_capacity is None else self.discrete_capacity
         net = self._build_net(
             module=MLPJointVAE,
-            module_kwargs=dict(
-                n_features=X.shape[1],
-                n_components=self.n_components,
-                n_clusters=self.n_clusters,
-                hidden_dims=hidden,
-                activation=self.activation,
-                likelihood=self.likelihood,
-                temperature=self.temperature,
-            ),
+            module_kwargs=module_kwargs,
             criterion=JointVAELoss,
             criterion_kwargs=dict(
                 continuous_capacity=self.continuous_capacity,
@@ -237,45 +242,37 @@ class JointVAE(
             ),
             random_state=rng,
         )
-        self._train(net, X, epochs=1 if first_block else None, before_training=before_training)
+        load = None if warm_state is None else (lambda net, dataset: net.module_.load_state_dict(warm_state))
+        self._train(net, X, epochs=1 if first_block else None, before_training=load)
         self._n_features_out = self.n_components
         self.labels_ = self._predict_validated(X)
         return self
 
-    def _kmeans_start(self, X, hidden, rng):
-        """``before_training`` hook: train the categorical head towards k-means clusters of VAE codes."""
-        from sklearn.cluster import KMeans
+    def _kmeans_start(self, X, module_kwargs, rng):
+        """The k-means warm start, a training stage of its own: returns the warm weights of the network.
 
+        A VAE with the same encoder widths encodes X, k-means clusters its
+        posterior means, and the network is trained by cross-entropy of its
+        categorical logits towards those clusters (5 epochs, at least 200
+        steps) with the estimator's optimizer, callbacks and divergence check.
+        """
+        from ..cluster._feature_kmeans import feature_kmeans
         from ._vae import VAE
 
         vae_seed, km_seed, warm_seed = (int(v) for v in rng.randint(np.iinfo(np.int32).max, size=3))
-        vae = VAE(self.n_components, hidden_dims=hidden, activation=self.activation, likelihood=self.likelihood,
-                  max_epochs=max(10, self.max_epochs // 2), batch_size=self.batch_size, lr=self.lr,
-                  device=self.device, random_state=vae_seed)
+        vae = VAE(self.n_components, hidden_dims=module_kwargs["hidden_dims"], activation=self.activation,
+                  likelihood=self.likelihood, max_epochs=max(10, self.max_epochs // 2), batch_size=self.batch_size,
+                  lr=self.lr, optimizer=self.optimizer, weight_decay=self.weight_decay, callbacks=self.callbacks,
+                  device=self.device, random_state=vae_seed, verbose=self.verbose)
         codes = vae.fit_transform(X)
-        labels = KMeans(self.n_clusters, n_init=10, random_state=km_seed).fit_predict(codes)
-        targets = torch.as_tensor(labels, dtype=torch.long)
-
-        def warm_start(net, dataset):
-            module = net.module_
-            device = next(module.parameters()).device
-            optimizer = torch.optim.Adam(module.parameters(), lr=float(self.lr))
-            generator = torch.Generator().manual_seed(warm_seed)
-            Xt = dataset.X
-            bs = int(self.batch_size)
-            # 5 epochs, and at least 200 steps (small data sets have few batches per epoch)
-            n_epochs = max(5, math.ceil(200 / math.ceil(len(Xt) / bs)))
-            for _ in range(n_epochs):
-                order = torch.randperm(len(Xt), generator=generator)
-                for start in range(0, len(Xt), bs):
-                    idx = order[start : start + bs]
-                    logits = module.encode(Xt[idx].to(device))[2]
-                    loss = torch.nn.functional.cross_entropy(logits, targets[idx].to(device))
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
-
-        return warm_start
+        _, labels, _ = feature_kmeans(codes, self.n_clusters, n_init=10, random_state=km_seed)
+        # 5 epochs, and at least 200 steps (small data sets have few batches per epoch)
+        n_epochs = max(5, math.ceil(200 / math.ceil(X.shape[0] / self.batch_size)))
+        net = self._build_net(module=MLPJointVAE, module_kwargs=module_kwargs, criterion=CategoricalTargetLoss,
+                              random_state=warm_seed, max_epochs=n_epochs)
+        self._train(net, X, torch.as_tensor(labels, dtype=torch.long))
+        self.warm_start_loss_curve_ = self.loss_curve_
+        return {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
 
     def _check_training_rows(self, X):
         if self.likelihood == "bernoulli":

@@ -14,7 +14,43 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 
-__all__ = ["Whitening"]
+__all__ = ["Whitening", "fit_whitening", "whiten"]
+
+
+def _floored_scale(explained_variance):
+    """Standard deviations of the components, floored so that the whitening stays finite.
+
+    A component of (near) zero variance would be divided by zero. Scales below
+    ``eps`` times the largest are raised to it (a relative floor, so the result
+    does not depend on the data's units); data with no variance at all is only
+    centred and rotated.
+    """
+    scale = np.sqrt(explained_variance)
+    top = scale.max() if scale.size else 0.0
+    floor = np.finfo(scale.dtype).eps * top if top > 0 else 1.0
+    return np.maximum(scale, floor)
+
+
+def fit_whitening(X, n_components=None):
+    """PCA-whitening of X: ``(mean, W)`` with ``W = components.T / floored std`` (the one whitening here).
+
+    ``n_components`` is clipped to ``min(n_samples - 1, n_features)`` (at least
+    1); None keeps them all. Used by :class:`Whitening` and by DeepCluster's
+    features before k-means.
+    """
+    n, d = X.shape
+    k = min(d, max(1, n - 1)) if n_components is None else int(min(n_components, d, max(1, n - 1)))
+    pca = PCA(k, svd_solver="full").fit(X)
+    return pca.mean_, pca.components_.T / _floored_scale(pca.explained_variance_)
+
+
+def whiten(X, mean, W, *, normalize=True):
+    """``(X - mean) @ W``, each row then scaled to unit L2 norm (a zero row stays zero) when ``normalize``."""
+    Z = (X - mean) @ W
+    if normalize:
+        norms = np.linalg.norm(Z, axis=1, keepdims=True)
+        Z = Z / np.where(norms == 0, 1, norms)
+    return Z
 
 
 class Whitening(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -118,13 +154,9 @@ class Whitening(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        pca = self.pca_  # computed here, not with pca_.transform, whose output container is its own
-        Z = (X - pca.mean_) @ pca.components_.T / self._scale()
-        Z = Z.astype(X.dtype, copy=False)
-        if self.normalize:
-            norms = np.linalg.norm(Z, axis=1, keepdims=True)
-            Z = Z / np.where(norms == 0, 1, norms)
-        return Z
+        # computed here, not with pca_.transform, whose output container is its own
+        W = self.pca_.components_.T / self._scale()
+        return whiten(X, self.pca_.mean_, W, normalize=self.normalize).astype(X.dtype, copy=False)
 
     def inverse_transform(self, X):
         """Map whitened vectors back to the input space.
@@ -154,17 +186,7 @@ class Whitening(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         return X_original.astype(Z.dtype, copy=False)
 
     def _scale(self):
-        """Standard deviation of each kept component, floored so the whitening stays finite.
-
-        A component of (near) zero variance would be divided by zero. Scales
-        below ``eps`` times the largest are raised to it (a relative floor, so
-        the result does not depend on the data's units), and data with no
-        variance at all is only centred and rotated.
-        """
-        scale = np.sqrt(self.pca_.explained_variance_)
-        top = scale.max() if scale.size else 0.0
-        floor = np.finfo(scale.dtype).eps * top if top > 0 else 1.0
-        return np.maximum(scale, floor)
+        return _floored_scale(self.pca_.explained_variance_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_unsup._kernels import sinkhorn_knopp
 from sklearn_unsup._nn import scan_loss, self_label_loss
 from sklearn_unsup.cluster import DEC, SCAN, DeepCluster, SeLa, SwAV
-from sklearn_unsup.cluster._deep_cluster import split_empty_clusters
+from sklearn_unsup.cluster._feature_kmeans import split_empty_clusters
 from sklearn_unsup.cluster._sela import equipartition_labels, label_epochs
 from sklearn_unsup.manifold import TLDR
 from sklearn_unsup.metrics import cluster_accuracy
