@@ -15,7 +15,7 @@ def test_clusterer_api(digits):
     np.testing.assert_array_equal(proba.argmax(1), jv.labels_)
     assert jv.transform(X).shape == (len(X), 4)
     assert jv.score(X) <= 0
-    with pytest.raises(ValueError, match="n_samples=5 should be >= n_clusters=10"):
+    with pytest.raises(ValueError, match="n_clusters=10 must be <= n_samples=5"):
         JointVAE(10, max_epochs=1).fit(X[:5])
 
 
