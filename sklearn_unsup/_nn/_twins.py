@@ -3,6 +3,7 @@
 import torch
 from torch import nn
 
+from ._augment import AUGMENTATIONS
 from ._mlp import make_mlp
 
 __all__ = [
@@ -116,8 +117,6 @@ class AugmentedTwin(TwinEncoder):
         self.scale = scale
 
     def forward(self, x):
-        from ._augment import AUGMENTATIONS
-
         fn = AUGMENTATIONS[self.augment]
         if self.training:
             xa, xb = fn(x, rate=self.rate, scale=self.scale), fn(x, rate=self.rate, scale=self.scale)
