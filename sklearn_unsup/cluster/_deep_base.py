@@ -12,7 +12,7 @@ from .._torch import BaseTorchEstimator
 from ..metrics import silhouette_score
 from ..neighbors import mine_neighbors
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
-from ..utils._validation import check_n_clusters, check_n_neighbors
+from ..utils._validation import check_hidden_dims, check_n_clusters, check_n_neighbors
 from ..utils._warnings import warn_caller
 
 __all__ = ["BaseDeepClusterer", "EpochHook"]
@@ -61,6 +61,12 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         X = self._validate_fit_data(X, ensure_min_samples=min_samples)
         check_n_clusters(self.n_clusters, X.shape[0])
         return X
+
+    def _clustering_net_kwargs(self, n_features, *, n_heads):
+        """Arguments of a ``ClusteringNet`` from the shared parameters (SCAN, SeLa, DeepCluster)."""
+        return dict(n_features=n_features, n_clusters=self.n_clusters, hidden_dims=check_hidden_dims(self.hidden_dims),
+                    n_components=self.n_components, n_heads=n_heads, augment=self.augment, rate=self.corruption_rate,
+                    scale=self.noise_scale)
 
     def _mine_neighbors(self, X, n_neighbors, metric):
         """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel or NN-descent)."""

@@ -11,7 +11,6 @@ import torch
 from .._nn import ClusterBatchIterator, ClusteringNet, PseudoLabelLoss
 from .._torch import forward_in_batches
 from ..utils._sklearn_compat import Integral, Interval
-from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer, EpochHook
 
 __all__ = ["BasePseudoLabelClusterer", "full_pass"]
@@ -42,16 +41,7 @@ class BasePseudoLabelClusterer(BaseDeepClusterer):
         self.neighbors_ = None if nbrs is None else nbrs.numpy()
         net = self._build_net(
             module=ClusteringNet,
-            module_kwargs=dict(
-                n_features=X.shape[1],
-                n_clusters=self.n_clusters,
-                hidden_dims=check_hidden_dims(self.hidden_dims),
-                n_components=self.n_components,
-                n_heads=1,
-                augment=self.augment,
-                rate=self.corruption_rate,
-                scale=self.noise_scale,
-            ),
+            module_kwargs=self._clustering_net_kwargs(X.shape[1], n_heads=1),
             criterion=PseudoLabelLoss,
             iterator=ClusterBatchIterator,
             callbacks=[("relabel", EpochHook(hook)), *extra_callbacks],

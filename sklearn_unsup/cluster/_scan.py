@@ -6,7 +6,6 @@ import numpy as np
 
 from .._nn import ClusterBatchIterator, ClusteringNet, SCANLoss
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
-from ..utils._validation import check_hidden_dims
 from ._deep_base import BaseDeepClusterer, EpochHook
 
 __all__ = ["SCAN"]
@@ -225,16 +224,7 @@ class SCAN(BaseDeepClusterer):
         extra = int(self.self_label_epochs) if self.self_label else 0
         net = self._build_net(
             module=ClusteringNet,
-            module_kwargs=dict(
-                n_features=X.shape[1],
-                n_clusters=self.n_clusters,
-                hidden_dims=check_hidden_dims(self.hidden_dims),
-                n_components=self.n_components,
-                n_heads=self.n_heads,
-                augment=self.augment,
-                rate=self.corruption_rate,
-                scale=self.noise_scale,
-            ),
+            module_kwargs=self._clustering_net_kwargs(X.shape[1], n_heads=self.n_heads),
             criterion=SCANLoss,
             criterion_kwargs=dict(entropy_weight=self.entropy_weight,
                                   confidence_threshold=self.confidence_threshold),
