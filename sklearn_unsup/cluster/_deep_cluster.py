@@ -127,7 +127,11 @@ class DeepCluster(BasePseudoLabelClusterer):
     feature_pca_components : int, default=16
         Dimensions kept by the PCA-whitening before k-means (256 in the paper
         for 4096-d features; whitening many weak directions of a small
-        embedding amplifies noise).
+        embedding amplifies noise). At most the number of input features:
+        the network's features of d-dimensional rows vary along about d
+        directions that carry the clusters, and whitening more puts noise on
+        an equal footing with them (on three blobs in 2-d, 16 whitened
+        directions merged two of the blobs; 2 separate them).
     n_neighbors : int, default=10
         Neighbours mined per row for the second view; 0 uses the row itself.
     memory_momentum : float in [0, 1), default=0.5
@@ -175,11 +179,11 @@ class DeepCluster(BasePseudoLabelClusterer):
     ----------
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training row.
-    cluster_centers_ : ndarray of shape (n_clusters, feature_pca_components)
+    cluster_centers_ : ndarray of shape (n_clusters, min(feature_pca_components, n_features_in_))
         k-means centres of the final, whitened and normalised features.
     whitening_mean_ : ndarray of shape (n_components,)
         Mean of the final features.
-    whitening_components_ : ndarray of shape (n_components, feature_pca_components)
+    whitening_components_ : ndarray of shape (n_components, min(feature_pca_components, n_features_in_))
         PCA-whitening projection of the final features.
     pseudo_labels_ : ndarray of shape (n_samples,)
         The last pseudo-labels the network was trained on.
@@ -276,8 +280,8 @@ class DeepCluster(BasePseudoLabelClusterer):
     def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max // 2))
-        hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters,
-                       feature_pca_components=self.feature_pca_components,
+        width = min(self.feature_pca_components, X.shape[1])
+        hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters, feature_pca_components=width,
                        seed=seed, online=self.online)
         extra = [("odc_update", _OnlineUpdate(self.memory_momentum, self.centroid_interval))] if self.online else []
         self._fit_pseudo_label(X, hook, extra, finish=False)
@@ -286,7 +290,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         # The clustering is k-means on the final features, as in the paper; the
         # trained head only served to shape the features.
         feats = self._features(X)
-        self.whitening_mean_, self.whitening_components_ = fit_whitening(feats, self.feature_pca_components)
+        self.whitening_mean_, self.whitening_components_ = fit_whitening(feats, width)
         Z = whiten(feats, self.whitening_mean_, self.whitening_components_).astype(np.float32)
         self.cluster_centers_, _, _ = feature_kmeans(Z, self.n_clusters, n_init=self.n_init, max_iter=50,
                                                      random_state=np.random.RandomState(seed))
