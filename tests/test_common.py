@@ -17,7 +17,9 @@ from sklearn.utils.estimator_checks import (
 from sklearn_unsup.utils import all_estimators
 from sklearn_unsup.utils._test_common import (
     EXPECTED_FAILED_CHECKS,
+    EXPECTED_FAILED_CHECKS_WITH_DEFAULT_CLASSIFIER,
     expected_failed_checks,
+    make_default_instances,
     make_test_instances,
 )
 
@@ -33,7 +35,10 @@ def test_all_estimators_found():
     names = [name for name, _ in ESTIMATORS]
     assert {"AutoEncoder", "BalancedKMeans", "SelfOrganizingMap"} <= set(names)
     # every entry of the expected-failure table names a real estimator and gives a reason
-    for name, checks in EXPECTED_FAILED_CHECKS.items():
+    tables = {**EXPECTED_FAILED_CHECKS}
+    for name, checks in EXPECTED_FAILED_CHECKS_WITH_DEFAULT_CLASSIFIER.items():
+        tables[name] = {**tables.get(name, {}), **checks}
+    for name, checks in tables.items():
         assert name in names, name
         for check, reason in checks.items():
             assert isinstance(reason, str) and len(reason) > 20, (name, check)
@@ -77,3 +82,13 @@ TRANSFORMER_CHECKS = [
 def test_transformer_output_checks(estimator, check):
     _skip_if_expected(estimator, check.__name__)
     check(type(estimator).__name__, estimator)
+
+
+# ------------------------------------------------------------------ the same checks on the defaults
+DEFAULT_INSTANCES = make_default_instances(ESTIMATORS)
+
+
+@parametrize_with_checks(DEFAULT_INSTANCES, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator_with_defaults(estimator, check):
+    """Defaults (epochs lowered) must pass what the fast settings pass: a default that breaks on small data fails."""
+    check(estimator)

@@ -148,3 +148,12 @@ def test_vim_with_a_torch_linear_head():
         logits = fc(torch.from_numpy(feats)).numpy()
     energy_part = vim.score_samples(feats) + vim.alpha_ * vim._residual_norm(feats.astype(np.float64))
     np.testing.assert_allclose(energy_part, logsumexp(logits, axis=1), rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls", [EnergyDetector, MSPDetector, MaxLogitDetector, ViMDetector])
+def test_fit_predict_passes_y_on(cls):
+    """Issue 23: OutlierMixin.fit_predict called fit(X) and dropped y ("needs the class labels y")."""
+    X, y = make_blobs(120, n_features=4, centers=3, random_state=0)
+    labels = cls().fit_predict(X, y)
+    assert set(np.unique(labels)) <= {-1, 1} and len(labels) == len(X)
+    np.testing.assert_array_equal(labels, cls().fit(X, y).predict(X))
