@@ -71,10 +71,11 @@ class JointVAE(
     init : {"kmeans", "random"}, default="kmeans"
         Start of the categorical head. ``"random"``: the paper's random
         initialisation. ``"kmeans"`` (not in the paper): a VAE with the same
-        encoder widths is trained for ``max(10, max_epochs // 2)`` epochs,
-        k-means (10 restarts) clusters its posterior means, and the
-        categorical head is trained by cross-entropy towards those clusters
-        (5 epochs, at least 200 steps) before JointVAE's own objective refines
+        encoder widths is trained for ``max(min(10, max_epochs), max_epochs // 2)``
+        epochs, k-means (10 restarts) clusters its posterior means, and the
+        network is trained by cross-entropy of its categorical logits towards
+        those clusters (5 epochs and at least 200 steps, at most
+        ``2 * max_epochs`` epochs) before JointVAE's own objective refines
         them. The random start often ends below k-means on the raw input;
         the figures are in the generative benchmark (``benchmarks/results/generative.md``).
     hidden_dims : sequence of int, default=(256, 128)
@@ -260,14 +261,16 @@ class JointVAE(
         from ._vae import VAE
 
         vae_seed, km_seed, warm_seed = (int(v) for v in rng.randint(np.iinfo(np.int32).max, size=3))
+        vae_epochs = max(min(10, self.max_epochs), self.max_epochs // 2)
         vae = VAE(self.n_components, hidden_dims=module_kwargs["hidden_dims"], activation=self.activation,
-                  likelihood=self.likelihood, max_epochs=max(10, self.max_epochs // 2), batch_size=self.batch_size,
+                  likelihood=self.likelihood, max_epochs=vae_epochs, batch_size=self.batch_size,
                   lr=self.lr, optimizer=self.optimizer, weight_decay=self.weight_decay, callbacks=self.callbacks,
                   device=self.device, random_state=vae_seed, verbose=self.verbose)
         codes = vae.fit_transform(X)
         _, labels, _ = feature_kmeans(codes, self.n_clusters, n_init=10, random_state=km_seed)
-        # 5 epochs, and at least 200 steps (small data sets have few batches per epoch)
-        n_epochs = max(5, math.ceil(200 / math.ceil(X.shape[0] / self.batch_size)))
+        # 5 epochs, and at least 200 steps (small data sets have few batches per epoch), at most twice
+        # max_epochs (so that lowering max_epochs shortens every stage)
+        n_epochs = min(max(5, math.ceil(200 / math.ceil(X.shape[0] / self.batch_size))), 2 * self.max_epochs)
         net = self._build_net(module=MLPJointVAE, module_kwargs=module_kwargs, criterion=CategoricalTargetLoss,
                               random_state=warm_seed, max_epochs=n_epochs)
         self._train(net, X, torch.as_tensor(labels, dtype=torch.long))
