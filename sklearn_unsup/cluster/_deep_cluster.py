@@ -179,11 +179,11 @@ class DeepCluster(BasePseudoLabelClusterer):
     ----------
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training row.
-    cluster_centers_ : ndarray of shape (n_clusters, min(feature_pca_components, n_features_in_))
+    cluster_centers_ : ndarray of shape (n_clusters, min(feature_pca_components, `n_features_in_`))
         k-means centres of the final, whitened and normalised features.
     whitening_mean_ : ndarray of shape (n_components,)
         Mean of the final features.
-    whitening_components_ : ndarray of shape (n_components, min(feature_pca_components, n_features_in_))
+    whitening_components_ : ndarray of shape (n_components, min(feature_pca_components, `n_features_in_`))
         PCA-whitening projection of the final features.
     pseudo_labels_ : ndarray of shape (n_samples,)
         The last pseudo-labels the network was trained on.
