@@ -29,17 +29,20 @@ class BaseEstimator(_sklearn_base.BaseEstimator):
     """scikit-learn's ``BaseEstimator`` whose pickles record the versions they were made with.
 
     As scikit-learn does for its own estimators: ``__getstate__`` stores
-    ``sklearn_unsup.__version__`` (and torch's, for a fitted torch model);
+    ``sklearn_unsup.__version__`` (and torch's, for the torch estimators);
     loading a model saved with another version warns with
     :class:`~sklearn_unsup.exceptions.InconsistentVersionWarning`, since the
     fitted state of one version may not be valid in another.
     """
 
+    #: Whether pickles also record torch's version (the torch estimators' base sets it).
+    _records_torch_version = False
+
     def __getstate__(self):
         state = super().__getstate__()
         package, torch = _versions()
         state = dict(state, _sklearn_unsup_version=package)
-        if torch is not None and "net_" in state:
+        if self._records_torch_version and torch is not None:
             state["_torch_version"] = torch
         return state
 

@@ -92,6 +92,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         "verbose": ["verbose"],
     }
 
+    _records_torch_version = True
+
     #: Drop every partial last batch of an epoch (not only one of a single row
     #: under BatchNorm): for losses built on batch statistics, e.g. Barlow Twins.
     _drop_partial_batch = False

@@ -4,6 +4,8 @@ from numbers import Integral
 
 import numpy as np
 
+from ._warnings import warn_caller
+
 __all__ = [
     "FLOAT32_MAX",
     "check_float32_range",
@@ -48,7 +50,7 @@ def check_float32_range(X, estimator_name="This estimator"):
     """
     X = np.asarray(X)
     if X.dtype == np.float64 and X.size:
-        peak = float(np.max(np.abs(X)))
+        peak = max(float(X.max()), -float(X.min()))  # no |X| copy on the predict path
         if peak > FLOAT32_MAX:
             raise ValueError(
                 f"{estimator_name} computes in float32, whose range is +-{FLOAT32_MAX:.4g}; X contains "
@@ -69,8 +71,6 @@ def check_n_clusters(n_clusters, n_samples):
 def check_n_neighbors(estimator, n_neighbors, n_available):
     """``n_neighbors`` clipped to the ``n_available`` candidate rows, with a warning, as LocalOutlierFactor does."""
     if n_neighbors > n_available:
-        from ._warnings import warn_caller
-
         warn_caller(
             f"{type(estimator).__name__}: n_neighbors={n_neighbors} is more than the {n_available} rows "
             f"available as neighbors; using n_neighbors={n_available}."
