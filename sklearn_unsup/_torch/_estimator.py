@@ -29,6 +29,7 @@ from ._device import (
     torch_rng,
 )
 from ._inference import INFERENCE_BATCH_ROWS, forward_in_batches, has_batch_norm
+from ._portable import estimator_state_from_plain, estimator_state_to_plain
 
 __all__ = ["BaseTorchEstimator"]
 
@@ -311,10 +312,14 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
                                   batch_size=max(int(self.batch_size), INFERENCE_BATCH_ROWS), numpy=numpy)
 
     # ------------------------------------------------------------------ pickling
+    def __getstate__(self):
+        # Nets and tensors as arrays and plain data (see _portable): no nested torch
+        # pickle, so that skops.io can persist the model and check every type it loads.
+        return estimator_state_to_plain(super().__getstate__())
+
     def __setstate__(self, state):
-        # A model fitted on CUDA and loaded on a CPU-only machine: skorch maps the
-        # net's tensors to the CPU (with a DeviceWarning); follow it here.
+        # A model fitted on CUDA and loaded on a CPU-only machine is loaded on the CPU.
         device = state.get("device_")
         if device is not None and device.startswith("cuda") and not torch.cuda.is_available():
-            state["device_"] = "cpu"
-        super().__setstate__(state)
+            state["device_"] = device = "cpu"
+        super().__setstate__(estimator_state_from_plain(state, device or "cpu"))

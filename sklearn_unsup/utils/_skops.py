@@ -1,0 +1,140 @@
+"""Secure persistence with ``skops.io``: the types a model file of this package may hold.
+
+A pickle runs whatever code its file names. ``skops.io`` files instead list
+the types they build, and :func:`skops.io.load` refuses any type the caller
+did not trust. The torch estimators store their networks as arrays and plain
+data (classes, keyword arguments, optimizer state; no nested torch pickle),
+so a file holds only the types below, and a file naming anything else — a
+tampered one — is refused.
+"""
+
+from importlib import import_module
+
+__all__ = ["dump_skops", "load_skops", "skops_trusted_types"]
+
+# Beyond the public estimators (added by skops_trusted_types): the internal types a fitted
+# model's state holds. Each is a class or a function of this package, skorch, torch or the
+# standard library that is only referenced by name (loading builds it from plain data).
+_INTERNAL_TYPES = (
+    # torch modules and losses (rebuilt from their keyword arguments; weights are arrays)
+    "sklearn_unsup._nn._autoencoder.MLPAutoEncoder",
+    "sklearn_unsup._nn._clustering.ClusteringNet",
+    "sklearn_unsup._nn._clustering.DECLoss",
+    "sklearn_unsup._nn._clustering.DECNet",
+    "sklearn_unsup._nn._clustering.PrototypeNet",
+    "sklearn_unsup._nn._clustering.PseudoLabelLoss",
+    "sklearn_unsup._nn._clustering.SCANLoss",
+    "sklearn_unsup._nn._clustering.SwAVLoss",
+    "sklearn_unsup._nn._deep_svdd.DeepSVDDNet",
+    "sklearn_unsup._nn._deep_svdd.MeanLoss",
+    "sklearn_unsup._nn._flows.FlowNLLLoss",
+    "sklearn_unsup._nn._flows.RealNVPFlow",
+    "sklearn_unsup._nn._losses.JointVAELoss",
+    "sklearn_unsup._nn._losses.ReconstructionLoss",
+    "sklearn_unsup._nn._losses.VAELoss",
+    "sklearn_unsup._nn._score_net.NoiseConditionalScoreNet",
+    "sklearn_unsup._nn._twins.AugmentedTwin",
+    "sklearn_unsup._nn._twins.BarlowTwinsLoss",
+    "sklearn_unsup._nn._twins.TwinEncoder",
+    "sklearn_unsup._nn._twins.TwinLoss",
+    "sklearn_unsup._nn._vae.MLPJointVAE",
+    "sklearn_unsup._nn._vae.MLPVAE",
+    "sklearn_unsup._nn._volume_preserving.InvariantLoss",
+    "sklearn_unsup._nn._volume_preserving.InvariantNet",
+    # the skorch net class, its data plumbing and the training hooks
+    "sklearn_unsup._nn._net.UnsupervisedNet",
+    "sklearn_unsup._nn._data.ClusterBatchIterator",
+    "sklearn_unsup._nn._data.NeighborPairIterator",
+    "sklearn_unsup._nn._data.TensorBatchIterator",
+    "sklearn_unsup._nn._data.TensorDataset",
+    "sklearn_unsup._nn._data.TensorValidSplit",
+    "sklearn_unsup.cluster._dec._TargetUpdate",
+    "sklearn_unsup.cluster._deep_base.EpochHook",
+    "sklearn_unsup.cluster._deep_cluster._deep_cluster_epoch",
+    "sklearn_unsup.cluster._scan._scan_epoch",
+    "sklearn_unsup.cluster._sela._sela_epoch",
+    "sklearn_unsup.cluster._swav._PrototypeSchedule",
+    "sklearn_unsup.cluster._swav.batch_codes",
+    "skorch.callbacks.regularization.GradientNormClipping",
+    "skorch.callbacks.training.EarlyStopping",
+    "torch.optim.adam.Adam",
+    "torch.optim.adamw.AdamW",
+    "torch.optim.sgd.SGD",
+    # EarlyStopping's default log sink; the sinkhorn settings of SwAV's loss
+    "builtins.print",
+    "functools.partial",
+    # scikit-learn's fitted trees (an IsolationForest inside RejectionOutlierDetector)
+    "sklearn.tree._tree.Tree",
+)
+
+
+def skops_trusted_types():
+    """The type names a ``skops.io`` file of this package's estimators may hold.
+
+    Pass them to :func:`skops.io.load` (``trusted=``), or use
+    :func:`load_skops`, which does. The list names this package's public
+    estimators, the private torch modules, losses, data iterators and training
+    hooks their fitted state refers to, torch's optimizers and two skorch
+    callbacks. A model that wraps an estimator from elsewhere (a
+    ``RejectionOutlierDetector`` around another library's detector) may need
+    that estimator's types too: :func:`skops.io.get_untrusted_types` lists
+    what a file holds beyond this list.
+
+    Returns
+    -------
+    trusted : list of str
+        Sorted ``module.name`` strings.
+    """
+    from ._discovery import all_estimators
+
+    public = [f"{cls.__module__}.{name}" for name, cls in all_estimators()]
+    return sorted(set(public) | set(_INTERNAL_TYPES))
+
+
+def _skops_io():
+    try:
+        return import_module("skops.io")
+    except ImportError as exc:
+        raise ImportError(
+            "Saving and loading models in skops format needs the skops package: "
+            "pip install 'sklearn_unsup[skops]'."
+        ) from exc
+
+
+def dump_skops(estimator, file):
+    """Save ``estimator`` (fitted or not) to ``file`` in ``skops.io``'s format.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Any estimator of this package, or a pipeline holding them.
+    file : str, path or file object
+        Where to write.
+    """
+    _skops_io().dump(estimator, file)
+
+
+def load_skops(file, *, trusted=()):
+    """Load a model saved with :func:`dump_skops` (or ``skops.io.dump``), building trusted types only.
+
+    Parameters
+    ----------
+    file : str, path or file object
+        The ``.skops`` file.
+    trusted : sequence of str, default=()
+        Type names to trust beyond :func:`skops_trusted_types` (e.g. another
+        library's estimator inside a pipeline).
+
+    Returns
+    -------
+    estimator : estimator
+        The loaded model.
+
+    Raises
+    ------
+    skops.io.exceptions.UntrustedTypesFoundException
+        When the file names a type outside the trusted list (a tampered or
+        foreign file): nothing of it is built.
+    """
+    sio = _skops_io()
+    return sio.load(file, trusted=skops_trusted_types() + list(trusted))
