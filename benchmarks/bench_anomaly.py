@@ -35,11 +35,14 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import LocalOutlierFactor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_unsup.ood import InvariantsDetector, KNNDetector
 from sklearn_unsup.outlier import (
     AutoEncoderOutlierDetector,
     DeepSVDD,
+    EnsembleOutlierDetector,
     FlowOutlierDetector,
     RejectionOutlierDetector,
     VAEOutlierDetector,
@@ -68,6 +71,13 @@ def detectors(seed, novelty):
         "VAEOutlierDetector": lambda: VAEOutlierDetector(random_state=seed),
         "DeepSVDD (ours)": lambda: DeepSVDD(random_state=seed),
         "FlowOutlierDetector": lambda: FlowOutlierDetector(random_state=seed),
+        "kNN distance k=5 on standardised X (ours)": lambda: make_pipeline(
+            StandardScaler(), KNNDetector(n_neighbors=5, normalize=False)),
+        "EnsembleOutlierDetector (ours, mean)": lambda: EnsembleOutlierDetector(random_state=seed),
+        "EnsembleOutlierDetector (ours, max)": lambda: EnsembleOutlierDetector(combination="max", random_state=seed),
+        "EnsembleOutlierDetector (ours, rank)": lambda: EnsembleOutlierDetector(combination="rank",
+                                                                                random_state=seed),
+        "EnsembleOutlierDetector (ours, aom)": lambda: EnsembleOutlierDetector(combination="aom", random_state=seed),
     }
     if novelty:
         d["KNNDetector (ours, k=50)"] = lambda: KNNDetector()

@@ -143,3 +143,20 @@ def test_a_cuda_model_loads_on_a_cpu_only_machine(monkeypatch):
     loaded.__setstate__(state)
     assert loaded.device_ == "cpu" and loaded.net_.device == "cpu"
     np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
+
+
+def test_sparse_tensors_roundtrip_and_bad_indices_are_refused():
+    import torch
+
+    from sklearn_unsup._torch._portable import from_plain, to_plain
+
+    adjacency = torch.sparse_coo_tensor(torch.tensor([[0, 1, 2], [1, 0, 2]]), torch.tensor([1.0, 2.0, 3.0]), (3, 3),
+                                        check_invariants=True)
+    plain = to_plain({"graph": adjacency, "dense": torch.arange(3.0)})
+    back = from_plain(plain)
+    np.testing.assert_array_equal(back["graph"].to_dense().numpy(), adjacency.to_dense().numpy())
+    np.testing.assert_array_equal(back["dense"].numpy(), [0.0, 1.0, 2.0])
+    # an index beyond the shape (a tampered file) fails when loading, not as a memory error later
+    plain["graph"]["__torch_sparse_coo__"][0][0, 0] = 99
+    with pytest.raises(RuntimeError, match="inconsistent with indices"):
+        from_plain(plain)

@@ -29,12 +29,16 @@ from skorch.callbacks import Callback
 from skorch.history import History
 
 _TENSOR = "__torch_tensor__"
+_SPARSE = "__torch_sparse_coo__"
 _NET = "__skorch_net__"
 
 
 def to_plain(obj):
     """Tensors (also inside dicts, lists, tuples and skorch callbacks) → ``{_TENSOR: ndarray}``."""
     if isinstance(obj, torch.Tensor):
+        if obj.layout == torch.sparse_coo:
+            obj = obj.detach().coalesce().cpu()
+            return {_SPARSE: [obj.indices().numpy().copy(), obj.values().numpy().copy(), list(obj.shape)]}
         return {_TENSOR: obj.detach().cpu().numpy().copy()}
     if isinstance(obj, dict):
         return {key: to_plain(value) for key, value in obj.items()}
@@ -52,6 +56,11 @@ def from_plain(obj, device="cpu"):
     if isinstance(obj, dict):
         if set(obj) == {_TENSOR}:
             return torch.from_numpy(np.array(obj[_TENSOR])).to(device)
+        if set(obj) == {_SPARSE}:
+            indices, values, shape = obj[_SPARSE]
+            # invariants checked: indices out of range in a tampered file must fail here, not corrupt memory later
+            return torch.sparse_coo_tensor(torch.from_numpy(np.array(indices)), torch.from_numpy(np.array(values)),
+                                           tuple(shape), check_invariants=True).coalesce().to(device)
         return {key: from_plain(value, device) for key, value in obj.items()}
     if isinstance(obj, (list, tuple)):
         return type(obj)(from_plain(value, device) for value in obj)
@@ -137,6 +146,6 @@ def estimator_state_to_plain(state):
 def estimator_state_from_plain(state, device):
     return {
         key: net_from_plain(value, device) if is_plain_net(value)
-        else from_plain(value, device) if isinstance(value, dict) and set(value) == {_TENSOR} else value
+        else from_plain(value, device) if isinstance(value, dict) and set(value) in ({_TENSOR}, {_SPARSE}) else value
         for key, value in state.items()
     }

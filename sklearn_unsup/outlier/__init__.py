@@ -7,6 +7,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "AutoEncoderOutlierDetector": "._autoencoder",
         "DeepSVDD": "._deep_svdd",
+        "EnsembleOutlierDetector": "._ensemble",
         "FlowOutlierDetector": "._flow",
         "RejectionOutlierDetector": "._rejection",
         "to_pyod_labels": "._pyod",

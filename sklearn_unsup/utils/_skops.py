@@ -63,8 +63,12 @@ _INTERNAL_TYPES = (
     # EarlyStopping's default log sink; the sinkhorn settings of SwAV's loss
     "builtins.print",
     "functools.partial",
-    # scikit-learn's fitted trees (an IsolationForest inside RejectionOutlierDetector)
+    # scikit-learn's fitted trees: the isolation forest and LOF's neighbor search among
+    # EnsembleOutlierDetector's default members, an IsolationForest in RejectionOutlierDetector
     "sklearn.tree._tree.Tree",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
 )
 
 

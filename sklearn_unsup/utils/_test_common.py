@@ -48,6 +48,7 @@ FAST_PARAMS = {
 FAST_PARAMS_NOT_NEEDED = {
     "MahalanobisDetector": "closed-form fit (class means and one covariance); defaults are fast",
     "RejectionOutlierDetector": "a meta-estimator: its speed is its detector's (a small IsolationForest here)",
+    "EnsembleOutlierDetector": "its default members (an isolation forest, k-NN distance, LOF) are fast",
     "ViMDetector": "a linear classifier and one PCA; defaults are fast",
     "Whitening": "one eigendecomposition; defaults are fast",
 }
