@@ -26,6 +26,7 @@ from ._data import (
 )
 from ._deep_svdd import DeepSVDDNet, MeanLoss
 from ._flows import FlowNLLLoss, RealNVPFlow
+from ._gcn import GCNEncoder, GraphAutoEncoderLoss, GraphBatchIterator, GraphTargets, to_sparse_tensor
 from ._losses import CategoricalTargetLoss, JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
@@ -73,6 +74,11 @@ __all__ = [
     "TwinEncoder",
     "barlow_twins_loss",
     "FlowNLLLoss",
+    "GCNEncoder",
+    "GraphAutoEncoderLoss",
+    "GraphBatchIterator",
+    "GraphTargets",
+    "to_sparse_tensor",
     "CategoricalTargetLoss",
     "JointVAELoss",
     "MLPAutoEncoder",

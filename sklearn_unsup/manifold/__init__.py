@@ -6,6 +6,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "ContrastiveEncoder": "._contrastive",
+        "GraphAutoEncoder": "._graph_autoencoder",
         "TLDR": "._tldr",
     },
 )

@@ -28,6 +28,8 @@ _INTERNAL_TYPES = (
     "sklearn_unsup._nn._deep_svdd.DeepSVDDNet",
     "sklearn_unsup._nn._deep_svdd.MeanLoss",
     "sklearn_unsup._nn._flows.FlowNLLLoss",
+    "sklearn_unsup._nn._gcn.GCNEncoder",
+    "sklearn_unsup._nn._gcn.GraphAutoEncoderLoss",
     "sklearn_unsup._nn._flows.RealNVPFlow",
     "sklearn_unsup._nn._losses.JointVAELoss",
     "sklearn_unsup._nn._losses.ReconstructionLoss",
@@ -48,6 +50,7 @@ _INTERNAL_TYPES = (
     "sklearn_unsup._nn._data.TensorBatchIterator",
     "sklearn_unsup._nn._data.TensorDataset",
     "sklearn_unsup._nn._data.TensorValidSplit",
+    "sklearn_unsup._nn._gcn.GraphBatchIterator",
     "sklearn_unsup.cluster._dec._TargetUpdate",
     "sklearn_unsup.cluster._deep_base.EpochHook",
     "sklearn_unsup.cluster._deep_cluster._deep_cluster_epoch",
@@ -69,6 +72,9 @@ _INTERNAL_TYPES = (
     "sklearn.neighbors._kd_tree.KDTree",
     "sklearn.neighbors._ball_tree.BallTree",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    # GraphAutoEncoder's training graph (graph_, and the kNN graph new rows are linked to)
+    "scipy.sparse._csr.csr_matrix",
+    "sklearn_unsup.neighbors._graph.KNNGraph",
 )
 
 
