@@ -4,6 +4,7 @@
     python benchmarks/bench_anomaly.py --seeds 3 --methods AutoEncoder   # head-to-head over seeds
     python benchmarks/bench_anomaly.py --protocol novelty --seeds 3
     python benchmarks/bench_anomaly.py --protocol rejection
+    python benchmarks/bench_anomaly.py --protocol thresholds             # contamination options, MCC
 
 Protocols (../shared/data/README.md):
 
@@ -12,6 +13,9 @@ Protocols (../shared/data/README.md):
 * ``novelty``: stratified 70/30 split (seeds 0..seeds-1), fit on the training
   rows with y == 0, score the test rows; the 20 sets plus the 4 embedded sets
   of anomaly/embeddings.
+* ``thresholds``: the unsupervised protocol; IsolationForest's and
+  FlowOutlierDetector's training scores cut by each ``contamination`` option
+  (and by PyThresh's own IQR/ZSCORE/CLF when installed): MCC against y.
 * ``rejection``: the unsupervised protocol with the detector wrapped in
   ``RejectionOutlierDetector(contamination = the set's anomaly rate)``:
   rejection rate, AUROC and accuracy of ``predict`` on the accepted rows
@@ -174,6 +178,51 @@ def run_scores(args):
     print_table(rows, ["data"] + names)
 
 
+def run_thresholds(args):
+    """MCC of each contamination option on the training scores of IsolationForest and our flow detector."""
+    from sklearn.metrics import matthews_corrcoef
+
+    from sklearn_unsup.utils._thresholds import THRESHOLDS, offset_from_scores
+
+    peers = {}
+    try:  # PyThresh's implementations of the same rules, in the same run (pip install pythresh)
+        from pythresh.thresholds.clf import CLF
+        from pythresh.thresholds.iqr import IQR
+        from pythresh.thresholds.zscore import ZSCORE
+
+        peers = {"PyThresh IQR": IQR, "PyThresh ZSCORE": ZSCORE, "PyThresh CLF": CLF}
+    except ImportError:
+        print("pythresh not installed: its rows are left out")
+    makers = {"IsolationForest": lambda s: IsolationForest(random_state=s),
+              "FlowOutlierDetector": lambda s: FlowOutlierDetector(random_state=s)}
+    rows = []
+    for label, X, _, y, seed in tasks("unsupervised", 1):
+        if args.sets and label.split()[0] not in args.sets:
+            continue
+        for name, make in makers.items():
+            if not _keep(name, args.methods):
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                scores = make(seed).fit(X).score_samples(X)
+            options = {f"ours {c}": scores < offset_from_scores(scores, c) for c in THRESHOLDS}
+            options["oracle (true share)"] = scores < offset_from_scores(scores, min(0.5, float(y.mean())))
+            for peer, cls in peers.items():
+                options[peer] = cls().eval(-scores).astype(bool)
+            for option, flagged in options.items():
+                rows.append({"data": label, "detector": name, "threshold": option,
+                             "MCC": matthews_corrcoef(y, flagged), "flagged / true share": flagged.mean() / y.mean()})
+        print(f"done {label}", flush=True)
+    print("\n## Thresholds: mean MCC over the sets (unsupervised protocol, seed 0); median of flagged / true share\n")
+    summary = []
+    for name in makers:
+        for option in dict.fromkeys(r["threshold"] for r in rows if r["detector"] == name):
+            sub = [r for r in rows if r["detector"] == name and r["threshold"] == option]
+            summary.append({"detector": name, "threshold": option, "mean MCC": float(np.mean([r["MCC"] for r in sub])),
+                            "median flagged / true": float(np.median([r["flagged / true share"] for r in sub]))})
+    print_table(summary, ["detector", "threshold", "mean MCC", "median flagged / true"])
+
+
 def run_rejection(args):
     rows = []
     makers = {"IsolationForest": lambda s: IsolationForest(random_state=s),
@@ -211,7 +260,8 @@ def run_rejection(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--protocol", default="unsupervised", choices=["unsupervised", "novelty", "rejection"])
+    parser.add_argument("--protocol", default="unsupervised",
+                        choices=["unsupervised", "novelty", "rejection", "thresholds"])
     parser.add_argument("--sets", default=None, help="comma-separated set names (default: all)")
     parser.add_argument("--methods", default="", help="comma-separated substrings of method names")
     parser.add_argument("--seeds", type=int, default=1)
@@ -222,6 +272,8 @@ def main():
     print(f"# Anomaly detection, {args.protocol} protocol; {machine_line()}\n")
     if args.protocol == "rejection":
         run_rejection(args)
+    elif args.protocol == "thresholds":
+        run_thresholds(args)
     else:
         run_scores(args)
 

@@ -41,4 +41,5 @@ if os.environ.get("SKLEARN_UNSUP_DOCS_INTERSPHINX") == "1":
         "python": ("https://docs.python.org/3", None),
         "sklearn": ("https://scikit-learn.org/stable", None),
         "skorch": ("https://skorch.readthedocs.io/en/stable", None),
+        "skrub": ("https://skrub-data.org/stable", None),
     }

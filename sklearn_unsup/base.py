@@ -13,6 +13,7 @@ from sklearn.base import OutlierMixin
 
 from .exceptions import InconsistentVersionWarning
 from .utils._sklearn_compat import Interval, Real, StrOptions
+from .utils._thresholds import THRESHOLDS, offset_from_scores
 
 __all__ = ["BaseEstimator", "OutlierDetectorMixin"]
 
@@ -69,22 +70,22 @@ class OutlierDetectorMixin(OutlierMixin):
 
     ``contamination``: a float in (0, 0.5] puts ``offset_`` at that
     quantile of the training scores, so that fraction of the training rows is
-    flagged. ``"auto"`` uses Tukey's lower fence of the training scores,
-    ``Q1 - 1.5 * IQR``: rows far below the bulk of the data are flagged, and no
-    prior guess of the outlier fraction is needed.
+    flagged. Without a prior guess of the outlier share, a rule on the training
+    scores sets the cut (:mod:`sklearn_unsup.utils._thresholds`): ``"auto"``,
+    Tukey's lower fence ``Q1 - 1.5 * IQR``; ``"zscore"``, one standard deviation
+    below the mean (PyThresh's ZSCORE); ``"clf"``, PyThresh's pre-fitted rule on
+    the normalised scores. ``predicted_contamination_`` is the share of
+    training rows flagged.
     """
 
     _parameter_constraints: dict = {
-        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "contamination": [StrOptions(set(THRESHOLDS)), Interval(Real, 0, 0.5, closed="right")],
     }
 
     def _set_offset(self, train_scores):
         train_scores = np.asarray(train_scores, dtype=np.float64)
-        if self.contamination == "auto":
-            q1, q3 = np.percentile(train_scores, [25.0, 75.0])
-            self.offset_ = float(q1 - 1.5 * (q3 - q1))
-        else:
-            self.offset_ = float(np.percentile(train_scores, 100.0 * self.contamination))
+        self.offset_ = offset_from_scores(train_scores, self.contamination)
+        self.predicted_contamination_ = float(np.mean(train_scores < self.offset_))
         return self
 
     def fit_predict(self, X, y=None, **kwargs):

@@ -73,8 +73,11 @@ class InvariantsDetector(StandardizeMixin, OutlierDetectorMixin, BaseTorchEstima
         seed gives identical results on CPU.
     verbose : int, default=0
         0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
+    contamination : {"auto", "zscore", "clf"} or float in (0, 0.5], default="auto"
+        Sets ``offset_`` from the training scores: a float flags that share of
+        the training rows; "auto" flags rows below Tukey's lower fence, "zscore"
+        rows more than one standard deviation below the mean score, "clf"
+        follows PyThresh's pre-fitted rule on the normalised scores.
 
     Attributes
     ----------
@@ -88,6 +91,8 @@ class InvariantsDetector(StandardizeMixin, OutlierDetectorMixin, BaseTorchEstima
         The fitted scaler.
     offset_ : float
         ``decision_function = score_samples - offset_``.
+    predicted_contamination_ : float
+        Share of the training rows below ``offset_`` (flagged as outliers).
     net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str

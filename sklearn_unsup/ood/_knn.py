@@ -27,8 +27,11 @@ class KNNDetector(OutlierDetectorMixin, BaseEstimator):
         Which neighbour's distance is the score (at most ``n_samples``).
     normalize : bool, default=True
         L2-normalise the features first (the method's key ingredient).
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
+    contamination : {"auto", "zscore", "clf"} or float in (0, 0.5], default="auto"
+        Sets ``offset_`` from the training scores: a float flags that share of
+        the training rows; "auto" flags rows below Tukey's lower fence, "zscore"
+        rows more than one standard deviation below the mean score, "clf"
+        follows PyThresh's pre-fitted rule on the normalised scores.
 
     Attributes
     ----------
@@ -38,6 +41,8 @@ class KNNDetector(OutlierDetectorMixin, BaseEstimator):
         :class:`~sklearn.neighbors.LocalOutlierFactor`.
     offset_ : float
         ``decision_function = score_samples - offset_``.
+    predicted_contamination_ : float
+        Share of the training rows below ``offset_`` (flagged as outliers).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

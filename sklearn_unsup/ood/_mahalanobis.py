@@ -26,8 +26,11 @@ class MahalanobisDetector(OutlierDetectorMixin, BaseEstimator):
         Relative Mahalanobis distance (needs ``y``; ignored without it).
     reg_covar : float, default=1e-6
         Added to the covariance diagonal (times its mean variance) before inversion.
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
+    contamination : {"auto", "zscore", "clf"} or float in (0, 0.5], default="auto"
+        Sets ``offset_`` from the training scores: a float flags that share of
+        the training rows; "auto" flags rows below Tukey's lower fence, "zscore"
+        rows more than one standard deviation below the mean score, "clf"
+        follows PyThresh's pre-fitted rule on the normalised scores.
 
     Attributes
     ----------
@@ -39,6 +42,8 @@ class MahalanobisDetector(OutlierDetectorMixin, BaseEstimator):
         Inverse of the shared covariance.
     offset_ : float
         ``decision_function = score_samples - offset_``.
+    predicted_contamination_ : float
+        Share of the training rows below ``offset_`` (flagged as outliers).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

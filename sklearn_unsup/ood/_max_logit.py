@@ -21,8 +21,11 @@ class MaxLogitDetector(BaseClassifierDetector):
         on ``(X, y)``. Wrap an already trained classifier in
         :class:`sklearn.frozen.FrozenEstimator`; ``"passthrough"`` means ``X``
         holds logits. None: ``LogisticRegression(max_iter=1000)``.
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
+    contamination : {"auto", "zscore", "clf"} or float in (0, 0.5], default="auto"
+        Sets ``offset_`` from the training scores: a float flags that share of
+        the training rows; "auto" flags rows below Tukey's lower fence, "zscore"
+        rows more than one standard deviation below the mean score, "clf"
+        follows PyThresh's pre-fitted rule on the normalised scores.
 
     Attributes
     ----------
@@ -32,6 +35,8 @@ class MaxLogitDetector(BaseClassifierDetector):
         The classifier's classes.
     offset_ : float
         ``decision_function = score_samples - offset_``.
+    predicted_contamination_ : float
+        Share of the training rows below ``offset_`` (flagged as outliers).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

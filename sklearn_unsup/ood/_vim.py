@@ -35,8 +35,11 @@ class ViMDetector(BaseClassifierDetector):
         Dimension of the principal subspace. None follows the paper's rule:
         1000 when ``n_features >= 2048``, 512 when ``n_features >= 768``, else
         ``n_features // 2``. Must be below ``n_features``.
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Sets ``offset_`` from the training scores ("auto": Tukey's lower fence).
+    contamination : {"auto", "zscore", "clf"} or float in (0, 0.5], default="auto"
+        Sets ``offset_`` from the training scores: a float flags that share of
+        the training rows; "auto" flags rows below Tukey's lower fence, "zscore"
+        rows more than one standard deviation below the mean score, "clf"
+        follows PyThresh's pre-fitted rule on the normalised scores.
 
     Attributes
     ----------
@@ -54,6 +57,8 @@ class ViMDetector(BaseClassifierDetector):
         Dimension of the principal subspace used.
     offset_ : float
         ``decision_function = score_samples - offset_``.
+    predicted_contamination_ : float
+        Share of the training rows below ``offset_`` (flagged as outliers).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -67,9 +67,11 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         seed gives identical results on CPU.
     verbose : int, default=0
         0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Share of training rows flagged; "auto" flags rows below Tukey's lower
-        fence of the training scores.
+    contamination : {"auto", "zscore", "clf"} or float in (0, 0.5], default="auto"
+        Sets ``offset_`` from the training scores: a float flags that share of
+        the training rows; "auto" flags rows below Tukey's lower fence, "zscore"
+        rows more than one standard deviation below the mean score, "clf"
+        follows PyThresh's pre-fitted rule on the normalised scores.
 
     Attributes
     ----------
@@ -81,6 +83,8 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         The fitted scaler.
     offset_ : float
         ``decision_function = score_samples - offset_``.
+    predicted_contamination_ : float
+        Share of the training rows below ``offset_`` (flagged as outliers).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -82,9 +82,11 @@ class EnsembleOutlierDetector(MetaEstimatorMixin, OutlierDetectorMixin, _BaseCom
         Detectors fitted and scored in parallel (joblib); ``None`` means 1.
     random_state : int, RandomState instance or None, default=None
         Seeds the default members and the ``"aom"``/``"moa"`` grouping.
-    contamination : "auto" or float in (0, 0.5], default="auto"
-        Sets ``offset_`` from the combined training scores ("auto": Tukey's
-        lower fence).
+    contamination : {"auto", "zscore", "clf"} or float in (0, 0.5], default="auto"
+        Sets ``offset_`` from the combined training scores: a float flags that share of
+        the training rows; "auto" flags rows below Tukey's lower fence, "zscore"
+        rows more than one standard deviation below the mean score, "clf"
+        follows PyThresh's pre-fitted rule on the normalised scores.
 
     Attributes
     ----------
@@ -100,6 +102,8 @@ class EnsembleOutlierDetector(MetaEstimatorMixin, OutlierDetectorMixin, _BaseCom
         Group of each detector for ``"aom"`` and ``"moa"``.
     offset_ : float
         ``decision_function = score_samples - offset_``.
+    predicted_contamination_ : float
+        Share of the training rows below ``offset_`` (flagged as outliers).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -129,12 +133,12 @@ class EnsembleOutlierDetector(MetaEstimatorMixin, OutlierDetectorMixin, _BaseCom
     """
 
     _parameter_constraints: dict = {
-        **OutlierDetectorMixin._parameter_constraints,
         "detectors": [list, None],
         "combination": [StrOptions(set(COMBINATIONS))],
         "n_buckets": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        **OutlierDetectorMixin._parameter_constraints,
     }
 
     def __init__(self, detectors=None, *, combination="mean", n_buckets=2, n_jobs=None, random_state=None,
