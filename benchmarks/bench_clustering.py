@@ -1,6 +1,7 @@
 """Deep clusterers against KMeans, GaussianMixture, HDBSCAN and UMAP+GMM, in one run.
 
     python benchmarks/bench_clustering.py [--seeds 3] [--data digits,mnist5k,...] [--quick]
+    python benchmarks/bench_clustering.py --voting [--seeds 3]     # VotingClustering vs its members, HDBSCAN
 
 Protocol of ../shared/data/README.md: transductive ``fit_predict`` on all rows,
 ``n_clusters`` = number of classes, ACC (Hungarian) / NMI / ARI, mean over
@@ -28,7 +29,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_unsup.cluster import DEC, SCAN, DeepCluster, SeLa, SwAV
+from sklearn_unsup.cluster import DEC, SCAN, DeepCluster, SeLa, SwAV, VotingClustering
 from sklearn_unsup.metrics import cluster_accuracy
 
 DATASETS = ["digits", "mnist5k", "stackoverflow_minilm", "optdigits_train", "mnist1d",
@@ -91,13 +92,65 @@ def methods(name, k, seed, n):
     return out
 
 
+VOTING = {
+    "KMeans": lambda k, s: KMeans(k, n_init=10, random_state=s),
+    "Ward": lambda k, s: __import__("sklearn.cluster", fromlist=["x"]).AgglomerativeClustering(k, linkage="ward"),
+    "Birch": lambda k, s: __import__("sklearn.cluster", fromlist=["x"]).Birch(n_clusters=k),
+    "HDBSCAN (min_cluster_size 15)": lambda k, s: __import__("sklearn.cluster", fromlist=["x"]).HDBSCAN(
+        min_cluster_size=15, copy=True),
+    "VotingClustering (unanimous)": lambda k, s: VotingClustering(n_clusters=k, random_state=s),
+    "VotingClustering (2 of 3)": lambda k, s: VotingClustering(n_clusters=k, min_agreement=2, random_state=s),
+}
+DETERMINISTIC = {"Ward", "Birch", "HDBSCAN (min_cluster_size 15)"}
+
+
+def _abstaining_scores(y, labels):
+    kept = labels >= 0
+    acc_kept = cluster_accuracy(y[kept], labels[kept]) if kept.any() else np.nan
+    return kept.mean(), acc_kept, cluster_accuracy(y, np.where(kept, labels, -1))
+
+
+def run_voting(args):
+    """VotingClustering (coverage, ACC on the kept rows) against each member alone and HDBSCAN, same run."""
+    for name in args.data.split(","):
+        X, y = load(name)
+        if args.quick:
+            X, y = X[:1000], y[:1000]
+        k = len(np.unique(y))
+        rows = {}
+        for seed in range(args.seeds):
+            for label, make in VOTING.items():
+                if seed > 0 and label in DETERMINISTIC:
+                    continue
+                t0 = time.perf_counter()
+                labels = np.asarray(make(k, seed).fit_predict(X))
+                seconds = time.perf_counter() - t0
+                r = rows.setdefault(label, {"method": label, "cov": [], "kept": [], "all": [], "s": []})
+                for key, value in zip(("cov", "kept", "all"), _abstaining_scores(y, labels)):
+                    r[key].append(value)
+                r["s"].append(seconds)
+                print(f"  {name} seed {seed} {label}: coverage {r['cov'][-1]:.3f} ACC kept {r['kept'][-1]:.3f}",
+                      flush=True)
+        ref = np.mean(rows["KMeans"]["s"])
+        cols = ["method", "coverage", "ACC kept", "ACC all (abstained = wrong)", "fit time / KMeans"]
+        table = [dict(zip(cols, (r["method"], float(np.mean(r["cov"])), float(np.mean(r["kept"])),
+                                 float(np.mean(r["all"])), float(np.mean(r["s"]) / ref)))) for r in rows.values()]
+        print(f"\n## {name} ({X.shape[0]} x {X.shape[1]}, {k} classes), voting\n")
+        print_table(table, cols)
+        print()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--data", default="digits,mnist5k,stackoverflow_minilm")
     parser.add_argument("--quick", action="store_true", help="1,000 rows per data set (smoke test)")
+    parser.add_argument("--voting", action="store_true", help="VotingClustering against its members and HDBSCAN")
     args = parser.parse_args()
     print(f"# bench_clustering — {machine_line()}, seeds 0..{args.seeds - 1}\n")
+    if args.voting:
+        run_voting(args)
+        return
     import umap  # compile umap's numba functions before timing it
 
     umap.UMAP(n_components=2, n_neighbors=5).fit_transform(np.random.RandomState(0).rand(200, 5))

@@ -1,11 +1,13 @@
 """The torch-backed estimator base: a skorch net built in ``fit`` (composition), flat parameters."""
 
 import copy
+import warnings
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from skorch.exceptions import DeviceWarning
 
 from .._nn import TensorBatchIterator, TensorDataset, TensorValidSplit, UnsupervisedNet, as_float32_tensor
 from ..base import BaseEstimator
@@ -321,5 +323,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         # A model fitted on CUDA and loaded on a CPU-only machine is loaded on the CPU.
         device = state.get("device_")
         if device is not None and device.startswith("cuda") and not torch.cuda.is_available():
+            warnings.warn(f"{type(self).__name__} was saved on {device!r} and CUDA is not available here: "
+                          "it is loaded on the CPU.", DeviceWarning, stacklevel=2)
             state["device_"] = device = "cpu"
         super().__setstate__(estimator_state_from_plain(state, device or "cpu"))

@@ -13,5 +13,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "SeLa": "._sela",
         "SelfOrganizingMap": "._som",
         "SwAV": "._swav",
+        "VotingClustering": "._voting",
     },
 )

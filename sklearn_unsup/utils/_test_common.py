@@ -50,6 +50,7 @@ FAST_PARAMS_NOT_NEEDED = {
     "MahalanobisDetector": "closed-form fit (class means and one covariance); defaults are fast",
     "RejectionOutlierDetector": "a meta-estimator: its speed is its detector's (a small IsolationForest here)",
     "EnsembleOutlierDetector": "its default members (an isolation forest, k-NN distance, LOF) are fast",
+    "VotingClustering": "its default clusterers (k-means, Ward, BIRCH) are fast on the checks' data",
     "ViMDetector": "a linear classifier and one PCA; defaults are fast",
     "Whitening": "one eigendecomposition; defaults are fast",
 }
