@@ -2,11 +2,12 @@
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn.base import ClusterMixin, MetaEstimatorMixin, clone
+from sklearn.base import ClusterMixin, MetaEstimatorMixin
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils.metaestimators import _BaseComposition, available_if
+from sklearn.utils.metaestimators import available_if
 
 from ..base import BaseEstimator
+from ..utils._composition import NamedMembersMixin
 from ..utils._sklearn_compat import Integral, Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 
 __all__ = ["VotingClustering"]
@@ -45,7 +46,7 @@ def _apply(mapping, labels):
     return np.array([mapping.get(v, _UNMATCHED) for v in labels.tolist()], dtype=np.int64)
 
 
-class VotingClustering(MetaEstimatorMixin, ClusterMixin, _BaseComposition, BaseEstimator):
+class VotingClustering(MetaEstimatorMixin, ClusterMixin, NamedMembersMixin, BaseEstimator):
     """Clustering with abstention: a row gets a cluster only where enough clusterers agree on it.
 
     Each clusterer is cloned and fitted on X. The first one is the reference;
@@ -130,33 +131,20 @@ class VotingClustering(MetaEstimatorMixin, ClusterMixin, _BaseComposition, BaseE
         "random_state": ["random_state"],
     }
 
+    _members_param = "estimators"
+    _member_kind = "clusterer"
+
     def __init__(self, estimators=None, *, n_clusters=8, min_agreement="all", random_state=None):
         self.estimators = estimators
         self.n_clusters = n_clusters
         self.min_agreement = min_agreement
         self.random_state = random_state
 
-    def get_params(self, deep=True):
-        """Parameters, with each named clusterer's own under ``<name>__`` when ``deep``."""
-        return self._get_params("estimators", deep=deep)
-
-    def set_params(self, **params):
-        """Set parameters, including a named clusterer's (``<name>__<param>``) or the clusterer itself."""
-        self._set_params("estimators", **params)
-        return self
-
     def _members(self, n_samples):
         if self.estimators is None:
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             return default_clusterers(min(self.n_clusters, n_samples), seed)
-        if not self.estimators:
-            raise ValueError("estimators is empty: give at least one (name, clusterer) pair, or None for the defaults.")
-        names, _ = zip(*self.estimators)
-        self._validate_names(names)
-        for name, member in self.estimators:
-            if not hasattr(member, "fit"):
-                raise TypeError(f"Clusterer {name!r} has no fit method: {member!r}.")
-        return [(name, clone(member)) for name, member in self.estimators]
+        return self._clone_members()
 
     def _required_votes(self, n_members):
         if self.min_agreement == "all":

@@ -3,11 +3,11 @@
 import numpy as np
 from joblib import Parallel, delayed
 from scipy.special import ndtri
-from sklearn.base import MetaEstimatorMixin, clone
+from sklearn.base import MetaEstimatorMixin
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils.metaestimators import _BaseComposition
 
 from ..base import BaseEstimator, OutlierDetectorMixin
+from ..utils._composition import NamedMembersMixin
 from ..utils._sklearn_compat import Integral, Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 
 __all__ = ["EnsembleOutlierDetector"]
@@ -41,7 +41,7 @@ def _fit_member(detector, X, y):
     return detector, np.asarray(detector.score_samples(X), dtype=np.float64)
 
 
-class EnsembleOutlierDetector(MetaEstimatorMixin, OutlierDetectorMixin, _BaseComposition, BaseEstimator):
+class EnsembleOutlierDetector(MetaEstimatorMixin, OutlierDetectorMixin, NamedMembersMixin, BaseEstimator):
     """Outlier detection by combining several detectors' standardised scores.
 
     Each detector is cloned and fitted on X; its training scores give a
@@ -141,6 +141,9 @@ class EnsembleOutlierDetector(MetaEstimatorMixin, OutlierDetectorMixin, _BaseCom
         **OutlierDetectorMixin._parameter_constraints,
     }
 
+    _members_param = "detectors"
+    _member_kind = "detector"
+
     def __init__(self, detectors=None, *, combination="mean", n_buckets=2, n_jobs=None, random_state=None,
                  contamination="auto"):
         self.detectors = detectors
@@ -150,26 +153,10 @@ class EnsembleOutlierDetector(MetaEstimatorMixin, OutlierDetectorMixin, _BaseCom
         self.random_state = random_state
         self.contamination = contamination
 
-    def get_params(self, deep=True):
-        """Parameters, with each named detector's own under ``<name>__`` when ``deep``."""
-        return self._get_params("detectors", deep=deep)
-
-    def set_params(self, **params):
-        """Set parameters, including a named detector's (``<name>__<param>``) or the detector itself."""
-        self._set_params("detectors", **params)
-        return self
-
     def _members(self, random_state):
         if self.detectors is None:
             return default_detectors(random_state.randint(np.iinfo(np.int32).max))
-        if not self.detectors:
-            raise ValueError("detectors is empty: give at least one (name, detector) pair, or None for the defaults.")
-        names, members = zip(*self.detectors)
-        self._validate_names(names)
-        for name, member in self.detectors:
-            if not hasattr(member, "fit"):
-                raise TypeError(f"Detector {name!r} has no fit method: {member!r}.")
-        return [(name, clone(member)) for name, member in self.detectors]
+        return self._clone_members()
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
