@@ -5,6 +5,7 @@
     python benchmarks/bench_anomaly.py --protocol novelty --seeds 3
     python benchmarks/bench_anomaly.py --protocol rejection
     python benchmarks/bench_anomaly.py --protocol thresholds             # contamination options, MCC
+    python benchmarks/bench_anomaly.py --protocol retrieval --seeds 3    # query by example, precision@50
 
 Protocols (../shared/data/README.md):
 
@@ -15,7 +16,11 @@ Protocols (../shared/data/README.md):
   of anomaly/embeddings.
 * ``thresholds``: the unsupervised protocol; IsolationForest's and
   FlowOutlierDetector's training scores cut by each ``contamination`` option
-  (and by PyThresh's own IQR/ZSCORE/CLF when installed): MCC against y.
+  (and by PyThresh's own IQR/ZSCORE/CLF/MIXMOD/FILTER when installed): MCC
+  against y, and the seconds each rule takes.
+* ``retrieval``: each topic of stackoverflow_minilm in turn kept at ~1 % of
+  the pool; precision@50 of ``query_by_example`` from 1, 3 and 5 tagged rows
+  of the topic, and of the 50 rarest rows by kNN distance (no tags).
 * ``rejection``: the unsupervised protocol with the detector wrapped in
   ``RejectionOutlierDetector(contamination = the set's anomaly rate)``:
   rejection rate, AUROC and accuracy of ``predict`` on the accepted rows
@@ -42,6 +47,7 @@ from sklearn.neighbors import LocalOutlierFactor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from sklearn_unsup.cluster import SelfOrganizingMap
 from sklearn_unsup.ood import InvariantsDetector, KNNDetector
 from sklearn_unsup.outlier import (
     AutoEncoderOutlierDetector,
@@ -77,6 +83,8 @@ def detectors(seed, novelty):
         "FlowOutlierDetector": lambda: FlowOutlierDetector(random_state=seed),
         "kNN distance k=5 on standardised X (ours)": lambda: make_pipeline(
             StandardScaler(), KNNDetector(n_neighbors=5, normalize=False)),
+        "SelfOrganizingMap 10x10 BMU distance on standardised X (ours)": lambda: make_pipeline(
+            StandardScaler(), SelfOrganizingMap(random_state=seed)),
         "EnsembleOutlierDetector (ours, mean)": lambda: EnsembleOutlierDetector(random_state=seed),
         "EnsembleOutlierDetector (ours, max)": lambda: EnsembleOutlierDetector(combination="max", random_state=seed),
         "EnsembleOutlierDetector (ours, rank)": lambda: EnsembleOutlierDetector(combination="rank",
@@ -187,10 +195,13 @@ def run_thresholds(args):
     peers = {}
     try:  # PyThresh's implementations of the same rules, in the same run (pip install pythresh)
         from pythresh.thresholds.clf import CLF
+        from pythresh.thresholds.filter import FILTER
         from pythresh.thresholds.iqr import IQR
+        from pythresh.thresholds.mixmod import MIXMOD
         from pythresh.thresholds.zscore import ZSCORE
 
-        peers = {"PyThresh IQR": IQR, "PyThresh ZSCORE": ZSCORE, "PyThresh CLF": CLF}
+        peers = {"PyThresh IQR": IQR, "PyThresh ZSCORE": ZSCORE, "PyThresh CLF": CLF, "PyThresh MIXMOD": MIXMOD,
+                 "PyThresh FILTER (file order)": FILTER}
     except ImportError:
         print("pythresh not installed: its rows are left out")
     makers = {"IsolationForest": lambda s: IsolationForest(random_state=s),
@@ -205,12 +216,21 @@ def run_thresholds(args):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 scores = make(seed).fit(X).score_samples(X)
-            options = {f"ours {c}": scores < offset_from_scores(scores, c) for c in THRESHOLDS}
-            options["oracle (true share)"] = scores < offset_from_scores(scores, min(0.5, float(y.mean())))
+            options, seconds = {}, {}
+            rules = {f"ours {c}": c for c in THRESHOLDS}
+            rules["oracle (true share)"] = min(0.5, float(y.mean()))
+            for option, contamination in rules.items():
+                start = time.perf_counter()
+                options[option] = scores < offset_from_scores(scores, contamination)
+                seconds[option] = time.perf_counter() - start
             for peer, cls in peers.items():
-                options[peer] = cls().eval(-scores).astype(bool)
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    options[peer] = cls().eval(-scores).astype(bool)
+                seconds[peer] = time.perf_counter() - start
             for option, flagged in options.items():
-                rows.append({"data": label, "detector": name, "threshold": option,
+                rows.append({"data": label, "detector": name, "threshold": option, "seconds": seconds[option],
                              "MCC": matthews_corrcoef(y, flagged), "flagged / true share": flagged.mean() / y.mean()})
         print(f"done {label}", flush=True)
     print("\n## Thresholds: mean MCC over the sets (unsupervised protocol, seed 0); median of flagged / true share\n")
@@ -219,8 +239,40 @@ def run_thresholds(args):
         for option in dict.fromkeys(r["threshold"] for r in rows if r["detector"] == name):
             sub = [r for r in rows if r["detector"] == name and r["threshold"] == option]
             summary.append({"detector": name, "threshold": option, "mean MCC": float(np.mean([r["MCC"] for r in sub])),
-                            "median flagged / true": float(np.median([r["flagged / true share"] for r in sub]))})
-    print_table(summary, ["detector", "threshold", "mean MCC", "median flagged / true"])
+                            "median flagged / true": float(np.median([r["flagged / true share"] for r in sub])),
+                            "seconds (sum)": float(np.sum([r["seconds"] for r in sub]))})
+    print_table(summary, ["detector", "threshold", "mean MCC", "median flagged / true", "seconds (sum)"])
+
+
+def run_retrieval(args):
+    """Rare-kind search on sentence embeddings: precision@50 of query_by_example from 1, 3 and 5 tagged rows."""
+    from sklearn_unsup.neighbors import query_by_example
+
+    data = np.load(SHARED_DATA / "cluster" / "stackoverflow_minilm.npz")
+    X, y = data["X"].astype(np.float32), data["y"]
+    rows, n_results = [], 50
+    for topic in np.unique(y):
+        for seed in range(args.seeds):
+            rng = np.random.RandomState(seed)
+            rare = rng.choice(np.flatnonzero(y == topic), size=int(0.01 * np.sum(y != topic)) + 5, replace=False)
+            keep = np.r_[np.flatnonzero(y != topic), rare]  # the topic kept at ~1 % of the pool (+5 to tag)
+            Xp, is_rare = X[keep], y[keep] == topic
+            tagged_pool = np.flatnonzero(is_rare)[:5]
+            row = {"topic": int(topic), "seed": seed, "share": float(is_rare.mean())}
+            for n_tagged in (1, 3, 5):
+                for combine in ("max", "mean"):
+                    found, _ = query_by_example(Xp, tagged_pool[:n_tagged], n_results=n_results, combine=combine)
+                    row[f"{n_tagged} tagged, {combine}"] = float(is_rare[found].mean())
+            rarity = -KNNDetector(n_neighbors=10).fit(Xp).score_samples(Xp)  # label-free: the rarest rows
+            row["kNN rarity, no tags"] = float(is_rare[np.argsort(-rarity, kind="stable")[:n_results]].mean())
+            rows.append(row)
+    cols = [c for c in rows[0] if c not in ("topic", "seed", "share")]
+    print(f"\n## Query by example: precision@{n_results}, each of the 20 stackoverflow_minilm topics kept at "
+          f"~1 % of the pool ({args.seeds} seed(s)); random ranking = the share\n")
+    summary = [{"ranking": c, "mean precision@50": float(np.mean([r[c] for r in rows])),
+                "worst topic": float(np.min([np.mean([r[c] for r in rows if r["topic"] == t])
+                                             for t in np.unique(y)]))} for c in ["share", *cols]]
+    print_table(summary, ["ranking", "mean precision@50", "worst topic"])
 
 
 def run_rejection(args):
@@ -261,7 +313,7 @@ def run_rejection(args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--protocol", default="unsupervised",
-                        choices=["unsupervised", "novelty", "rejection", "thresholds"])
+                        choices=["unsupervised", "novelty", "rejection", "thresholds", "retrieval"])
     parser.add_argument("--sets", default=None, help="comma-separated set names (default: all)")
     parser.add_argument("--methods", default="", help="comma-separated substrings of method names")
     parser.add_argument("--seeds", type=int, default=1)
@@ -274,6 +326,8 @@ def main():
         run_rejection(args)
     elif args.protocol == "thresholds":
         run_thresholds(args)
+    elif args.protocol == "retrieval":
+        run_retrieval(args)
     else:
         run_scores(args)
 

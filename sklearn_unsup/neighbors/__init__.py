@@ -7,5 +7,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "kneighbors": "._kneighbors",
         "mine_neighbors": "._mining",
+        "query_by_example": "._query",
     },
 )

@@ -73,11 +73,14 @@ class InvariantsDetector(StandardizeMixin, OutlierDetectorMixin, BaseTorchEstima
         seed gives identical results on CPU.
     verbose : int, default=0
         0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
-    contamination : {"auto", "zscore", "clf"} or float in (0, 0.5], default="auto"
+    contamination : {"auto", "zscore", "clf", "mixmod", "filter"} or float in (0, 0.5], \
+            default="auto"
         Sets ``offset_`` from the training scores: a float flags that share of
         the training rows; "auto" flags rows below Tukey's lower fence, "zscore"
         rows more than one standard deviation below the mean score, "clf"
-        follows PyThresh's pre-fitted rule on the normalised scores.
+        follows PyThresh's pre-fitted rule on the normalised scores, "mixmod"
+        cuts where two-component mixtures fitted to the scores cross, "filter"
+        at the peak of the smoothed scores (see the outlier user guide).
 
     Attributes
     ----------

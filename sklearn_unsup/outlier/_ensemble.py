@@ -82,11 +82,14 @@ class EnsembleOutlierDetector(MetaEstimatorMixin, OutlierDetectorMixin, NamedMem
         Detectors fitted and scored in parallel (joblib); ``None`` means 1.
     random_state : int, RandomState instance or None, default=None
         Seeds the default members and the ``"aom"``/``"moa"`` grouping.
-    contamination : {"auto", "zscore", "clf"} or float in (0, 0.5], default="auto"
+    contamination : {"auto", "zscore", "clf", "mixmod", "filter"} or float in (0, 0.5], \
+            default="auto"
         Sets ``offset_`` from the combined training scores: a float flags that share of
         the training rows; "auto" flags rows below Tukey's lower fence, "zscore"
         rows more than one standard deviation below the mean score, "clf"
-        follows PyThresh's pre-fitted rule on the normalised scores.
+        follows PyThresh's pre-fitted rule on the normalised scores, "mixmod"
+        cuts where two-component mixtures fitted to the scores cross, "filter"
+        at the peak of the smoothed scores (see the outlier user guide).
 
     Attributes
     ----------

@@ -8,10 +8,14 @@ References
 ----------
 .. [1] J. W. Tukey, "Exploratory data analysis", Addison-Wesley, 1977 (the fence).
 .. [2] D. Kulik, "PyThresh: a Python toolbox for thresholding outlier detection
-   scores", 2022 (``ZSCORE``, ``CLF``).
+   scores", 2022 (``ZSCORE``, ``CLF``, ``MIXMOD``, ``FILTER``).
+.. [3] A. Savitzky and M. J. E. Golay, "Smoothing and differentiation of data by
+   simplified least squares procedures", Analytical Chemistry 36(8), 1964.
 """
 
 import numpy as np
+
+from ._mixture_threshold import mixmod_limit
 
 __all__ = ["THRESHOLDS", "offset_from_scores"]
 
@@ -22,6 +26,9 @@ _CLF_INTERCEPT = 2.5731351150980992
 # The density term is a Gaussian KDE; fitted on at most this many evenly spaced order statistics of the
 # scores (deterministic, O(n) memory and time) instead of all rows (O(n^2)).
 _KDE_MAX_POINTS = 2000
+# FILTER smooths the scores in row order; here in this many fixed pseudo-random orders of the sorted scores,
+# so the cut depends on the scores only, not on how the rows were ordered.
+_FILTER_ORDERS = 20
 
 
 def _minmax(values):
@@ -61,6 +68,58 @@ def clf_offset(scores):
     return _offset_flagging(scores, flagged)
 
 
+def mixmod_offset(scores):
+    """PyThresh's MIXMOD: the equal-posterior point of two-component mixtures fitted to the anomaly scores."""
+    anomaly = _minmax(-scores)
+    if not np.any(anomaly > 0):
+        return float(scores.min())
+    limit = mixmod_limit(anomaly)
+    return _offset_flagging(scores, 0 if limit is None else int(np.sum(anomaly >= limit)))
+
+
+def _linear_smooth_max(values, half_width):
+    """Maximum of a Savitzky-Golay filter of order 1 (window ``2 * half_width + 1``, scipy's ``mode="interp"``).
+
+    An order-1 fit evaluated at the window's centre is the window's mean, so the
+    interior is a moving average (cumulative sums, O(n)); the first and last
+    ``half_width`` points take the least-squares line through the first and the
+    last window, whose maximum lies at an end.
+    """
+    width = 2 * half_width + 1
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    best = np.max((cumulative[width:] - cumulative[:-width]) / width)
+    positions = np.arange(width, dtype=np.float64)
+    for window, ends in ((values[:width], (0, half_width)), (values[-width:], (half_width, width - 1))):
+        slope, intercept = np.polyfit(positions, window, 1)
+        best = max(best, intercept + slope * ends[0], intercept + slope * ends[1])
+    return float(best)
+
+
+def filter_offset(scores):
+    """PyThresh's FILTER (Savitzky-Golay, order 1) made independent of the order of the rows.
+
+    PyThresh smooths the normalised anomaly scores in row order with a window
+    of ``0.5 n std`` rows and cuts at the maximum of the smoothed sequence, so
+    shuffling the rows moves the cut. Here the cut is the mean of that maximum
+    over fixed pseudo-random orders of the sorted scores: the same scores give
+    the same cut whatever their order.
+    """
+    anomaly = _minmax(-scores)
+    if not np.any(anomaly > 0):
+        return float(scores.min())
+    n_rows = anomaly.size
+    width = int(round(0.5 * n_rows * anomaly.std()))
+    width = min(width + 1 - width % 2, n_rows - 1 + n_rows % 2)  # odd, as PyThresh's, and at most n_rows
+    if width < 3:
+        return float(scores.min())  # too few rows to smooth
+    half_width = (width - 1) // 2
+    ordered = np.sort(anomaly)
+    orders = np.random.RandomState(0)
+    limit = np.mean([_linear_smooth_max(ordered[orders.permutation(n_rows)], half_width)
+                     for _ in range(_FILTER_ORDERS)])
+    return _offset_flagging(scores, int(np.sum(anomaly >= limit)))
+
+
 def _offset_flagging(scores, count):
     """The offset below which the ``count`` lowest scores fall (``predict``'s rule is ``score < offset``)."""
     if count <= 0:
@@ -72,7 +131,8 @@ def _offset_flagging(scores, count):
         if ordered[count] > ordered[count - 1] else float(ordered[count - 1])
 
 
-THRESHOLDS = {"auto": tukey_offset, "zscore": zscore_offset, "clf": clf_offset}
+THRESHOLDS = {"auto": tukey_offset, "zscore": zscore_offset, "clf": clf_offset, "mixmod": mixmod_offset,
+              "filter": filter_offset}
 
 
 def offset_from_scores(scores, contamination):

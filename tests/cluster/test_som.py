@@ -83,3 +83,14 @@ def test_unfitted_methods_raise_not_fitted():
     for method in ("transform", "predict", "score", "quantization_error", "topographic_error"):
         with pytest.raises(NotFittedError):
             getattr(SelfOrganizingMap(), method)(X)
+
+
+def test_score_samples_ranks_rare_rows_last():
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(size=(300, 3)), rng.uniform(6.0, 8.0, size=(5, 3))]
+    som = SelfOrganizingMap(grid=(5, 5), random_state=0).fit(X[:300])
+    scores = som.score_samples(X)
+    assert np.all(scores[300:] < scores[:300].min())
+    assert -scores[:300].mean() == pytest.approx(som.quantization_error(X[:300]))
+    nearest = np.linalg.norm(X[:, None, :] - som.cluster_centers_[None], axis=2).min(axis=1)
+    assert np.allclose(-scores, nearest)
