@@ -6,6 +6,7 @@
     python benchmarks/bench_anomaly.py --protocol rejection
     python benchmarks/bench_anomaly.py --protocol thresholds             # contamination options, MCC
     python benchmarks/bench_anomaly.py --protocol retrieval --seeds 3    # query by example, precision@50
+    python benchmarks/bench_anomaly.py --protocol explanations           # top feature = the perturbed one?
 
 Protocols (../shared/data/README.md):
 
@@ -25,6 +26,10 @@ Protocols (../shared/data/README.md):
   ``RejectionOutlierDetector(contamination = the set's anomaly rate)``:
   rejection rate, AUROC and accuracy of ``predict`` on the accepted rows
   against all rows.
+* ``explanations``: normal rows with one known feature pushed beyond the
+  training range; share of them whose top-ranked feature (AE/VAE
+  reconstruction error, DIFFI, ECOD-style tail, SHAP) is that one
+  (``benchmarks/_explanations.py``).
 
 Our detectors and scikit-learn's follow scikit-learn's sign (higher = more
 normal), so the anomaly score is ``-score_samples``; PyOD's scores are "higher
@@ -313,11 +318,15 @@ def run_rejection(args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--protocol", default="unsupervised",
-                        choices=["unsupervised", "novelty", "rejection", "thresholds", "retrieval"])
+                        choices=["unsupervised", "novelty", "rejection", "thresholds", "retrieval", "explanations"])
     parser.add_argument("--sets", default=None, help="comma-separated set names (default: all)")
     parser.add_argument("--methods", default="", help="comma-separated substrings of method names")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--skip-pyod", action="store_true")
+    parser.add_argument("--rows", type=int, default=100, help="explanations: injected rows per set")
+    parser.add_argument("--train-rows", type=int, default=2000, help="explanations: training rows per set")
+    parser.add_argument("--k", type=float, default=1.0, help="explanations: spreads beyond the training range")
+    parser.add_argument("--shap-rows", type=int, default=10, help="explanations: rows per set SHAP explains")
     args = parser.parse_args()
     args.sets = set(args.sets.split(",")) if args.sets else None
     args.methods = [m for m in args.methods.split(",") if m]
@@ -328,6 +337,10 @@ def main():
         run_thresholds(args)
     elif args.protocol == "retrieval":
         run_retrieval(args)
+    elif args.protocol == "explanations":
+        from _explanations import run_explanations  # its docstring describes the protocol
+
+        run_explanations(args)
     else:
         run_scores(args)
 

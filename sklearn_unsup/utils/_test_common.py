@@ -49,6 +49,7 @@ FAST_PARAMS = {
 FAST_PARAMS_NOT_NEEDED = {
     "MahalanobisDetector": "closed-form fit (class means and one covariance); defaults are fast",
     "RejectionOutlierDetector": "a meta-estimator: its speed is its detector's (a small IsolationForest here)",
+    "OutlierExplainer": "a meta-estimator: its speed is its detector's (a small IsolationForest here)",
     "EnsembleOutlierDetector": "its default members (an isolation forest, k-NN distance, LOF) are fast",
     "VotingClustering": "its default clusterers (k-means, Ward, BIRCH) are fast on the checks' data",
     "ViMDetector": "a linear classifier and one PCA; defaults are fast",
@@ -91,7 +92,7 @@ EXPECTED_FAILED_CHECKS = {
 
 def _meta_params(name):
     """Required sub-estimators of meta-estimators (built lazily: they import sklearn models)."""
-    if name == "RejectionOutlierDetector":
+    if name in ("RejectionOutlierDetector", "OutlierExplainer"):
         from sklearn.ensemble import IsolationForest
 
         return {"detector": IsolationForest(n_estimators=10, random_state=0)}
