@@ -86,7 +86,7 @@ def run_explanations(args):
                         warnings.simplefilter("ignore")
                         top = make(seed).fit(fit_rows).explain(rows).argmax(axis=1)
                     secs[name] = secs.get(name, 0.0) + time.perf_counter() - t
-                    hits.setdefault(f"{name} | {setting}", []).append(np.mean(top == j))
+                    hits.setdefault(f"{name} ({setting})", []).append(np.mean(top == j))
             if shap_name and seed == 0:
                 n = min(args.shap_rows, len(rows))
                 forest = IsolationForest(random_state=seed).fit(train)
@@ -100,13 +100,13 @@ def run_explanations(args):
         row.update({m: float(np.mean(v)) for m, v in hits.items()})
         per_set.append(row)
         print(f"done {label}", flush=True)
-    names = [f"{m} | {setting}" for m in methods for setting in ("new rows", "in training")]
+    names = [f"{m} ({setting})" for m in methods for setting in ("new rows", "in training")]
     print(f"\n## Explanations: share of injected rows whose top-ranked feature is the perturbed one "
           f"({args.rows} rows per set, k = {args.k}, {args.seeds} seed(s), fit on at most {args.train_rows} rows)\n")
     summary = [{"method": m, "mean over sets": float(np.mean([r[m] for r in per_set])),
                 "sets >= 0.8": int(np.sum([r[m] >= 0.8 for r in per_set])),
                 "worst set": float(np.min([r[m] for r in per_set])),
-                "seconds (fit + explain, both settings)": secs[m.split(" | ")[0]]}
+                "seconds (fit + explain, both settings)": secs[m.rsplit(" (", 1)[0]]}
                for m in names]
     summary.append({"method": "chance (1 / varying features)", "mean over sets": float(np.mean(
         [r["chance"] for r in per_set]))})
