@@ -4,6 +4,7 @@ Subpackages (each imported on first use; a torch-free estimator does not load to
 ``cluster`` (deep and classical clusterers), ``decomposition`` (autoencoders, VAEs,
 whitening), ``density`` (normalizing flows), ``manifold`` (TLDR, contrastive encoders),
 ``outlier`` (deep outlier detectors), ``ood`` (out-of-distribution detectors),
+``drift`` (two-sample drift tests for tables and embeddings),
 ``feature_selection``, ``neighbors`` (exact kNN), ``inspection`` (per-feature
 explanations of outlier scores), ``metrics`` (clustering, OOD and
 scorer functions), ``exceptions``, ``base`` (the outlier-detector conventions) and

@@ -10,11 +10,11 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from sklearn_unsup.utils import all_estimators, dump_skops, load_skops, skops_trusted_types
-from sklearn_unsup.utils._test_common import make_test_instances
+from sklearn_unsup.utils._test_common import make_test_instances, numeric_output
 
 sio = pytest.importorskip("skops.io")
 
-METHODS = ("transform", "predict", "predict_proba", "score_samples", "decision_function")
+METHODS = ("transform", "predict", "predict_proba", "score_samples", "decision_function", "test")
 X, Y = make_blobs(90, n_features=4, centers=3, random_state=0)
 
 
@@ -24,7 +24,7 @@ def _fit(est):
 
 
 def _outputs(est):
-    out = {m: np.asarray(getattr(est, m)(X)) for m in METHODS if hasattr(est, m)}
+    out = {m: numeric_output(getattr(est, m)(X)) for m in METHODS if hasattr(est, m)}
     if hasattr(est, "labels_"):
         out["labels_"] = np.asarray(est.labels_)
     return out

@@ -16,6 +16,7 @@ FAST_PARAMS = {
     "AutoEncoder": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "AutoEncoderOutlierDetector": dict(hidden_dims=(8,), max_epochs=3, batch_size=32),
     "BalancedKMeans": dict(n_clusters=3, max_iter=20),
+    "ClassifierDriftDetector": dict(n_folds=3),  # three classifier fits per test instead of five
     "DEC": dict(n_clusters=3, hidden_dims=(16,), n_components=2, pretrain_epochs=5, max_epochs=5, batch_size=16,
                 update_interval=4, n_init=3),
     "DeepCluster": dict(n_clusters=3, hidden_dims=(16,), n_components=8, feature_pca_components=4, n_neighbors=3,
@@ -47,6 +48,8 @@ FAST_PARAMS = {
 
 # Estimators checked with their defaults because those are already fast (no training loop to shorten).
 FAST_PARAMS_NOT_NEEDED = {
+    "KSDriftDetector": "fit stores the reference; a test is one Kolmogorov-Smirnov test per feature",
+    "MMDDriftDetector": "fit stores the reference; a test is one kernel matrix and 100 matrix-vector products",
     "MahalanobisDetector": "closed-form fit (class means and one covariance); defaults are fast",
     "RejectionOutlierDetector": "a meta-estimator: its speed is its detector's (a small IsolationForest here)",
     "OutlierExplainer": "a meta-estimator: its speed is its detector's (a small IsolationForest here)",
@@ -151,3 +154,12 @@ def expected_failed_checks(estimator):
     if name in EXPECTED_FAILED_CHECKS_WITH_DEFAULT_CLASSIFIER and estimator.get_params().get("estimator") is None:
         expected.update(EXPECTED_FAILED_CHECKS_WITH_DEFAULT_CLASSIFIER[name])
     return expected
+
+
+def numeric_output(out):
+    """An inference method's output as a float array; a drift test's result gives its statistic and p-value."""
+    import numpy as np
+
+    if hasattr(out, "p_value"):  # sklearn_unsup.drift.DriftResult
+        return np.array([out.statistic, out.p_value], dtype=np.float64)
+    return np.asarray(out, dtype=np.float64)
