@@ -8,6 +8,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "BalancedKMeans": "._balanced_kmeans",
         "DEC": "._dec",
         "DeepCluster": "._deep_cluster",
+        "DenseMulticut": "._dense_multicut",
         "make_umap_pipeline": "._umap_pipeline",
         "SCAN": "._scan",
         "SeLa": "._sela",

@@ -1,0 +1,175 @@
+"""Clustering embeddings without choosing k (issue 19): DenseMulticut against average-linkage agglomerative
+clustering with a distance threshold and HDBSCAN, in one run; and DenseMulticut's scaling against KMeans(k=100).
+
+    python benchmarks/bench_embedding_clustering.py [--data digits,stackoverflow_minilm]
+    python benchmarks/bench_embedding_clustering.py --scaling [--sizes 100000,300000,1000000]
+
+Quality protocol: each method's one free setting is picked label-free, by the
+same index: the cosine silhouette (noise rows left out, fewer than two
+clusters scored -1, as ``make_cluster_scorer("silhouette", metric="cosine")``)
+of the transductive labels on a fixed random subset of 4,000 rows (all rows
+of digits). The grids: DenseMulticut's ``offset``; the average-linkage tree's
+cosine ``distance_threshold`` (scipy's average linkage, which is what
+``AgglomerativeClustering(linkage="average", metric="cosine",
+distance_threshold=t)`` runs without a connectivity matrix: the tree is built
+once and cut at each threshold); HDBSCAN's ``min_cluster_size``. ARI against
+the classes is then reported for the picked setting, and, for context only,
+for the best setting of the grid ("oracle", which uses the labels). Rows as
+in bench_clustering: pixels / 16 (digits), L2-normalised sentence vectors.
+
+Scaling protocol: Gaussian blobs in 64-d, 100 centres of power-law sizes,
+each method in a fresh process (fit time after a small warm-up fit, so numba
+compilation is not counted; peak resident memory of the process, data
+included), DenseMulticut with its defaults but ``offset=0.5`` against
+scikit-learn's ``KMeans(100)`` (``n_init=1``, k-means++).
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import machine_line, print_table
+from bench_clustering import load
+from sklearn.metrics import adjusted_rand_score
+
+from sklearn_unsup.cluster import DenseMulticut
+from sklearn_unsup.metrics import silhouette_score
+
+OFFSETS = {"digits": [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9],
+           "stackoverflow_minilm": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]}
+THRESHOLDS = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+MIN_CLUSTER_SIZES = {"digits": [5, 10, 15, 25, 50], "stackoverflow_minilm": [15]}  # ~minutes per fit at 20k
+
+
+def label_free(X, sub):
+    """The picking index: cosine silhouette of the labels on the rows ``sub`` (noise left out)."""
+    def score(labels):
+        lab = labels[sub]
+        kept = lab >= 0
+        k = len(np.unique(lab[kept]))
+        if k < 2 or k > kept.sum() - 1:
+            return -1.0
+        return float(silhouette_score(X[sub][kept], lab[kept], metric="cosine"))
+    return score
+
+
+def pick(name, y, runs, score):
+    """runs: (setting, labels, seconds) -> one result row: the picked setting and the oracle's ARI."""
+    rows = [(s, lab, t, score(lab), adjusted_rand_score(y, lab)) for s, lab, t in runs]
+    best = max(rows, key=lambda r: r[3])
+    oracle = max(rows, key=lambda r: r[4])
+    print(f"  {name}: " + ", ".join(f"{r[0]}: sil {r[3]:.3f} ARI {r[4]:.3f} k {len(np.unique(r[1]))}"
+                                    for r in rows), flush=True)
+    return {"method": name, "picked": best[0], "clusters": len(np.unique(best[1][best[1] >= 0])),
+            "noise": float(np.mean(best[1] < 0)), "silhouette": best[3], "ARI": best[4],
+            "oracle ARI": oracle[4], "fit s (per setting)": float(np.mean([r[2] for r in rows]))}
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def quality_rows(name):
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.cluster import HDBSCAN
+
+    X, y = load(name)
+    n = len(X)
+    sub = np.arange(n) if n <= 4000 else np.sort(np.random.RandomState(0).choice(n, 4000, replace=False))
+    score = label_free(X, sub)
+    print(f"\n## {name} ({n} x {X.shape[1]}, {len(np.unique(y))} classes)", flush=True)
+    rows = []
+    runs = [(a, *timed(lambda a=a: DenseMulticut(offset=a).fit(X).labels_)) for a in OFFSETS[name]]
+    rows.append(pick("DenseMulticut (offset)", y, runs, score))
+    Z, t_tree = timed(lambda: linkage(X, method="average", metric="cosine"))
+    runs = [(t, fcluster(Z, t, criterion="distance") - 1, t_tree) for t in THRESHOLDS]
+    rows.append(pick("Agglomerative average cosine (distance_threshold)", y, runs, score))
+    runs = [(m, *timed(lambda m=m: HDBSCAN(min_cluster_size=m, copy=True).fit(X).labels_))
+            for m in MIN_CLUSTER_SIZES[name]]
+    rows.append(pick("HDBSCAN (min_cluster_size)", y, runs, score))
+    return rows
+
+
+def run_quality(names):
+    for name in names:
+        rows = quality_rows(name)
+        print()
+        print_table(rows, ["method", "picked", "clusters", "noise", "silhouette", "ARI", "oracle ARI",
+                           "fit s (per setting)"])
+
+
+def blobs(n, seed=0):
+    rng = np.random.RandomState(seed)
+    weights = 1.0 / np.arange(1, 101) ** 0.8
+    sizes = np.floor(n * weights / weights.sum()).astype(int)
+    sizes[0] += n - sizes.sum()
+    centers = rng.uniform(-10, 10, size=(100, 64))
+    y = np.repeat(np.arange(100), sizes)
+    X = (centers[y] + rng.normal(size=(n, 64))).astype(np.float32)
+    return X, y
+
+
+def worker(method, n):
+    """One scaling measurement in this (fresh) process; prints a JSON line."""
+    from sklearn.cluster import KMeans
+
+    make = {"DenseMulticut": lambda: DenseMulticut(offset=0.5, random_state=0),
+            "KMeans(100)": lambda: KMeans(100, n_init=1, random_state=0)}[method]
+    Xw, _ = blobs(3000, seed=1)
+    make().fit(Xw)  # warm-up: numba compilation and caches
+    X, y = blobs(n)
+    est, seconds = timed(lambda: make().fit(X))
+    rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(json.dumps({"method": method, "n": n, "fit s": seconds, "peak RSS GB": rss_gb,
+                      "data GB": X.nbytes / 2**30, "clusters": int(len(np.unique(est.labels_))),
+                      "ARI": float(adjusted_rand_score(y, est.labels_))}))
+
+
+def run_scaling(sizes):
+    rows = []
+    for n in sizes:
+        res = {}
+        for method in ("KMeans(100)", "DenseMulticut"):
+            out = subprocess.run([sys.executable, __file__, "--worker", method, str(n)], capture_output=True,
+                                 text=True, cwd=Path(__file__).parent)
+            if out.returncode:
+                print(out.stderr[-3000:])
+                raise SystemExit(out.returncode)
+            res[method] = json.loads(out.stdout.strip().splitlines()[-1])
+            print("  ", res[method], flush=True)
+        mc, km = res["DenseMulticut"], res["KMeans(100)"]
+        rows.append({"n": n, "DenseMulticut fit s": mc["fit s"], "KMeans(100) fit s": km["fit s"],
+                     "time ratio": mc["fit s"] / km["fit s"], "DenseMulticut clusters": mc["clusters"],
+                     "DenseMulticut ARI": mc["ARI"], "KMeans ARI": km["ARI"],
+                     "peak RSS GB (DM / KM)": f"{mc['peak RSS GB']:.2f} / {km['peak RSS GB']:.2f}",
+                     "data GB": mc["data GB"]})
+    print("\n## Scaling: 64-d Gaussian blobs, 100 power-law sized clusters\n")
+    print_table(rows, list(rows[0]))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default="digits,stackoverflow_minilm")
+    parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--sizes", default="100000,300000,1000000")
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker[0], int(args.worker[1]))
+        return
+    print(f"# bench_embedding_clustering — {machine_line()}")
+    if args.scaling:
+        run_scaling([int(s) for s in args.sizes.split(",")])
+    else:
+        run_quality(args.data.split(","))
+
+
+if __name__ == "__main__":
+    main()
