@@ -86,7 +86,7 @@ class BaseDriftDetector(BaseEstimator):
 
     Not a predictor: ``fit`` stores the reference (after the optional
     ``preprocessor``) and ``test`` answers one question about a whole batch,
-    with a :class:`DriftResult`. Subclasses implement ``_fit_reference(Z)``
+    with a :class:`DriftResult`. Subclasses implement ``_fit_reference(Z, rng)``
     and ``_test(Z)`` on the preprocessed rows.
 
     The preprocessor is a clone fitted on a random ``preprocessor_fit_size``
