@@ -29,23 +29,40 @@ class ReconstructionLoss(nn.Module):
 
 
 class VAELoss(nn.Module):
-    """Negative beta-ELBO, averaged over the batch (per-row sums over features).
+    """Negative beta-ELBO, averaged over the batch (per-row sums over features), plus DIP's penalty.
 
     ``y_pred = (out, mu, logvar, log_scale)`` from :class:`~sklearn_unsup._nn.MLPVAE`.
     ``beta = 1`` is the VAE; ``beta > 1`` the beta-VAE of Higgins et al.
+    ``regularizer="dip-i"`` / ``"dip-ii"`` adds Kumar et al.'s moment matching of
+    the aggregate posterior's covariance ``C`` to the prior's identity,
+    ``lambda_offdiag sum_{i != j} C_ij^2 + lambda_diag sum_i (C_ii - 1)^2``, with
+    ``C`` the batch covariance of the posterior means (I), plus the batch mean of
+    the posterior variances (II), as disentanglement_lib computes them.
     """
 
-    def __init__(self, beta=1.0, likelihood="gaussian"):
+    def __init__(self, beta=1.0, likelihood="gaussian", regularizer=None, lambda_offdiag=10.0, lambda_diag=100.0):
         super().__init__()
         self.beta = beta
         self.likelihood = likelihood
+        self.regularizer = regularizer
+        self.lambda_offdiag = lambda_offdiag
+        self.lambda_diag = lambda_diag
 
     def forward(self, y_pred, X):
         from ._vae import _gaussian_kl, log_likelihood
 
         out, mu, logvar, log_scale = y_pred
         rec = log_likelihood(X, out, log_scale, self.likelihood)
-        return (-rec + self.beta * _gaussian_kl(mu, logvar)).mean()
+        loss = (-rec + self.beta * _gaussian_kl(mu, logvar)).mean()
+        if self.regularizer is None:
+            return loss
+        centered = mu - mu.mean(dim=0)
+        covariance = centered.T @ centered / mu.shape[0]  # E[mu mu^T] - E[mu] E[mu]^T
+        if self.regularizer == "dip-ii":
+            covariance = covariance + torch.diag(logvar.exp().mean(dim=0))
+        diagonal = torch.diagonal(covariance)
+        off_diagonal = covariance - torch.diag(diagonal)
+        return loss + self.lambda_offdiag * off_diagonal.pow(2).sum() + self.lambda_diag * (diagonal - 1.0).pow(2).sum()
 
 
 class JointVAELoss(nn.Module):
