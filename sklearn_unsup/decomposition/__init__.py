@@ -7,6 +7,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "AutoEncoder": "._autoencoder",
         "JointVAE": "._joint_vae",
+        "SimilarityCalibratedHashing": "._sdc_hashing",
         "VAE": "._vae",
         "Whitening": "._whitening",
     },

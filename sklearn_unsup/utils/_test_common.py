@@ -43,6 +43,7 @@ FAST_PARAMS = {
     "SwAV": dict(n_clusters=3, n_neighbors=3, hidden_dims=(16,), n_components=8, projector_dims=(8,), max_epochs=15,
                  batch_size=16),
     "SelfOrganizingMap": dict(grid=(3, 3), max_epochs=2),
+    "SimilarityCalibratedHashing": dict(n_bits=8, max_epochs=3, batch_size=32, lr=1e-3),
     "TLDR": dict(n_components=2, n_neighbors=3, projector_dims=(16,), max_epochs=3, batch_size=32),
 }
 
