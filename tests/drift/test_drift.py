@@ -131,10 +131,10 @@ def test_classifier_level_on_no_drift_splits():
     assert low <= _rejections(detector, n_splits, n=80) <= high
 
 
-@pytest.mark.parametrize("statistic", ["auc", "ks", "accuracy"])
-def test_classifier_power_on_mean_shift(statistic):
+@pytest.mark.parametrize("statistic, n_folds", [("auc", None), ("ks", None), ("accuracy", None), ("auc", 3)])
+def test_classifier_power_on_mean_shift(statistic, n_folds):
     rng = np.random.RandomState(0)
-    detector = ClassifierDriftDetector(LogisticRegression(), statistic=statistic, random_state=0)
+    detector = ClassifierDriftDetector(LogisticRegression(), statistic=statistic, n_folds=n_folds, random_state=0)
     detector.fit(rng.normal(size=(200, 4)))
     shifted, same = detector.test(rng.normal(size=(200, 4)) + 0.4), detector.test(rng.normal(size=(200, 4)))
     assert shifted.drift and not same.drift
@@ -241,3 +241,20 @@ def test_minilm_class_mix_shift_and_no_drift_split():
     detector = MMDDriftDetector(preprocessor=PCA(32), random_state=0).fit(X[reference])
     assert not detector.test(X[same]).drift
     assert detector.test(X[mixed]).drift
+
+
+def test_classifier_folds_are_bonferroni_combined():
+    rng = np.random.RandomState(1)
+    X_ref, X = rng.normal(size=(150, 3)), rng.normal(size=(150, 3)) + 0.15
+    detector = ClassifierDriftDetector(LogisticRegression(), n_folds=3, random_state=0).fit(X_ref)
+    result = detector.test(X)
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
+    pooled, y = np.vstack([X_ref, X]), np.r_[np.zeros(150, int), np.ones(150, int)]
+    from scipy.stats import mannwhitneyu
+    from sklearn.model_selection import StratifiedKFold
+
+    p_values = []
+    for train, held in StratifiedKFold(3, shuffle=True, random_state=seed).split(pooled, y):
+        proba = LogisticRegression().fit(pooled[train], y[train]).predict_proba(pooled[held])[:, 1]
+        p_values.append(mannwhitneyu(proba[y[held] == 1], proba[y[held] == 0], alternative="greater").pvalue)
+    assert result.p_value == pytest.approx(min(1.0, 3 * min(p_values)))
