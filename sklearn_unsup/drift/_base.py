@@ -27,7 +27,7 @@ class DriftResult:
         level ``alpha``.
     statistic : float
         The test statistic: the unbiased MMD² (MMD), the largest per-feature
-        Kolmogorov–Smirnov distance (KS), or the classifier's out-of-fold AUC,
+        Kolmogorov–Smirnov distance (KS), or the classifier's held-out AUC,
         KS distance or accuracy (classifier test).
     p_value : float
         The p-value of the test; for the per-feature test, corrected for the
