@@ -20,16 +20,17 @@ __all__ = ["query_by_example"]
     },
     prefer_skip_nested_validation=True,
 )
-def query_by_example(X, examples, *, n_results=50, metric="cosine", combine="max", exclude_examples=True):
+def query_by_example(X, examples, *, n_results=50, metric="cosine", combine="mean", exclude_examples=True):
     """Rank the rows of X by their similarity to a few example rows.
 
     The retrieval step of rare-class search in embedding spaces: tag one to
     five rows of the kind you are after (a rare galaxy morphology, a fraud
-    pattern, a topic) and read the ranked list. Each row's similarity is its
-    similarity to the nearest example (``combine="max"``: finds every variant
-    the examples cover) or the mean over the examples (``"mean"``: rows close
-    to all of them). Exact, O(n_samples * n_examples) through the package's
-    kNN kernel.
+    pattern, a topic) and read the ranked list. Each row's similarity is the
+    mean of its similarities to the examples (``combine="mean"``: rows close
+    to all of them; the more precise on sentence embeddings) or its
+    similarity to the nearest example (``"max"``: every variant the examples
+    cover). Exact, O(n_samples * n_examples) through the package's kNN
+    kernel.
 
     Parameters
     ----------
@@ -41,7 +42,7 @@ def query_by_example(X, examples, *, n_results=50, metric="cosine", combine="max
         Length of the ranked list (at most the number of candidate rows).
     metric : {"cosine", "euclidean"}, default="cosine"
         Similarity is the cosine, or minus the Euclidean distance.
-    combine : {"max", "mean"}, default="max"
+    combine : {"mean", "max"}, default="mean"
         How the similarities to several examples make one score.
     exclude_examples : bool, default=True
         Leave the examples out of the results when given as indices.
