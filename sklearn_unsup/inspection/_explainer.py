@@ -1,12 +1,13 @@
 """Per-row, per-feature explanations of an outlier detector's scores."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import TransformerMixin, clone
 from sklearn.ensemble import IsolationForest
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import _check_feature_names_in
 
+from ..base import BaseEstimator
 from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context, check_is_fitted, validate_data
 from ._diffi import local_diffi
 from ._tail import tail_scores

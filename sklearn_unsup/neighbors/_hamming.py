@@ -80,7 +80,7 @@ def hamming_kneighbors(codes, *, n_neighbors=5, exclude_self=True, query=None):
     >>> ind
     array([[1, 2],
            [0, 2],
-           [1, 3],
+           [1, 0],
            [2, 1]])
     >>> dist
     array([[1, 2],
