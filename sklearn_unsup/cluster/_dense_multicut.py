@@ -80,11 +80,11 @@ class DenseMulticut(ClusterMixin, BaseEstimator):
         size.
     n_clusters_ : int
         Number of clusters found.
-    feature_sums_ : ndarray of shape (n_clusters_, n_features)
+    feature_sums_ : ndarray of shape (`n_clusters_`, n_features)
         ``F_A``, the sum of each cluster's (normalised) rows.
-    cluster_sizes_ : ndarray of shape (n_clusters_,)
+    cluster_sizes_ : ndarray of shape (`n_clusters_`,)
         Rows per cluster.
-    cluster_centers_ : ndarray of shape (n_clusters_, n_features)
+    cluster_centers_ : ndarray of shape (`n_clusters_`, n_features)
         Mean (normalised) row of each cluster, ``F_A / |A|``.
     multicut_cost_ : float
         Total cost of the pairs of rows in different clusters (the multicut
