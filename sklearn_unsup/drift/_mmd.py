@@ -3,16 +3,11 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._kernels._distances import pairwise_sq_euclidean
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ._base import BaseDriftDetector, DriftResult
 
 __all__ = ["MMDDriftDetector"]
-
-
-def squared_distances(A, B):
-    """Pairwise squared euclidean distances, clipped at 0 (one GEMM)."""
-    d2 = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * (A @ B.T)
-    return np.maximum(d2, 0.0, out=d2)
 
 
 def median_bandwidth(X):
@@ -23,7 +18,7 @@ def median_bandwidth(X):
     0), the median of the positive distances is used, and 1 when every row is
     the same.
     """
-    d2 = squared_distances(X, X)[np.triu_indices(X.shape[0], k=1)]
+    d2 = pairwise_sq_euclidean(X, X)[np.triu_indices(X.shape[0], k=1)]
     med = np.partition(d2, (d2.size - 1) // 2)[(d2.size - 1) // 2]
     if med <= 0:
         positive = d2[d2 > 0]
@@ -188,7 +183,7 @@ class MMDDriftDetector(BaseDriftDetector):
         rng = check_random_state(self.random_state)
         Y = _subsample(Y, self.max_samples, rng)
         pooled = np.vstack([self.reference_, Y])
-        K = squared_distances(pooled, pooled)
+        K = pairwise_sq_euclidean(pooled, pooled)
         K *= -1.0 / (2.0 * self.bandwidth_ ** 2)
         np.exp(K, out=K)
         np.fill_diagonal(K, 0.0)
