@@ -7,7 +7,8 @@ whitening), ``density`` (normalizing flows), ``manifold`` (TLDR, contrastive enc
 ``drift`` (two-sample drift tests for tables and embeddings),
 ``feature_selection``, ``neighbors`` (exact kNN), ``inspection`` (per-feature
 explanations of outlier scores), ``metrics`` (clustering, OOD and
-scorer functions), ``exceptions``, ``base`` (the outlier-detector conventions) and
+scorer functions), ``model_selection`` (cross-validation that hides known
+classes), ``exceptions``, ``base`` (the outlier-detector conventions) and
 ``utils``. See the README for the quickstart.
 """
 

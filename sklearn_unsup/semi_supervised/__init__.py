@@ -8,5 +8,7 @@ from ..utils._lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    {},
+    {
+        "ProjectionBasedNCD": "._projection_based_ncd",
+    },
 )

@@ -35,6 +35,8 @@ _INTERNAL_TYPES = (
     "sklearn_unsup._nn._losses.ReconstructionLoss",
     "sklearn_unsup._nn._losses.VAELoss",
     "sklearn_unsup._nn._score_net.NoiseConditionalScoreNet",
+    "sklearn_unsup._nn._pbn.PBNLoss",
+    "sklearn_unsup._nn._pbn.PBNNet",
     "sklearn_unsup._nn._sdc.HashHead",
     "sklearn_unsup._nn._sdc.SDCLoss",
     "sklearn_unsup._nn._twins.AugmentedTwin",

@@ -33,6 +33,8 @@ FAST_PARAMS = {
     "ScoreMatchingDetector": dict(n_levels=3, hidden_dims=(8,), density_components=1, max_epochs=2, batch_size=32),
     "KNNDetector": dict(n_neighbors=3),
     "JointVAE": dict(n_clusters=3, n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
+    "ProjectionBasedNCD": dict(n_components=4, hidden_dims=(16,), max_epochs=20, batch_size=32, lr=1e-2,
+                               max_novel_clusters=5, n_init=2),
     "RealNVP": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "VAEOutlierDetector": dict(hidden_dims=(8,), max_epochs=3, batch_size=32, n_importance_samples=2),
     "VAE": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
@@ -74,7 +76,15 @@ _VIM_REASON = (
     "holding a frozen classifier fitted on the checks' data."
 )
 
+_MINUS_ONE_REASON = (
+    "The check's last problem labels the classes -1 and 1; scikit-learn reads -1 as 'unlabelled' only for its own "
+    "semi-supervised estimators (by name, in _choose_check_classifiers_labels). Here -1 marks the unlabelled rows "
+    "too, so the rows of class -1 become a novel cluster. The check's string- and object-label problems pass "
+    "(tests/semi_supervised/test_projection_based_ncd.py)."
+)
+
 EXPECTED_FAILED_CHECKS = {
+    "ProjectionBasedNCD": {"check_classifiers_classes": _MINUS_ONE_REASON},
     "ViMDetector": {
         "check_fit_score_takes_y": _VIM_REASON,
         "check_outliers_fit_predict": _VIM_REASON,
@@ -149,10 +159,26 @@ EXPECTED_FAILED_CHECKS_WITH_DEFAULT_CLASSIFIER = {
 }
 
 
+# Entries that apply only to the default-constructed instances, whose epochs DEFAULT_EPOCHS lowers.
+_TWO_STEPS_REASON = (
+    "The default-instance checks lower max_epochs to 2; with the default batch_size=512 that is two optimisation "
+    "steps on the check's few hundred rows, too few for the classifier head to reach the check's 0.83 training "
+    "accuracy. With the fast settings (20 epochs of 32-row batches) the same check passes."
+)
+EXPECTED_FAILED_CHECKS_WITH_LOWERED_EPOCHS = {
+    "ProjectionBasedNCD": dict.fromkeys(
+        ["check_classifiers_train", "check_classifiers_train(readonly_memmap=True)",
+         "check_classifiers_train(readonly_memmap=True,X_dtype=float32)"], _TWO_STEPS_REASON),
+}
+
+
 def expected_failed_checks(estimator):
     """Callable for ``parametrize_with_checks(expected_failed_checks=...)``."""
     name = type(estimator).__name__
     expected = dict(EXPECTED_FAILED_CHECKS.get(name, {}))
+    if name in EXPECTED_FAILED_CHECKS_WITH_LOWERED_EPOCHS and \
+            estimator.get_params().get("max_epochs") == DEFAULT_EPOCHS["max_epochs"]:
+        expected.update(EXPECTED_FAILED_CHECKS_WITH_LOWERED_EPOCHS[name])
     if name in EXPECTED_FAILED_CHECKS_WITH_DEFAULT_CLASSIFIER and estimator.get_params().get("estimator") is None:
         expected.update(EXPECTED_FAILED_CHECKS_WITH_DEFAULT_CLASSIFIER[name])
     return expected
