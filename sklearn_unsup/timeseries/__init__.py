@@ -8,5 +8,8 @@ from ..utils._lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    {},
+    {
+        "TSTEncoder": "._tst",
+        "make_windows": "._validation",
+    },
 )
