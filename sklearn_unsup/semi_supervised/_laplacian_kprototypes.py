@@ -1,0 +1,426 @@
+"""Transductive few-shot classification by Laplacian-regularised k-prototypes (SLK): clustering seeded by the labels."""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import ClassifierMixin, ClusterMixin
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_consistent_length
+
+from .._kernels import kmeans_plusplus
+from ..base import BaseEstimator
+from ..neighbors._mining import mine_neighbors
+from ..utils._sklearn_compat import (
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
+from ..utils._validation import check_n_clusters
+
+__all__ = ["LaplacianKPrototypes"]
+
+_SHIFT_ITER, _SHIFT_TOL = 100, 1e-5  # mean-shift of one mode (the official code: 1e-5 relative)
+_BOUND_TOL = 1e-7  # relative change of the bound that ends the inner loop (as the official code)
+
+
+def _softmax(logits):
+    logits = logits - logits.max(axis=1, keepdims=True)
+    np.exp(logits, out=logits)
+    logits /= logits.sum(axis=1, keepdims=True)
+    return logits
+
+
+def _sq_distances(Z, C):
+    d = (Z * Z).sum(axis=1)[:, None] + (C * C).sum(axis=1)[None, :] - 2.0 * (Z @ C.T)
+    return np.maximum(d, 0.0, out=d)
+
+
+def _bound_energy(Y, a, WY, lam):
+    """The relaxed energy the bound iterations minimise: entropy + unary - (lam / 2) tr(Y^T W Y)."""
+    ent = float(np.sum(Y * np.log(np.maximum(Y, 1e-300))))
+    return ent + float(np.sum(Y * a)) - 0.5 * lam * float(np.sum(Y * WY))
+
+
+def bound_update(a, W, lam, Y, clamped, clamped_cols, max_iter):
+    """Iterate ``Y <- softmax(-a + lam W Y)`` with the clamped rows fixed; stop when the relaxed energy settles.
+
+    Each step minimises a bound of the relaxed energy (exactly so when W is
+    positive semi-definite); a step that would raise the energy (possible on a
+    kNN graph with a large ``lam``, where the parallel update oscillates) is
+    not taken. Returns ``Y``, its energy and the number of steps taken.
+    """
+    WY = W @ Y
+    energy = _bound_energy(Y, a, WY, lam)
+    for step in range(max_iter):
+        Y_new = _softmax(lam * WY - a)
+        Y_new[clamped] = 0.0
+        Y_new[clamped, clamped_cols] = 1.0
+        WY_new = W @ Y_new
+        e_new = _bound_energy(Y_new, a, WY_new, lam)
+        if e_new > energy + 1e-12 * abs(energy):
+            return Y, energy, step
+        done = abs(energy - e_new) <= _BOUND_TOL * abs(energy)
+        Y, WY, energy = Y_new, WY_new, e_new
+        if done:
+            return Y, energy, step + 1
+    return Y, energy, max_iter
+
+
+def _mode(P, m, sigma2):
+    """Mean-shift from ``m`` to a mode of the Gaussian kernel density of the rows P (K-modes prototype)."""
+    for _ in range(_SHIFT_ITER):
+        d = ((P - m) ** 2).sum(axis=1)
+        w = np.exp(-(d - d.min()) / (2.0 * sigma2))  # shifted: the weighted mean is unchanged, never 0/0
+        m_new = (w @ P) / w.sum()
+        converged = np.abs(m_new - m).max() <= _SHIFT_TOL * max(np.abs(m).max(), 1e-12)
+        m = m_new
+        if converged:
+            break
+    return m
+
+
+class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
+    """Few labels per class: k-prototypes clustering seeded by the labels and regularised by a kNN-graph Laplacian.
+
+    The transductive few-shot method of Ziko et al. [1]_ (SLK, the Laplacian
+    K-modes of [2]_ seeded by labelled rows). Every row ``p`` gets a soft
+    assignment ``y_p`` over the clusters, one per labelled class, and the
+    method minimises
+
+    ``E(Y, m) = sum_p a_p(m) . y_p - (lambda / 2) sum_k Y_k^T W Y_k``
+
+    where ``a_pk`` is the cost of putting row ``p`` in cluster ``k`` (the
+    squared distance to its prototype ``m_k`` for ``prototype="kmeans"``;
+    ``-exp(-||x_p - m_k||^2 / (2 sigma^2))`` for ``"kmodes"``) and W is the
+    kNN graph of the rows, so that neighbours are pushed into the same
+    cluster. Prototypes start at the labelled class means. The outer loop
+    alternates (1) the prototypes of the current hard assignments (means, or
+    the cluster's density mode found by mean-shift with ``sigma`` from the
+    kNN graph) and (2) bound updates ``Y <- softmax(-a + lambda W Y)``, each
+    the minimiser of an upper bound of the energy (with an entropy term), so
+    every row is updated independently; it stops when the energy changes by
+    less than ``tol`` (relative) or no row changes cluster.
+
+    With ``y`` None or all ``-1`` it is plain Laplacian K-means/K-modes
+    clustering of ``n_clusters`` clusters started by k-means++ [2]_.
+
+    Differences from the official code (imtiazziko/SLK-few-shot), all
+    deliberate: labelled rows stay clamped to their class by default (the
+    official code initialises them at their labels and then lets the bound
+    updates move them; ``clamp_labelled=False`` does the same); the kNN graph
+    is symmetrised, ``(A + A^T) / 2`` (the bound's gradient of ``Y^T W Y`` is
+    ``(W + W^T) Y``); the bound iterations start from the previous outer
+    iteration's assignments and never take a step that raises the energy;
+    ``sigma^2`` is the mean squared length of the graph's edges. The paper's
+    episodes (5 classes, 15 queries each, support-to-query mean shift) become
+    a whole table with a few labelled rows per class here.
+
+    The graph term acts only inside ``fit``: ``predict`` and ``predict_proba``
+    give a new row the assignment of a row without graph edges,
+    ``softmax(-a)`` (nearest prototype), so a row's output does not depend on
+    the other rows passed with it. The training rows' answers, graph
+    included, are ``transduction_`` and ``label_distributions_``.
+
+    Parameters
+    ----------
+    n_clusters : int or None, default=None
+        Number of clusters when no row is labelled (``y`` None or all -1);
+        required then. Ignored when rows are labelled: the clusters are then
+        the labelled classes.
+    prototype : {"kmodes", "kmeans"}, default="kmodes"
+        ``"kmeans"``: prototypes are the clusters' means and the unary cost
+        the squared distance. ``"kmodes"``: prototypes are the modes of each
+        cluster's Gaussian kernel density (mean-shift) and the unary cost
+        minus the kernel value.
+    laplacian_weight : float, default=0.5
+        ``lambda``, the weight of the graph (Laplacian) term against the unary
+        cost. 0 gives seeded k-means/k-modes. It is relative to the unary
+        cost's scale: with ``normalize=None`` and ``"kmeans"`` it must grow
+        with the squared distances of the data.
+    n_neighbors : int, default=10
+        Neighbours of each row in the kNN graph (capped at ``n_samples - 1``).
+    normalize : {"cl2n", "l2"} or None, default=None
+        Feature normalisation before everything else: ``"cl2n"`` subtracts
+        the training rows' mean and scales rows to unit L2 norm (as [1]_ does
+        for network features), ``"l2"`` only scales, None uses X as given
+        (K-modes is scale-free: ``sigma`` follows the data's scale).
+    clamp_labelled : bool, default=True
+        Keep the labelled rows in their class cluster throughout (the
+        official code does not).
+    max_iter : int, default=100
+        Maximum outer iterations (prototype update + bound updates).
+    bound_max_iter : int, default=600
+        Maximum bound updates per outer iteration.
+    tol : float, default=1e-5
+        Relative change of the energy that ends the outer loop.
+    algorithm : {"auto", "exact", "nndescent"}, default="auto"
+        Neighbour search for the graph (``"auto"``: exact up to 200,000 rows).
+    random_state : int, RandomState instance or None, default=None
+        Seeds k-means++ (used when no row is labelled) and NN-descent.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labelled classes; cluster ``k`` is class ``classes_[k]``. With no
+        labelled row, ``0 .. n_clusters - 1``.
+    transduction_ : ndarray of shape (n_samples,)
+        Class of each training row, ``classes_[labels_]``.
+    labels_ : ndarray of shape (n_samples,)
+        Cluster index of each training row.
+    label_distributions_ : ndarray of shape (n_samples, n_classes)
+        Soft assignments ``Y`` of the training rows after the last bound
+        updates (graph term included).
+    cluster_centers_ : ndarray of shape (n_classes, n_features)
+        Prototypes, in the normalised feature space.
+    bandwidth_ : float or None
+        ``sigma`` of the K-modes kernel (None for ``prototype="kmeans"``).
+    feature_mean_ : ndarray of shape (n_features,) or None
+        Mean subtracted by ``normalize="cl2n"`` (None otherwise).
+    energy_ : float
+        Final energy ``E`` (without the bound's entropy term).
+    n_iter_ : int
+        Outer iterations run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.semi_supervised.LabelSpreading : Label propagation on a graph,
+        without prototypes.
+    sklearn.semi_supervised.SelfTrainingClassifier : A classifier retrained
+        on its own confident predictions.
+
+    References
+    ----------
+    .. [1] I. Ziko, M. Boudiaf, J. Dolz, E. Granger and I. Ben Ayed,
+       "Transductive Few-Shot Learning: Clustering is All You Need?",
+       arXiv 2106.09516, 2021.
+    .. [2] I. Ziko, E. Granger and I. Ben Ayed, "Scalable Laplacian K-modes",
+       NeurIPS 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_unsup.semi_supervised import LaplacianKPrototypes
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.r_[rng.normal([3, 0], 0.5, (30, 2)), rng.normal([0, 3], 0.5, (30, 2))]
+    >>> y = np.full(60, -1)
+    >>> y[[0, 30]] = [0, 1]  # one label per class
+    >>> model = LaplacianKPrototypes(n_neighbors=5).fit(X, y)
+    >>> model.transduction_[[5, 45]].tolist()
+    [0, 1]
+    >>> model.predict([[2.5, 0.5], [0.0, 2.0]]).tolist()
+    [0, 1]
+    """
+
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
+        "prototype": [StrOptions({"kmodes", "kmeans"})],
+        "laplacian_weight": [Interval(Real, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "normalize": [StrOptions({"cl2n", "l2"}), None],
+        "clamp_labelled": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "bound_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "algorithm": [StrOptions({"auto", "exact", "nndescent"})],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_clusters=None, *, prototype="kmodes", laplacian_weight=0.5, n_neighbors=10,
+                 normalize=None, clamp_labelled=True, max_iter=100, bound_max_iter=600, tol=1e-5,
+                 algorithm="auto", random_state=None):
+        self.n_clusters = n_clusters
+        self.prototype = prototype
+        self.laplacian_weight = laplacian_weight
+        self.n_neighbors = n_neighbors
+        self.normalize = normalize
+        self.clamp_labelled = clamp_labelled
+        self.max_iter = max_iter
+        self.bound_max_iter = bound_max_iter
+        self.tol = tol
+        self.algorithm = algorithm
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"  # with all rows labelled it is a nearest-prototype classifier
+        tags.target_tags.required = False  # y=None: clustering
+        return tags
+
+    def _features(self, X):
+        Z = np.asarray(X, dtype=np.float64)
+        if self.normalize == "cl2n":
+            Z = Z - self.feature_mean_
+        if self.normalize is not None:
+            # scale by the largest entry first: the squares of huge finite values stay finite
+            peak = np.maximum(np.abs(Z).max(axis=1, keepdims=True), 1e-300)
+            Zs = Z / peak
+            Z = Zs / np.maximum(np.linalg.norm(Zs, axis=1, keepdims=True), 1e-12)
+        return Z
+
+    def _split_labels(self, y, n):
+        """Labelled row indices, their cluster indices and the classes; y None or all -1: none labelled."""
+        if y is None:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), None
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(np.empty(n), y)
+        unlabelled = np.zeros(n, dtype=bool) if y.dtype.kind in "USb" else np.asarray(y == -1, dtype=bool)
+        labelled = np.flatnonzero(~unlabelled)
+        if labelled.size == 0:
+            return labelled, labelled, None
+        check_classification_targets(y[labelled])
+        classes, codes = np.unique(y[labelled], return_inverse=True)
+        return labelled, codes.reshape(-1).astype(np.int64), classes
+
+    def _graph(self, Z, k):
+        n = Z.shape[0]
+        if k == 0:  # one row: no edge, and a unit kernel width
+            self.bandwidth_ = None if self.prototype == "kmeans" else 1.0
+            return sp.csr_matrix((n, n))
+        ind = mine_neighbors(Z / max(np.abs(Z).max(), 1e-300), k, algorithm=self.algorithm,
+                             random_state=self.random_state)
+        A = sp.csr_matrix((np.ones(ind.size), ind.ravel(), np.arange(0, ind.size + 1, k)), shape=(n, n))
+        A.data[:] = 1.0  # duplicates summed by the constructor
+        if self.prototype == "kmodes":
+            sq = sum(float(((Z - Z[ind[:, j]]) ** 2).sum()) for j in range(k)) / ind.size
+            self.bandwidth_ = float(np.sqrt(sq)) if sq > 0 else 1.0
+        return sp.csr_matrix((A + A.T) * 0.5)
+
+    def _unary(self, Z, C):
+        d = _sq_distances(Z, C)
+        if self.prototype == "kmeans":
+            return d
+        return -np.exp(-d / (2.0 * self.bandwidth_ ** 2))
+
+    def _prototypes(self, Z, labels, C):
+        C = C.copy()
+        for k in range(C.shape[0]):
+            members = Z[labels == k]
+            if len(members) == 0:
+                continue  # an empty cluster keeps its prototype
+            C[k] = members.mean(axis=0) if self.prototype == "kmeans" else _mode(members, C[k], self.bandwidth_ ** 2)
+        return C
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Cluster the rows, seeded and (by default) constrained by the labelled ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows, labelled and unlabelled.
+        y : array-like of shape (n_samples,) or None, default=None
+            Class of each row, -1 for unlabelled rows (scikit-learn's
+            semi-supervised convention). None or all -1: clustering into
+            ``n_clusters`` clusters.
+
+        Returns
+        -------
+        self : LaplacianKPrototypes
+            The fitted estimator.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        n = X.shape[0]
+        labelled, codes, classes = self._split_labels(y, n)
+        rng = check_random_state(self.random_state)
+        self.feature_mean_ = X.mean(axis=0, dtype=np.float64) if self.normalize == "cl2n" else None
+        Z = self._features(X)
+        self.bandwidth_ = None
+        W = self._graph(Z, min(self.n_neighbors, n - 1))
+        if classes is None:
+            if self.n_clusters is None:
+                raise ValueError("n_clusters must be given when no sample is labelled (y is None or all -1).")
+            check_n_clusters(self.n_clusters, n)
+            classes = np.arange(self.n_clusters)
+            C = kmeans_plusplus(Z, self.n_clusters, rng)[0]
+        else:
+            C = np.array([Z[labelled[codes == k]].mean(axis=0) for k in range(len(classes))])
+        lam = float(self.laplacian_weight)
+        clamped, cols = (labelled, codes) if self.clamp_labelled else (labelled[:0], codes[:0])
+        labels = _sq_distances(Z, C).argmin(axis=1)
+        labels[labelled] = codes  # the official initialisation: nearest prototype, labelled rows at their label
+        Y = None
+        energy_old = None
+        for it in range(self.max_iter):
+            C = self._prototypes(Z, labels, C)
+            a = self._unary(Z, C)
+            if Y is None:  # bound iterations start from the unary assignment, then from the previous outer step
+                Y = _softmax(-a)
+                Y[labelled] = 0.0
+                Y[labelled, codes] = 1.0
+            Y, _, _ = bound_update(a, W, lam, Y, clamped, cols, self.bound_max_iter)
+            new_labels = Y.argmax(axis=1)
+            energy = float(np.sum(Y * a)) - 0.5 * lam * float(np.sum(Y * (W @ Y)))
+            unchanged = np.array_equal(new_labels, labels)
+            labels = new_labels
+            if unchanged or (energy_old is not None and abs(energy - energy_old) <= self.tol * abs(energy_old)):
+                break
+            energy_old = energy
+        self.n_iter_ = it + 1
+        self.energy_ = energy
+        self.classes_ = classes
+        self.labels_ = labels.astype(np.int64)
+        self.transduction_ = classes[labels]
+        self.label_distributions_ = Y
+        self.cluster_centers_ = C
+        return self
+
+    def fit_predict(self, X, y=None):
+        """Fit and return ``labels_``, the cluster index of each training row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows.
+        y : array-like of shape (n_samples,) or None, default=None
+            Class of each row, -1 for unlabelled rows.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster index of each row (``transduction_`` holds the classes).
+        """
+        return self.fit(X, y).labels_
+
+    def predict_proba(self, X):
+        """Soft assignment of new rows from the prototypes alone, ``softmax(-a)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New rows.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return _softmax(-self._unary(self._features(X), self.cluster_centers_))
+
+    def predict(self, X):
+        """Class of new rows: the class of the nearest prototype (the graph term acts only in fit).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New rows.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Predicted classes (elements of ``classes_``).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        # the nearest prototype: the argmin of the unary cost for both prototypes, and no ties where
+        # the K-modes kernel underflows far from every mode
+        return self.classes_[_sq_distances(self._features(X), self.cluster_centers_).argmin(axis=1)]
