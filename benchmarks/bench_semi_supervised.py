@@ -1,0 +1,141 @@
+"""Semi-supervised learning (issue 18): a few labels per class, against scikit-learn's semi-supervised peers.
+
+    python benchmarks/bench_semi_supervised.py --only fewshot --data digits --shots 1,5 --seeds 0,1,2
+    python benchmarks/bench_semi_supervised.py --only fewshot --data stackoverflow --shots 5 --seeds 0 \
+        --out /tmp/fewshot.jsonl        # one piece of a long run; --summarize /tmp/fewshot.jsonl prints the means
+
+Sections (``--only``; each is one function, ``SECTIONS`` maps the name to it):
+
+- ``fewshot``: ``r`` labelled rows per class drawn at random (seed), every other row unlabelled (y = -1);
+  accuracy on the unlabelled rows of the transductive labels (``transduction_``, or ``predict`` for
+  the inductive peers on the rows they were fitted on). Peers: LabelSpreading(kernel="knn",
+  n_neighbors=10), seeded KMeans (KMeans started at the labelled class means, n_init=1, cluster k read
+  as class k), SelfTrainingClassifier(LogisticRegression) with its default threshold 0.75.
+
+Data: ``digits`` (scikit-learn's 1,797 8x8 digits, 64 pixels, 10 classes) and ``stackoverflow``
+(../shared/data/cluster/stackoverflow_minilm.npz: 20,000 MiniLM sentence embeddings, 384-d, 20 topics).
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+from _common import load_shared, machine_line, print_table
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
+
+from sklearn_unsup.semi_supervised import LaplacianKPrototypes
+
+
+def load(name):
+    if name == "digits":
+        X, y = load_digits(return_X_y=True)
+    else:
+        X, y = load_shared("cluster/stackoverflow_minilm.npz")
+    return X.astype(np.float64), np.asarray(y, dtype=np.int64)
+
+
+def few_labels(y, per_class, seed):
+    """y with ``per_class`` random rows of each class kept and every other row set to -1."""
+    rng = np.random.RandomState(seed)
+    y_semi = np.full_like(y, -1)
+    for c in np.unique(y):
+        y_semi[rng.choice(np.flatnonzero(y == c), per_class, replace=False)] = c
+    return y_semi
+
+
+def seeded_kmeans(X, y_semi):
+    classes = np.unique(y_semi[y_semi >= 0])
+    init = np.array([X[y_semi == c].mean(axis=0) for c in classes])
+    return classes[KMeans(len(classes), init=init, n_init=1, random_state=0).fit(X).labels_]
+
+
+FEWSHOT_METHODS = {
+    "LaplacianKPrototypes": lambda X, y: LaplacianKPrototypes().fit(X, y).transduction_,
+    "LaplacianKPrototypes(kmeans, cl2n)": lambda X, y: LaplacianKPrototypes(
+        prototype="kmeans", normalize="cl2n").fit(X, y).transduction_,
+    # the official script's settings: knn=3 (two neighbours), lambda 0.7, CL2N, K-means prototypes, no clamping
+    "LaplacianKPrototypes(official settings)": lambda X, y: LaplacianKPrototypes(
+        prototype="kmeans", n_neighbors=2, laplacian_weight=0.7, normalize="cl2n",
+        clamp_labelled=False).fit(X, y).transduction_,
+    "LabelSpreading(knn, 10)": lambda X, y: LabelSpreading(kernel="knn", n_neighbors=10).fit(X, y).transduction_,
+    "seeded KMeans": seeded_kmeans,
+    "SelfTraining(LogReg)": lambda X, y: SelfTrainingClassifier(LogisticRegression(max_iter=1000)).fit(X, y).predict(X),
+}
+PEERS = ("LabelSpreading(knn, 10)", "seeded KMeans", "SelfTraining(LogReg)")
+
+
+def fewshot(args):
+    rows = []
+    for data in args.data.split(","):
+        X, y = load(data)
+        for shots in [int(s) for s in args.shots.split(",")]:
+            for seed in [int(s) for s in args.seeds.split(",")]:
+                y_semi = few_labels(y, shots, seed)
+                unlabelled = y_semi == -1
+                for name, method in FEWSHOT_METHODS.items():
+                    if args.methods and not any(m in name for m in args.methods.split(",")):
+                        continue
+                    start = time.perf_counter()
+                    pred = method(X, y_semi)
+                    seconds = time.perf_counter() - start
+                    acc = float(np.mean(pred[unlabelled] == y[unlabelled]))
+                    rows.append(dict(section="fewshot", data=data, shots=shots, seed=seed, method=name,
+                                     accuracy=acc, seconds=seconds))
+                    print(f"{data} {shots}/class seed {seed} {name}: {acc:.3f} ({seconds:.1f} s)", flush=True)
+    return rows
+
+
+def summarize_fewshot(rows):
+    out = []
+    keys = sorted({(r["data"], r["shots"]) for r in rows}, key=lambda k: (k[0] != "digits", k))
+    for data, shots in keys:
+        sub = [r for r in rows if r["data"] == data and r["shots"] == shots]
+        names = [m for m in FEWSHOT_METHODS if any(r["method"] == m for r in sub)]
+        best_peer = max((np.mean([r["accuracy"] for r in sub if r["method"] == m]) for m in PEERS
+                         if m in names), default=np.nan)
+        for m in names:
+            acc = [r["accuracy"] for r in sub if r["method"] == m]
+            sec = [r["seconds"] for r in sub if r["method"] == m]
+            out.append({"data": data, "labels/class": shots, "method": m, "seeds": len(acc),
+                        "accuracy": float(np.mean(acc)), "std": float(np.std(acc)),
+                        "vs best peer": "" if m in PEERS else f"{np.mean(acc) - best_peer:+.3f}",
+                        "s / fit": float(np.mean(sec))})
+    print_table(out, ["data", "labels/class", "method", "seeds", "accuracy", "std", "vs best peer", "s / fit"])
+
+
+SECTIONS = {"fewshot": (fewshot, summarize_fewshot)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=["fewshot", "ncd", "gcd"], default="fewshot",
+                        help="section to run (ncd, gcd: added by their estimators' benchmarks)")
+    parser.add_argument("--data", default="digits,stackoverflow")
+    parser.add_argument("--shots", default="1,5", help="labelled rows per class")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--methods", default="", help="comma-separated substrings of method names")
+    parser.add_argument("--out", default=None, help="append the per-seed rows to this JSON-lines file")
+    parser.add_argument("--summarize", default=None, help="print the mean table of a JSON-lines file and stop")
+    args = parser.parse_args()
+    if args.only not in SECTIONS:
+        parser.error(f"section {args.only!r} is not in this file yet")
+    run, summarize = SECTIONS[args.only]
+    if args.summarize:
+        with open(args.summarize) as f:
+            rows = [r for r in map(json.loads, f) if r["section"] == args.only]
+        summarize(rows)
+        return
+    print(machine_line())
+    rows = run(args)
+    if args.out:
+        with open(args.out, "a") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
+    summarize(rows)
+
+
+if __name__ == "__main__":
+    main()
