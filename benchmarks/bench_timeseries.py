@@ -1,0 +1,213 @@
+"""Time-series encoders (issue 22): TSTEncoder against raw series, PCA and (optional) MiniRocket, same run.
+
+    python benchmarks/bench_timeseries.py --set GunPoint --seeds 0 1 2     # one set per call, appends results
+    python benchmarks/bench_timeseries.py --report                         # markdown tables of all appended runs
+
+Sets: ../shared/data/timeseries/{BasicMotions, GunPoint, ItalyPowerDemand, ArrowHead, JapaneseVowels}.npz
+(JapaneseVowels ragged, NaN-padded) and cluster/mnist1d.npz read as 5,000 univariate series of 40 steps.
+
+Each series' channels are standardised with the training split's mean and scale (mnist1d: TRAIN = the
+first 4,000 series, TEST = the last 1,000). TSTEncoder runs with its defaults (``max_epochs="auto"``).
+
+1. Representation (the shared data's protocol): TSTEncoder and PCA fitted on all series without labels;
+   linear probe (StandardScaler + LogisticRegression, 5-fold stratified accuracy) and KMeans ACC
+   (n_classes clusters, standardised features) on TST codes (mean and max pooling of one model), on the raw
+   flattened series (padding read as 0), PCA (min(64, width) components) and, when sktime is installed,
+   MiniRocket features.
+2. Imputation on the TEST series: a second TSTEncoder fitted on the TRAIN series only (so it never saw the
+   hidden values); 15 % of the TEST values hidden with the paper's geometric masks (per channel, mean run
+   3), every series' last observed step kept visible; RMSE (standardised units) of TSTEncoder.impute vs
+   linear interpolation along time and sklearn's KNNImputer (5 neighbours, fitted on the flattened TRAIN
+   series), on the same masks.
+3. ``--anomaly``: a Pipeline(TSTEncoder, IsolationForest) against IsolationForest on the flattened series,
+   fitted on GunPoint's clean TRAIN series; scored on the TEST series, 10 % of which get one injected anomaly
+   (half a spike: +4 standard deviations over 5 steps; half a flat-line: 30 steps held at the value where they
+   start). AUROC of the negated ``score_samples``.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from _common import SHARED_DATA, machine_line
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.impute import KNNImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_unsup._nn._tst import geometric_keep_mask
+from sklearn_unsup.metrics import cluster_accuracy
+from sklearn_unsup.timeseries import TSTEncoder
+from sklearn_unsup.timeseries._validation import series_lengths
+
+SETS = ["BasicMotions", "GunPoint", "ItalyPowerDemand", "ArrowHead", "JapaneseVowels", "mnist1d"]
+RUNS = Path(__file__).parent / "results" / "timeseries_runs.jsonl"
+
+
+def load(name):
+    if name == "mnist1d":
+        d = np.load(SHARED_DATA / "cluster" / "mnist1d.npz")
+        X, y = d["X"][:, None, :].astype(np.float64), d["y"]
+        return X, y, np.arange(len(X)) < 4000
+    d = np.load(SHARED_DATA / "timeseries" / f"{name}.npz")
+    return d["X"].astype(np.float64), d["y"], d["split"] == 0
+
+
+def minirocket_features(X, seed):
+    try:
+        from sktime.transformations.panel.rocket import MiniRocketMultivariateVariable
+    except ImportError:
+        return None
+    return MiniRocketMultivariateVariable(random_state=seed).fit_transform(X)
+
+
+def probe_and_kmeans(Z, y, seed):
+    Z = np.nan_to_num(Z)
+    cv = StratifiedKFold(5, shuffle=True, random_state=seed)
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    acc = float(cross_val_score(probe, Z, y, cv=cv).mean())
+    labels = KMeans(len(np.unique(y)), n_init=10, random_state=seed).fit_predict(StandardScaler().fit_transform(Z))
+    return acc, float(cluster_accuracy(y, labels))
+
+
+def interpolate(X):
+    out = X.copy()
+    lengths = series_lengths(X)
+    for i, c in np.ndindex(X.shape[:2]):
+        row = out[i, c, : lengths[i]]
+        seen = ~np.isnan(row)
+        row[~seen] = np.interp(np.flatnonzero(~seen), np.flatnonzero(seen), row[seen])
+    return out
+
+
+def run(name, seed):
+    X, y, train = load(name)
+    mean = np.nanmean(X[train], axis=(0, 2))[:, None]
+    scale = np.nanstd(X[train], axis=(0, 2))[:, None]
+    X = (X - mean) / scale
+    flat = np.nan_to_num(X).reshape(len(X), -1)
+    rec = {"set": name, "seed": seed, "shape": list(X.shape), "n_train": int(train.sum())}
+
+    t0 = time.perf_counter()
+    tst = TSTEncoder(device="cpu", random_state=seed).fit(X)
+    rec["tst_fit_s"] = time.perf_counter() - t0
+    rec["tst_epochs"] = tst.n_iter_
+    rec["tst_epoch_s"] = rec["tst_fit_s"] / tst.n_iter_
+    feats = {"raw": flat, "TST mean": tst.transform(X), "TST max": tst.set_params(pooling="max").transform(X)}
+    feats["PCA"] = PCA(min(64, flat.shape[1]), random_state=seed).fit_transform(flat)
+    t0 = time.perf_counter()
+    rocket = minirocket_features(X, seed)
+    if rocket is not None:
+        feats["MiniRocket"] = np.asarray(rocket)
+        rec["minirocket_s"] = time.perf_counter() - t0
+    for key, Z in feats.items():
+        rec[f"probe {key}"], rec[f"kmeans {key}"] = probe_and_kmeans(Z, y, seed)
+
+    # imputation on the test split, the same masks for every method
+    Xt = X[~train]
+    lengths = series_lengths(Xt)
+    keep = geometric_keep_mask(Xt.shape, 0.15, 3.0, torch.Generator().manual_seed(1000 + seed)).numpy()
+    hide = ~keep & ~np.isnan(Xt) & (np.arange(Xt.shape[2]) < (lengths - 1)[:, None, None])
+    X_missing = np.where(hide, np.nan, Xt)
+    truth = Xt[hide]
+    rmse = lambda filled: float(np.sqrt(np.mean((filled[hide] - truth) ** 2)))  # noqa: E731
+    rec["hidden share"] = float(hide.sum() / (~np.isnan(Xt)).sum())
+    t0 = time.perf_counter()
+    tst_train = TSTEncoder(device="cpu", random_state=seed).fit(X[train])
+    rec["tst_train_fit_s"] = time.perf_counter() - t0
+    rec["impute TST"] = rmse(tst_train.impute(X_missing))
+    rec["impute linear"] = rmse(interpolate(X_missing))
+    knn = KNNImputer(n_neighbors=5, keep_empty_features=True).fit(X[train].reshape(int(train.sum()), -1))
+    rec["impute KNN"] = rmse(knn.transform(X_missing.reshape(len(Xt), -1)).reshape(Xt.shape))
+    rec["machine"] = machine_line()
+    return rec
+
+
+def anomaly(seed):
+    from sklearn.ensemble import IsolationForest
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline as pipe
+
+    X, _, train = load("GunPoint")
+    X = (X - X[train].mean()) / X[train].std()
+    rng = np.random.RandomState(seed)
+    Xt = X[~train].copy()
+    bad = rng.rand(len(Xt)) < 0.10
+    for k, i in enumerate(np.flatnonzero(bad)):
+        if k % 2 == 0:
+            start = rng.randint(0, Xt.shape[2] - 5)
+            Xt[i, 0, start : start + 5] += 4.0
+        else:
+            start = rng.randint(0, Xt.shape[2] - 30)
+            Xt[i, 0, start : start + 30] = Xt[i, 0, start]
+    rec = {"section": "anomaly", "seed": seed, "n_anomalies": int(bad.sum()), "n_test": len(Xt)}
+    for key, det in {"TST + IForest": pipe(TSTEncoder(device="cpu", random_state=seed),
+                                           IsolationForest(random_state=seed)),
+                     "TST(flatten) + IForest": pipe(TSTEncoder("flatten", device="cpu", random_state=seed),
+                                                    IsolationForest(random_state=seed)),
+                     "IForest (flattened)": IsolationForest(random_state=seed)}.items():
+        Xfit, Xscore = (X[train], Xt) if key.startswith("TST") else (X[train, 0], Xt[:, 0])
+        rec[key] = float(roc_auc_score(bad, -det.fit(Xfit).score_samples(Xscore)))
+    return rec
+
+
+def report():
+    recs = [json.loads(line) for line in RUNS.read_text().splitlines() if line.strip()]
+    anomalies = [r for r in recs if r.get("section") == "anomaly"]
+    recs = [r for r in recs if "section" not in r]
+    methods = ["raw", "PCA", "TST mean", "TST max", "MiniRocket"]
+    for what in ("probe", "kmeans"):
+        print(f"\n{what}: mean (sd) over seeds\n")
+        print("| set | seeds | " + " | ".join(methods) + " |")
+        print("|---|---|" + "---|" * len(methods))
+        for name in SETS:
+            rs = [r for r in recs if r["set"] == name]
+            if not rs:
+                continue
+            cells = []
+            for m in methods:
+                v = [r[f"{what} {m}"] for r in rs if f"{what} {m}" in r]
+                cells.append(f"{np.mean(v):.3f} ({np.std(v):.3f})" if v else "n/a")
+            print(f"| {name} | {len(rs)} | " + " | ".join(cells) + " |")
+    print("\nimputation RMSE (standardised units), mean over seeds\n")
+    print("| set | seeds | hidden share | TST impute | linear interpolation | KNNImputer | TST epochs | s/epoch "
+          "| fit s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in SETS:
+        rs = [r for r in recs if r["set"] == name]
+        if rs:
+            m = {k: np.mean([r[k] for r in rs]) for k in rs[0] if isinstance(rs[0][k], float)}
+            print(f"| {name} | {len(rs)} | {m['hidden share']:.3f} | {m['impute TST']:.3f} | "
+                  f"{m['impute linear']:.3f} | {m['impute KNN']:.3f} | {rs[0]['tst_epochs']} | "
+                  f"{m['tst_epoch_s']:.2f} | {m['tst_fit_s']:.0f} |")
+    if anomalies:
+        keys = [k for k in anomalies[0] if k not in ("section", "seed", "n_anomalies", "n_test")]
+        print(f"\nanomaly AUROC on GunPoint TEST, {len(anomalies)} seeds: "
+              + ", ".join(f"{k} {np.mean([r[k] for r in anomalies]):.3f}" for k in keys))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--set", choices=SETS)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--report", action="store_true")
+    parser.add_argument("--anomaly", action="store_true")
+    args = parser.parse_args()
+    if args.report:
+        report()
+        return
+    for seed in args.seeds:
+        rec = anomaly(seed) if args.anomaly else run(args.set, seed)
+        print(json.dumps(rec))
+        with RUNS.open("a") as f:
+            f.write(json.dumps(rec) + "\n")
+
+
+if __name__ == "__main__":
+    main()
