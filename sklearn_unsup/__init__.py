@@ -1,7 +1,8 @@
 """sklearn_unsup: recent unsupervised methods as scikit-learn estimators.
 
 Subpackages (each imported on first use; a torch-free estimator does not load torch):
-``cluster`` (deep and classical clusterers), ``decomposition`` (autoencoders, VAEs,
+``cluster`` (deep and classical clusterers), ``semi_supervised`` (few labels, new
+classes), ``timeseries`` (sequence encoders), ``decomposition`` (autoencoders, VAEs,
 whitening), ``density`` (normalizing flows), ``manifold`` (TLDR, contrastive encoders),
 ``outlier`` (deep outlier detectors), ``ood`` (out-of-distribution detectors),
 ``drift`` (two-sample drift tests for tables and embeddings),

@@ -11,5 +11,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "LaplacianKPrototypes": "._laplacian_kprototypes",
         "ProjectionBasedNCD": "._projection_based_ncd",
+        "SplitMergeGMM": "._split_merge_gmm",
     },
 )
