@@ -77,7 +77,8 @@ class ProjectionBasedNCD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clas
         ``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9), ``"rmsprop"``, or a
         ``torch.optim.Optimizer`` subclass.
     weight_decay : float, default=0.01
-        L2 penalty passed to the optimizer (AdamW's decoupled decay).
+        L2 penalty passed to the optimizer. AdamW's default decoupled decay, as
+        the authors' AdamW.
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints,
         LR schedulers, ...), copied at fit.
@@ -351,6 +352,33 @@ class ProjectionBasedNCD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clas
         is_novel = d_novel.min(1) < d_known.min(1)
         labels[is_novel] = novel[is_novel]
         return labels
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of ``predict`` on the labelled rows of X (rows with ``y == -1`` are ignored).
+
+        A fold of :class:`~sklearn_unsup.model_selection.HiddenClassKFold` holds
+        classes the model never saw, whose accuracy is 0: tune with
+        :func:`~sklearn_unsup.model_selection.make_hidden_class_scorer` instead.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+        y : array-like of shape (n_samples,)
+            Their classes, ``-1`` for unlabelled rows.
+        sample_weight : array-like of shape (n_samples,) or None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import accuracy_score
+
+        y = column_or_1d(y)
+        keep = ~unlabelled_mask(y)
+        w = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        return float(accuracy_score(y[keep], self.predict(X)[keep], sample_weight=w))
 
     def fit_predict(self, X, y=None):
         """Fit on X and y and return the training rows' labels (``labels_``).

@@ -153,3 +153,9 @@ def test_digits_novel_classes_beat_kmeans_on_raw_features():
     raw = cluster_accuracy(y[novel], KMeans(5, n_init=10, random_state=0).fit_predict(X[novel]))
     ncd = ProjectionBasedNCD(n_novel_clusters=5, random_state=0, device="cpu").fit(X, y_partial)
     assert cluster_accuracy(y[novel], ncd.labels_[novel]) > raw + 0.1
+
+
+def test_score_is_accuracy_on_the_labelled_rows(blobs, fitted):
+    X, y, y_partial = blobs
+    known = y_partial != -1
+    assert fitted.score(X, y_partial) == pytest.approx(np.mean(fitted.predict(X)[known] == y[known]))
