@@ -11,6 +11,10 @@ Sections (``--only``; each is one function, ``SECTIONS`` maps the name to it):
   the inductive peers on the rows they were fitted on). Peers: LabelSpreading(kernel="knn",
   n_neighbors=10), seeded KMeans (KMeans started at the labelled class means, n_init=1, cluster k read
   as class k), SelfTrainingClassifier(LogisticRegression) with its default threshold 0.75.
+- ``ncd``: novel class discovery — ``--data digits,optdigits``, classes 0-4 known (every row labelled), 5-9
+  novel (y = -1), standardised pixels; ACC on the novel rows and the number of novel classes found:
+  ProjectionBasedNCD with the true k, with the silhouette k, and with w / n_components tuned by
+  GridSearchCV over HiddenClassKFold (known classes only), vs KMeans and NCD k-means on the pixels.
 
 Data: ``digits`` (scikit-learn's 1,797 8x8 digits, 64 pixels, 10 classes) and ``stackoverflow``
 (../shared/data/cluster/stackoverflow_minilm.npz: 20,000 MiniLM sentence embeddings, 384-d, 20 topics).
@@ -107,7 +111,107 @@ def summarize_fewshot(rows):
     print_table(out, ["data", "labels/class", "method", "seeds", "accuracy", "std", "vs best peer", "s / fit"])
 
 
-SECTIONS = {"fewshot": (fewshot, summarize_fewshot)}
+# ------------------------------------------------------------------ ncd: novel class discovery (PBN)
+NCD_DATA = ("digits", "optdigits")
+
+
+def load_ncd(name):
+    """Standardised rows (as the PBN authors do) and classes; 0-4 are the known classes, 5-9 the novel ones."""
+    from sklearn.preprocessing import StandardScaler
+
+    if name == "digits":
+        X, y = load_digits(return_X_y=True)
+    else:
+        X, y = load_shared("cluster/optdigits_train.npz")
+    return StandardScaler().fit_transform(X.astype(np.float64)), np.asarray(y, dtype=np.int64)
+
+
+def _ncd_methods(seed):
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_unsup.model_selection import HiddenClassKFold, make_hidden_class_scorer
+    from sklearn_unsup.semi_supervised import ProjectionBasedNCD
+    from sklearn_unsup.semi_supervised._ncd_clustering import estimate_n_clusters, ncd_kmeans
+
+    def raw_kmeans(X, y_semi, k_true):
+        return KMeans(k_true, n_init=10, random_state=seed).fit_predict(X[y_semi == -1]), None
+
+    def raw_ncd_kmeans(X, y_semi, k_true):
+        known = np.array([X[y_semi == c].mean(0) for c in np.unique(y_semi[y_semi >= 0])])
+        return ncd_kmeans(X[y_semi == -1], known, k_true, random_state=seed).labels_, None
+
+    def raw_kmeans_auto(X, y_semi, k_true):
+        k, _ = estimate_n_clusters(X[y_semi == -1], random_state=seed)
+        return KMeans(k, n_init=10, random_state=seed).fit_predict(X[y_semi == -1]), k
+
+    def pbn(**params):
+        def run(X, y_semi, k_true):
+            k = k_true if params.get("n_novel_clusters") == "true" else params.get("n_novel_clusters", "auto")
+            model = ProjectionBasedNCD(**{**params, "n_novel_clusters": k}, random_state=seed).fit(X, y_semi)
+            return model.labels_[y_semi == -1], model.n_novel_clusters_
+        return run
+
+    def pbn_tuned(X, y_semi, k_true):
+        # w and n_components tuned without the novel labels: GridSearchCV over folds that hide known classes
+        search = GridSearchCV(ProjectionBasedNCD(n_novel_clusters="auto", random_state=seed),
+                              {"w": [0.1, 0.5, 0.9], "n_components": [16, 64]}, cv=HiddenClassKFold(n_splits=3),
+                              scoring=make_hidden_class_scorer("true")).fit(X, y_semi)
+        model = search.best_estimator_
+        best = search.best_params_
+        return model.labels_[y_semi == -1], (model.n_novel_clusters_, f"{best['w']}/{best['n_components']}")
+
+    return {
+        "KMeans (raw, true k)": raw_kmeans,
+        "NCD k-means (raw, true k)": raw_ncd_kmeans,
+        "KMeans (raw, silhouette k)": raw_kmeans_auto,
+        "PBN (true k)": pbn(n_novel_clusters="true"),
+        "PBN (true k, ncd_kmeans)": pbn(n_novel_clusters="true", clusterer="ncd_kmeans"),
+        "PBN (silhouette k)": pbn(),
+        "PBN (silhouette k, w and n_components by HiddenClassKFold)": pbn_tuned,
+    }
+
+
+def ncd(args):
+    from sklearn_unsup.metrics import cluster_accuracy
+
+    rows = []
+    names = [d for d in args.data.split(",") if d in NCD_DATA] or list(NCD_DATA)
+    for data in names:
+        X, y = load_ncd(data)
+        y_semi = np.where(y < 5, y, -1)
+        novel = y_semi == -1
+        k_true = len(np.unique(y[novel]))
+        for seed in [int(s) for s in args.seeds.split(",")]:
+            for name, method in _ncd_methods(seed).items():
+                if args.methods and not any(m in name for m in args.methods.split(",")):
+                    continue
+                start = time.perf_counter()
+                labels, extra = method(X, y_semi, k_true)
+                seconds = time.perf_counter() - start
+                k, w = (extra if isinstance(extra, tuple) else (extra, None))
+                acc = cluster_accuracy(y[novel], labels)
+                rows.append(dict(section="ncd", data=data, seed=seed, method=name, accuracy=acc,
+                                 k=k if k is not None else k_true, k_true=k_true, tuned=w, seconds=seconds))
+                print(f"{data} seed {seed} {name}: ACC {acc:.3f} k={rows[-1]['k']} tuned={w} ({seconds:.1f} s)",
+                      flush=True)
+    return rows
+
+
+def summarize_ncd(rows):
+    out = []
+    for data in [d for d in NCD_DATA if any(r["data"] == d for r in rows)]:
+        sub = [r for r in rows if r["data"] == data]
+        for m in dict.fromkeys(r["method"] for r in sub):
+            mine = [r for r in sub if r["method"] == m]
+            acc = [r["accuracy"] for r in mine]
+            out.append({"data": data, "method": m, "seeds": len(acc), "novel ACC": float(np.mean(acc)),
+                        "std": float(np.std(acc)), "k (true 5)": ", ".join(str(r["k"]) for r in mine),
+                        "tuned w/n_components": ", ".join(str(r["tuned"]) for r in mine if r.get("tuned")),
+                        "s / fit": float(np.mean([r["seconds"] for r in mine]))})
+    print_table(out, ["data", "method", "seeds", "novel ACC", "std", "k (true 5)", "tuned w/n_components", "s / fit"])
+
+
+SECTIONS = {"fewshot": (fewshot, summarize_fewshot), "ncd": (ncd, summarize_ncd)}
 
 
 def main():
