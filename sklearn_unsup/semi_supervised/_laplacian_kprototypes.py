@@ -20,68 +20,9 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils._validation import check_n_clusters
+from ._slk_bound import bound_update, mode, softmax, sq_distances
 
 __all__ = ["LaplacianKPrototypes"]
-
-_SHIFT_ITER, _SHIFT_TOL = 100, 1e-5  # mean-shift of one mode (the official code: 1e-5 relative)
-_BOUND_TOL = 1e-7  # relative change of the bound that ends the inner loop (as the official code)
-
-
-def _softmax(logits):
-    logits = logits - logits.max(axis=1, keepdims=True)
-    np.exp(logits, out=logits)
-    logits /= logits.sum(axis=1, keepdims=True)
-    return logits
-
-
-def _sq_distances(Z, C):
-    d = (Z * Z).sum(axis=1)[:, None] + (C * C).sum(axis=1)[None, :] - 2.0 * (Z @ C.T)
-    return np.maximum(d, 0.0, out=d)
-
-
-def _bound_energy(Y, a, WY, lam):
-    """The relaxed energy the bound iterations minimise: entropy + unary - (lam / 2) tr(Y^T W Y)."""
-    ent = float(np.sum(Y * np.log(np.maximum(Y, 1e-300))))
-    return ent + float(np.sum(Y * a)) - 0.5 * lam * float(np.sum(Y * WY))
-
-
-def bound_update(a, W, lam, Y, clamped, clamped_cols, max_iter):
-    """Iterate ``Y <- softmax(-a + lam W Y)`` with the clamped rows fixed; stop when the relaxed energy settles.
-
-    Each step minimises a bound of the relaxed energy (exactly so when W is
-    positive semi-definite); a step that would raise the energy (possible on a
-    kNN graph with a large ``lam``, where the parallel update oscillates) is
-    not taken. Returns ``Y``, its energy and the number of steps taken.
-    """
-    WY = W @ Y
-    energy = _bound_energy(Y, a, WY, lam)
-    for step in range(max_iter):
-        Y_new = _softmax(lam * WY - a)
-        Y_new[clamped] = 0.0
-        Y_new[clamped, clamped_cols] = 1.0
-        WY_new = W @ Y_new
-        e_new = _bound_energy(Y_new, a, WY_new, lam)
-        if e_new > energy + 1e-12 * abs(energy):
-            return Y, energy, step
-        done = abs(energy - e_new) <= _BOUND_TOL * abs(energy)
-        Y, WY, energy = Y_new, WY_new, e_new
-        if done:
-            return Y, energy, step + 1
-    return Y, energy, max_iter
-
-
-def _mode(P, m, sigma2):
-    """Mean-shift from ``m`` to a mode of the Gaussian kernel density of the rows P (K-modes prototype)."""
-    for _ in range(_SHIFT_ITER):
-        d = ((P - m) ** 2).sum(axis=1)
-        w = np.exp(-(d - d.min()) / (2.0 * sigma2))  # shifted: the weighted mean is unchanged, never 0/0
-        m_new = (w @ P) / w.sum()
-        converged = np.abs(m_new - m).max() <= _SHIFT_TOL * max(np.abs(m).max(), 1e-12)
-        m = m_new
-        if converged:
-            break
-    return m
-
 
 class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
     """Few labels per class: k-prototypes clustering seeded by the labels and regularised by a kNN-graph Laplacian.
@@ -294,7 +235,7 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         return sp.csr_matrix((A + A.T) * 0.5)
 
     def _unary(self, Z, C):
-        d = _sq_distances(Z, C)
+        d = sq_distances(Z, C)
         if self.prototype == "kmeans":
             return d
         return -np.exp(-d / (2.0 * self.bandwidth_ ** 2))
@@ -305,7 +246,7 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
             members = Z[labels == k]
             if len(members) == 0:
                 continue  # an empty cluster keeps its prototype
-            C[k] = members.mean(axis=0) if self.prototype == "kmeans" else _mode(members, C[k], self.bandwidth_ ** 2)
+            C[k] = members.mean(axis=0) if self.prototype == "kmeans" else mode(members, C[k], self.bandwidth_ ** 2)
         return C
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -344,7 +285,7 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
             C = np.array([Z[labelled[codes == k]].mean(axis=0) for k in range(len(classes))])
         lam = float(self.laplacian_weight)
         clamped, cols = (labelled, codes) if self.clamp_labelled else (labelled[:0], codes[:0])
-        labels = _sq_distances(Z, C).argmin(axis=1)
+        labels = sq_distances(Z, C).argmin(axis=1)
         labels[labelled] = codes  # the official initialisation: nearest prototype, labelled rows at their label
         Y = None
         energy_old = None
@@ -352,7 +293,7 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
             C = self._prototypes(Z, labels, C)
             a = self._unary(Z, C)
             if Y is None:  # bound iterations start from the unary assignment, then from the previous outer step
-                Y = _softmax(-a)
+                Y = softmax(-a)
                 Y[labelled] = 0.0
                 Y[labelled, codes] = 1.0
             Y, _, _ = bound_update(a, W, lam, Y, clamped, cols, self.bound_max_iter)
@@ -404,7 +345,7 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return _softmax(-self._unary(self._features(X), self.cluster_centers_))
+        return softmax(-self._unary(self._features(X), self.cluster_centers_))
 
     def predict(self, X):
         """Class of new rows: the class of the nearest prototype (the graph term acts only in fit).
@@ -423,4 +364,4 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         # the nearest prototype: the argmin of the unary cost for both prototypes, and no ties where
         # the K-modes kernel underflows far from every mode
-        return self.classes_[_sq_distances(self._features(X), self.cluster_centers_).argmin(axis=1)]
+        return self.classes_[sq_distances(self._features(X), self.cluster_centers_).argmin(axis=1)]

@@ -9,7 +9,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import check_clusterer_compute_labels_predict, check_clustering
 
 from sklearn_unsup.semi_supervised import LaplacianKPrototypes
-from sklearn_unsup.semi_supervised._laplacian_kprototypes import _bound_energy, _softmax, bound_update
+from sklearn_unsup.semi_supervised._slk_bound import _bound_energy, bound_update, softmax
 
 
 def _few_labels(y, per_class, seed=0):
@@ -45,7 +45,7 @@ def test_bound_updates_never_raise_the_energy(blobs, lam):
     X, _, _ = blobs
     W = _knn_graph(X, 5)
     a = ((X[:, None] - X[[0, 60, 120]][None]) ** 2).sum(-1) / 10.0
-    Y = _softmax(-a)
+    Y = softmax(-a)
     none = np.empty(0, dtype=np.int64)
     energies = [_bound_energy(Y, a, W @ Y, lam)]
     for _ in range(30):
@@ -61,9 +61,9 @@ def test_fixed_point_of_the_bound_is_the_softmax_of_unary_plus_graph(blobs):
     W = _knn_graph(X, 5)
     a = ((X[:, None] - X[[0, 60, 120]][None]) ** 2).sum(-1) / 10.0
     none = np.empty(0, dtype=np.int64)
-    Y, _, steps = bound_update(a, W, 0.5, _softmax(-a), none, none, max_iter=600)
+    Y, _, steps = bound_update(a, W, 0.5, softmax(-a), none, none, max_iter=600)
     assert steps < 600
-    np.testing.assert_allclose(Y, _softmax(0.5 * (W @ Y) - a), atol=2e-3)  # stopped on the energy, 1e-7
+    np.testing.assert_allclose(Y, softmax(0.5 * (W @ Y) - a), atol=2e-3)  # stopped on the energy, 1e-7
 
 
 def test_labelled_rows_are_clamped_unless_asked_not_to(blobs):
