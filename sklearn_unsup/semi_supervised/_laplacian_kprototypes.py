@@ -330,6 +330,31 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         """
         return self.fit(X, y).labels_
 
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of ``predict`` on the labelled rows of X (rows with ``y == -1`` are left out).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows.
+        y : array-like of shape (n_samples,)
+            Their classes, -1 for unlabelled rows.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+            Share of the labelled rows predicted right (weighted).
+        """
+        from sklearn.metrics import accuracy_score
+
+        y = column_or_1d(y)
+        keep = np.ones(len(y), dtype=bool) if y.dtype.kind in "USb" else np.asarray(y != -1, dtype=bool)
+        w = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        return float(accuracy_score(y[keep], self.predict(np.asarray(X)[keep] if not hasattr(X, "iloc")
+                                                          else X.iloc[keep]), sample_weight=w))
+
     def predict_proba(self, X):
         """Soft assignment of new rows from the prototypes alone, ``softmax(-a)``.
 

@@ -185,3 +185,11 @@ def test_check_classifiers_classes_except_minus_one_as_a_class():
     for X_, y_ in [(X[y != 2], names[y != 2]), (X, names)]:
         for labels in (y_, y_.astype("O")):
             check_classifiers_predictions(X_, labels, "LaplacianKPrototypes", LaplacianKPrototypes(random_state=0))
+
+
+def test_score_is_accuracy_on_the_labelled_rows(blobs):
+    X, y, y_semi = blobs
+    model = LaplacianKPrototypes(n_neighbors=5).fit(X, y_semi)
+    y_half = np.where(np.arange(len(y)) % 2 == 0, y, -1)
+    keep = y_half != -1
+    assert model.score(X, y_half) == pytest.approx(np.mean(model.predict(X[keep]) == y[keep]))
