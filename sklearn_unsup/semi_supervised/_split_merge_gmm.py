@@ -141,8 +141,10 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
         The prior's per-dimension cluster variance used (see ``prior_scale``).
     n_iter_ : int
         Number of rounds run.
-    n_splits_, n_merges_ : int
-        Number of accepted split and merge moves.
+    n_splits_ : int
+        Number of accepted split moves (peel-offs included).
+    n_merges_ : int
+        Number of accepted merge moves (absorptions included).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
