@@ -78,7 +78,7 @@ class NIWPrior:
                      + 0.5 * d * (np.log(self.kappa) - np.log(kappa_n)))
 
     def posterior(self, X):
-        """Posterior mean of the cluster mean and of its covariance (or variances when diagonal)."""
+        """Posterior mean of the cluster mean and posterior mode of its covariance (or variances when diagonal)."""
         n, xbar, centered, shift, shrink = self._stats(X)
         d = self._d
         mean = (self.kappa * self.mean + n * xbar) / (self.kappa + n)

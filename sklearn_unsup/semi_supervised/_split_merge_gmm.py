@@ -46,7 +46,7 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
     number of clusters is carried from round to round (the official code
     restarts every epoch from the initial number), merges use disjoint pairs
     (a cluster takes part in at most one merge per round) and, after
-    ``max_iter`` rounds with random moves, up to ``max_iter`` further rounds
+    ``max_iter`` rounds with random moves, up to ``max_iter + 1`` further rounds
     accept only moves with a positive ratio, until none is accepted — so the
     result never ends on a random split. Two moves are added, both tested
     by the same ratio and never taken at random: a new cluster whose nearest
@@ -75,8 +75,8 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
         starting with too few leaves new classes inside known clusters).
     n_components : int or None, default=10
         Number of principal components the clustering runs on (the
-        components are fitted on X in ``fit``); ``None`` or at least
-        n_features: the features themselves.
+        components are fitted on X in ``fit``); ``None``, or at least
+        n_features or n_samples: the features themselves.
     covariance_type : {"full", "diag"}, default="full"
         Covariance model of the marginal likelihood: full matrices, or
         independent features (cheaper; for wide embeddings of few rows per
@@ -232,8 +232,9 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
         Xd = self._project(X, fitting=True, rng=rng)
         d = Xd.shape[1]
         nu = d + 1.0 if self.prior_nu is None else float(self.prior_nu)
-        if self.covariance_type == "full" and nu <= d - 1:
-            raise ValueError(f"prior_nu={self.prior_nu} must exceed n_features - 1 = {d - 1} for a full covariance.")
+        if nu <= d - 1:
+            raise ValueError(f"prior_nu={self.prior_nu} must exceed n_dims - 1 = {d - 1}, where n_dims = {d} is the "
+                             "number of dimensions the rounds run on (n_components after the PCA, else n_features).")
         self.known_classes_ = np.unique(y[y != -1])
         n_known = self.known_classes_.size
         # cluster index of each labelled row (known clusters come first), -1 for the rest
@@ -275,7 +276,7 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
         self.n_clusters_ = int(centers.shape[0])
         self.n_new_clusters_ = int(n_new)
         self.n_iter_ = n_rounds
-        self.cluster_centers_ = centers.astype(X.dtype)
+        self.cluster_centers_ = centers  # float64: predict assigns with exactly the centres of the fit
         self.means_ = np.asarray([X[labels == k].mean(axis=0) for k in range(self.n_clusters_)], dtype=X.dtype)
         covariances = []
         for k in range(self.n_clusters_):
@@ -437,7 +438,7 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self.cluster_ids_[assign_labels(self._project(X), self.cluster_centers_.astype(np.float64))[0]]
+        return self.cluster_ids_[assign_labels(self._project(X), self.cluster_centers_)[0]]
 
     def _project(self, X, fitting=False, rng=None):
         """The data the rounds run on (float64): X's leading principal components, or X."""

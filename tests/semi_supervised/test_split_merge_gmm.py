@@ -86,14 +86,13 @@ def test_discovers_the_new_classes_and_keeps_the_known_ones():
 
 
 def test_known_class_is_one_cluster_even_when_it_is_two_blobs():
-    X, _ = make_blobs(400, centers=[[-6, 0], [6, 0], [0, 8]], cluster_std=0.5, random_state=0)
-    y = np.full(400, -1)
-    y[:200] = 7  # one known class made of two well-separated blobs: never split
-    X[:100] += [0, -10]
+    # rows 0-199: one known class made of two well-separated blobs (never split); rows 200-299: a new class
+    X, blob = make_blobs(300, centers=[[-6, 0], [6, 0], [0, 8]], cluster_std=0.5, shuffle=False, random_state=0)
+    y = np.where(blob < 2, 7, -1)
     gmm = SplitMergeGMM(random_state=0).fit(X, y)
     assert np.all(gmm.labels_[:200] == 7)
-    assert gmm.n_clusters_ >= 2 and 7 in gmm.cluster_ids_
-    assert gmm.cluster_ids_.min() == 7 and set(gmm.cluster_ids_[1:]) == set(range(8, 7 + gmm.n_clusters_))
+    np.testing.assert_array_equal(gmm.cluster_ids_, [7, 8])  # new ids follow the largest known label
+    assert np.all(gmm.labels_[200:] == 8)
 
 
 def test_predict_matches_the_training_assignment_of_unlabelled_rows():
@@ -109,6 +108,13 @@ def test_unlabelled_fit_is_a_clusterer_choosing_k():
     assert gmm.n_clusters_ == 5 and adjusted_rand_score(y, gmm.labels_) > 0.95
     again = SplitMergeGMM(random_state=0).fit(X, np.full(500, -1))
     np.testing.assert_array_equal(gmm.labels_, again.labels_)
+
+
+def test_prior_nu_below_the_dimension_is_refused():
+    X = np.random.RandomState(0).normal(size=(40, 6))
+    for covariance_type in ["full", "diag"]:
+        with pytest.raises(ValueError, match="prior_nu=2 must exceed n_dims - 1 = 5"):
+            SplitMergeGMM(prior_nu=2, covariance_type=covariance_type, n_components=None).fit(X)
 
 
 def test_same_random_state_same_result_and_diag_model_runs():
