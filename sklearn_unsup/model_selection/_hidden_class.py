@@ -198,7 +198,9 @@ class HiddenClassScorer:
         if self.n_clusters == "true":
             k = len(np.unique(y[keep]))
         else:
-            k, _ = estimate_n_clusters(Z, random_state=self.random_state)
+            # the estimator's own range of k when it has one (ProjectionBasedNCD), else the paper's 2..30
+            k_max = getattr(estimator, "max_novel_clusters", 30)
+            k, _ = estimate_n_clusters(Z, k_max, random_state=self.random_state)
         k = min(k, len(Z))
         labels = KMeans(k, n_init=self.n_init, random_state=self.random_state).fit_predict(Z)
         return cluster_accuracy(y[keep], labels)
