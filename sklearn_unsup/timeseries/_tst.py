@@ -72,7 +72,7 @@ class TSTEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartial
         passes (1 to 400, the paper's count) as make about ``2e6`` series time
         steps, ``n_series * n_timepoints * (1 + n_timepoints / 400)`` per pass
         (the last factor for the attention's quadratic cost): about a minute on
-        two CPU cores at the default network size, e.g. 250 passes over 80
+        two CPU cores at the default network size, e.g. 200 passes over 80
         series of 100 steps, 9 over 5,000 series of 40 steps.
     batch_size : int, default=64
         Rows per optimisation step.
