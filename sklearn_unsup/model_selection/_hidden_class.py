@@ -9,7 +9,8 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import check_random_state, column_or_1d
 
 from ..metrics._cluster_accuracy import cluster_accuracy
-from ..semi_supervised._ncd_clustering import estimate_n_clusters, unlabelled_mask
+from ..semi_supervised._labels import unlabelled_mask
+from ..semi_supervised._ncd_clustering import estimate_n_clusters
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 
 __all__ = ["HiddenClassKFold", "HiddenClassScorer", "make_hidden_class_scorer"]

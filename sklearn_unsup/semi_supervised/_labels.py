@@ -1,9 +1,36 @@
 """Validation of partial labels: scikit-learn's semi-supervised convention (``-1`` = unlabelled)."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils.validation import column_or_1d
 
-__all__ = ["check_partial_labels"]
+__all__ = ["check_partial_labels", "labelled_accuracy", "unlabelled_mask"]
+
+
+def unlabelled_mask(y):
+    """Rows marked -1 (scikit-learn's semi-supervised convention); text labels are never unlabelled."""
+    y = np.asarray(y)
+    if y.dtype.kind in "biuf":
+        return y == -1
+    if y.dtype.kind == "O":
+        return np.array([isinstance(v, (Integral, float)) and v == -1 for v in y], dtype=bool)
+    return np.zeros(len(y), dtype=bool)
+
+
+def labelled_accuracy(estimator, X, y, sample_weight=None):
+    """Accuracy of ``estimator.predict`` on the rows of X whose label is not -1 (the others are left out)."""
+    from sklearn.metrics import accuracy_score
+
+    y = column_or_1d(y)
+    if len(y) != len(X):
+        raise ValueError(f"y has {len(y)} labels for {len(X)} rows of X.")
+    keep = ~unlabelled_mask(y)
+    if not keep.any():
+        raise ValueError("score needs labelled rows: every label of y is -1 (unlabelled).")
+    rows = X.iloc[keep] if hasattr(X, "iloc") else np.asarray(X)[keep]
+    weight = None if sample_weight is None else np.asarray(sample_weight)[keep]
+    return float(accuracy_score(y[keep], estimator.predict(rows), sample_weight=weight))
 
 
 def check_partial_labels(y, n_samples):

@@ -20,6 +20,7 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils._validation import check_n_clusters
+from ._labels import labelled_accuracy
 from ._slk_bound import bound_update, mode, softmax, sq_distances
 
 __all__ = ["LaplacianKPrototypes"]
@@ -347,13 +348,7 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         score : float
             Share of the labelled rows predicted right (weighted).
         """
-        from sklearn.metrics import accuracy_score
-
-        y = column_or_1d(y)
-        keep = np.ones(len(y), dtype=bool) if y.dtype.kind in "USb" else np.asarray(y != -1, dtype=bool)
-        w = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        return float(accuracy_score(y[keep], self.predict(np.asarray(X)[keep] if not hasattr(X, "iloc")
-                                                          else X.iloc[keep]), sample_weight=w))
+        return labelled_accuracy(self, X, y, sample_weight)
 
     def predict_proba(self, X):
         """Soft assignment of new rows from the prototypes alone, ``softmax(-a)``.

@@ -5,7 +5,6 @@ Plain NumPy / scikit-learn functions (no torch), shared by
 scorer of :mod:`sklearn_unsup.model_selection` and the benchmarks.
 """
 
-from numbers import Integral
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -13,20 +12,10 @@ from sklearn.utils import check_random_state
 
 from ..metrics._silhouette import silhouette_score
 
-__all__ = ["estimate_n_clusters", "ncd_kmeans", "unlabelled_mask"]
+__all__ = ["estimate_n_clusters", "ncd_kmeans"]
 
 #: Rows the silhouette of each candidate k is computed on (a random subset beyond that).
 SILHOUETTE_ROWS = 5000
-
-
-def unlabelled_mask(y):
-    """Rows marked -1 (scikit-learn's semi-supervised convention); text labels are never unlabelled."""
-    y = np.asarray(y)
-    if y.dtype.kind in "biuf":
-        return y == -1
-    if y.dtype.kind == "O":
-        return np.array([isinstance(v, (Integral, float)) and v == -1 for v in y], dtype=bool)
-    return np.zeros(len(y), dtype=bool)
 
 
 def _seed(rng):

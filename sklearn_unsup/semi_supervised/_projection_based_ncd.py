@@ -11,7 +11,8 @@ from .._nn._pbn import PBNLoss, PBNNet
 from .._torch import BaseTorchEstimator
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
 from ..utils._validation import check_hidden_dims
-from ._ncd_clustering import estimate_n_clusters, ncd_kmeans, unlabelled_mask
+from ._labels import labelled_accuracy, unlabelled_mask
+from ._ncd_clustering import estimate_n_clusters, ncd_kmeans
 
 __all__ = ["ProjectionBasedNCD"]
 
@@ -373,12 +374,7 @@ class ProjectionBasedNCD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clas
         -------
         score : float
         """
-        from sklearn.metrics import accuracy_score
-
-        y = column_or_1d(y)
-        keep = ~unlabelled_mask(y)
-        w = None if sample_weight is None else np.asarray(sample_weight)[keep]
-        return float(accuracy_score(y[keep], self.predict(X)[keep], sample_weight=w))
+        return labelled_accuracy(self, X, y, sample_weight)
 
     def fit_predict(self, X, y=None):
         """Fit on X and y and return the training rows' labels (``labels_``).
