@@ -3,9 +3,10 @@
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-__all__ = ["check_partial_labels", "labelled_accuracy", "unlabelled_mask"]
+__all__ = ["labelled_accuracy", "novel_cluster_labels", "split_partial_labels", "unlabelled_mask"]
 
 
 def unlabelled_mask(y):
@@ -33,29 +34,54 @@ def labelled_accuracy(estimator, X, y, sample_weight=None):
     return float(accuracy_score(y[keep], estimator.predict(rows), sample_weight=weight))
 
 
-def check_partial_labels(y, n_samples):
-    """Integer labels of the rows, ``-1`` for the unlabelled ones; ``None`` means none labelled.
+def split_partial_labels(y, n_samples):
+    """Read partial labels: the classes, and each row's class index (``-1`` for an unlabelled row).
 
-    Raises a ``ValueError`` naming the problem for a wrong length, labels that
-    are not integers (floats with a fractional part, NaN, strings) or negative
-    labels other than ``-1``.
+    The one reading of ``y`` for the whole family: any classification target
+    (integers, text), ``-1`` marking the unlabelled rows (in a numeric ``y``,
+    or as the number ``-1`` among text labels), ``None`` meaning none
+    labelled. Other negative numbers are ordinary classes, as in
+    :class:`sklearn.semi_supervised.LabelSpreading`.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or None
+        Labels, ``-1`` for unlabelled rows.
+    n_samples : int
+        Number of rows of X.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        The labels present (sorted); empty when none is labelled.
+    codes : ndarray of shape (n_samples,)
+        Index into ``classes`` of each row's label, ``-1`` for unlabelled rows.
+
+    Raises
+    ------
+    ValueError
+        For a wrong length, a 2-d ``y``, NaN, or continuous values.
     """
     if y is None:
-        return np.full(n_samples, -1, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), np.full(n_samples, -1, dtype=np.int64)
     y = column_or_1d(y, warn=True)
     if y.shape[0] != n_samples:
         raise ValueError(f"y has {y.shape[0]} labels for {n_samples} rows of X.")
-    if y.dtype.kind not in "iub":
-        try:
-            values = y.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError("y must hold integer class labels with -1 for unlabelled rows; "
-                             f"got values of type {y.dtype}.") from exc
-        if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
-            raise ValueError("y must hold integer class labels with -1 for unlabelled rows; "
-                             "got non-integer or non-finite values.")
-        y = values
-    y = y.astype(np.int64)
-    if np.any(y < -1):
-        raise ValueError(f"y holds the negative label {int(y.min())}; only -1 (unlabelled) may be negative.")
-    return y
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError("y contains NaN; mark the unlabelled rows with -1.")
+    unlabelled = unlabelled_mask(y)
+    codes = np.full(n_samples, -1, dtype=np.int64)
+    if unlabelled.all():
+        return np.empty(0, dtype=y.dtype if y.dtype.kind in "biu" else np.int64), codes
+    check_classification_targets(y[~unlabelled])
+    classes, index = np.unique(y[~unlabelled], return_inverse=True)
+    codes[~unlabelled] = index.reshape(-1)
+    return classes, codes
+
+
+def novel_cluster_labels(classes, n_novel):
+    """Labels of ``n_novel`` new clusters: integers after the largest known class, ``"novel_j"`` beside text."""
+    if len(classes) == 0 or classes.dtype.kind in "biuf":
+        start = classes.max() + 1 if len(classes) else 0
+        return (np.arange(n_novel) + start).astype(classes.dtype if len(classes) else np.int64)
+    return np.array([f"novel_{j}" for j in range(n_novel)], dtype=object)

@@ -3,9 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, ClusterMixin
-from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_consistent_length
+from sklearn.utils import check_random_state
 
 from .._kernels import kmeans_plusplus
 from ..base import BaseEstimator
@@ -20,7 +18,7 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils._validation import check_n_clusters
-from ._labels import labelled_accuracy
+from ._labels import labelled_accuracy, split_partial_labels
 from ._slk_bound import bound_update, mode, softmax, sq_distances
 
 __all__ = ["LaplacianKPrototypes"]
@@ -110,9 +108,10 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         The labelled classes; cluster ``k`` is class ``classes_[k]``. With no
         labelled row, ``0 .. n_clusters - 1``.
     transduction_ : ndarray of shape (n_samples,)
-        Class of each training row, ``classes_[labels_]``.
+        Class of each training row.
     labels_ : ndarray of shape (n_samples,)
-        Cluster index of each training row.
+        Same as ``transduction_``: the class of each training row (with no
+        labelled row, the cluster index), as ``predict`` returns for it.
     label_distributions_ : ndarray of shape (n_samples, n_classes)
         Soft assignments ``Y`` of the training rows after the last bound
         updates (graph term included).
@@ -207,20 +206,6 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
             Z = Zs / np.maximum(np.linalg.norm(Zs, axis=1, keepdims=True), 1e-12)
         return Z
 
-    def _split_labels(self, y, n):
-        """Labelled row indices, their cluster indices and the classes; y None or all -1: none labelled."""
-        if y is None:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), None
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(np.empty(n), y)
-        unlabelled = np.zeros(n, dtype=bool) if y.dtype.kind in "USb" else np.asarray(y == -1, dtype=bool)
-        labelled = np.flatnonzero(~unlabelled)
-        if labelled.size == 0:
-            return labelled, labelled, None
-        check_classification_targets(y[labelled])
-        classes, codes = np.unique(y[labelled], return_inverse=True)
-        return labelled, codes.reshape(-1).astype(np.int64), classes
-
     def _graph(self, Z, k):
         n = Z.shape[0]
         if k == 0:  # one row: no edge, and a unit kernel width
@@ -270,13 +255,15 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         n = X.shape[0]
-        labelled, codes, classes = self._split_labels(y, n)
+        classes, row_codes = split_partial_labels(y, n)
+        labelled = np.flatnonzero(row_codes >= 0)
+        codes = row_codes[labelled]
         rng = check_random_state(self.random_state)
         self.feature_mean_ = X.mean(axis=0, dtype=np.float64) if self.normalize == "cl2n" else None
         Z = self._features(X)
         self.bandwidth_ = None
         W = self._graph(Z, min(self.n_neighbors, n - 1))
-        if classes is None:
+        if labelled.size == 0:
             if self.n_clusters is None:
                 raise ValueError("n_clusters must be given when no sample is labelled (y is None or all -1).")
             check_n_clusters(self.n_clusters, n)
@@ -308,14 +295,14 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         self.n_iter_ = it + 1
         self.energy_ = energy
         self.classes_ = classes
-        self.labels_ = labels.astype(np.int64)
         self.transduction_ = classes[labels]
+        self.labels_ = self.transduction_
         self.label_distributions_ = Y
         self.cluster_centers_ = C
         return self
 
     def fit_predict(self, X, y=None):
-        """Fit and return ``labels_``, the cluster index of each training row.
+        """Fit and return ``labels_``, the class of each training row.
 
         Parameters
         ----------
@@ -327,7 +314,7 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         Returns
         -------
         labels : ndarray of shape (n_samples,)
-            Cluster index of each row (``transduction_`` holds the classes).
+            Class of each row (with no labelled row, its cluster index).
         """
         return self.fit(X, y).labels_
 

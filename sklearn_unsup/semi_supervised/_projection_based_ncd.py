@@ -4,25 +4,16 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.cluster import KMeans
-from sklearn.utils import check_consistent_length, check_random_state, column_or_1d
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils import check_random_state
 
 from .._nn._pbn import PBNLoss, PBNNet
 from .._torch import BaseTorchEstimator
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, _fit_context
 from ..utils._validation import check_hidden_dims
-from ._labels import labelled_accuracy, unlabelled_mask
+from ._labels import labelled_accuracy, novel_cluster_labels, split_partial_labels
 from ._ncd_clustering import estimate_n_clusters, ncd_kmeans
 
 __all__ = ["ProjectionBasedNCD"]
-
-
-def _novel_ids(known, k):
-    """Labels of k novel clusters: integers after the largest known class, or ``"novel_j"`` for text labels."""
-    if len(known) == 0 or known.dtype.kind in "biuf":
-        start = known.max() + 1 if len(known) else 0
-        return (np.arange(k) + start).astype(known.dtype if len(known) else np.int64)
-    return np.array([f"novel_{j}" for j in range(k)], dtype=object)
 
 
 class ProjectionBasedNCD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClassifierMixin, BaseTorchEstimator):
@@ -247,15 +238,8 @@ class ProjectionBasedNCD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clas
 
     def _fit(self, X, *, first_block, y=None):
         X = self._validate_fit_data(X)
-        if y is None:
-            y = np.full(X.shape[0], -1)
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(X, y)
-        unlabelled = unlabelled_mask(y)
-        check_classification_targets(y[~unlabelled])  # -1 may sit among text labels
-        self.known_classes_, known_index = np.unique(y[~unlabelled], return_inverse=True)
-        target = np.full(X.shape[0], -1, dtype=np.int64)
-        target[~unlabelled] = known_index.reshape(-1)
+        self.known_classes_, target = split_partial_labels(y, X.shape[0])
+        unlabelled = target == -1
         d = X.shape[1]
         hidden = (max(1, 3 * d // 4), max(1, 2 * d // 4)) if self.hidden_dims is None else \
             check_hidden_dims(self.hidden_dims)
@@ -273,10 +257,10 @@ class ProjectionBasedNCD(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clas
         self.known_centers_ = np.array([Z[target == c].mean(0) for c in range(len(self.known_classes_))]
                                        ).reshape(-1, Z.shape[1])
         assignment = self._cluster_novel(Z[unlabelled])
-        novel_labels = _novel_ids(self.known_classes_, self.n_novel_clusters_)
+        novel_labels = novel_cluster_labels(self.known_classes_, self.n_novel_clusters_)
         self.classes_ = np.concatenate([self.known_classes_, novel_labels])
         labels = np.empty(X.shape[0], dtype=self.classes_.dtype)
-        labels[~unlabelled] = y[~unlabelled]
+        labels[~unlabelled] = self.known_classes_[target[~unlabelled]]
         labels[unlabelled] = novel_labels[assignment]
         self.labels_ = labels
         return self

@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from .._kernels._kmeans import assign_labels, kmeans_plusplus
 from ..base import BaseEstimator
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
-from ._labels import check_partial_labels
+from ._labels import novel_cluster_labels, split_partial_labels
 from ._niw_prior import NIWPrior
 
 __all__ = ["SplitMergeGMM"]
@@ -114,16 +114,18 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
     ----------
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training row: a known class keeps its label, new
-        clusters are numbered after the largest known label.
+        clusters are numbered after the largest known label (``"novel_j"``
+        beside text labels).
     transduction_ : ndarray of shape (n_samples,)
         Same as ``labels_`` (scikit-learn's semi-supervised name).
-    cluster_ids_ : ndarray of shape (`n_clusters_`,)
-        The label of each cluster, known classes first.
+    classes_ : ndarray of shape (`n_clusters_`,)
+        The label of each cluster, known classes first (what ``predict``
+        returns).
     known_classes_ : ndarray of shape (n_known,)
         The labels present in ``y`` (sorted).
     n_clusters_ : int
         Number of clusters, known classes included.
-    n_new_clusters_ : int
+    n_novel_clusters_ : int
         Number of clusters of new classes.
     means_ : ndarray of shape (`n_clusters_`, n_features)
         Mean of each cluster's training rows, in the input features.
@@ -219,7 +221,7 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Training rows.
         y : array-like of shape (n_samples,) or None, default=None
-            Integer class labels, ``-1`` for unlabelled rows; ``None``: all unlabelled.
+            Class labels, ``-1`` for unlabelled rows; ``None``: all unlabelled.
 
         Returns
         -------
@@ -227,7 +229,7 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
             The fitted estimator.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        y = check_partial_labels(y, X.shape[0])
+        self.known_classes_, fixed = split_partial_labels(y, X.shape[0])
         rng = check_random_state(self.random_state)
         Xd = self._project(X, fitting=True, rng=rng)
         d = Xd.shape[1]
@@ -235,11 +237,7 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
         if nu <= d - 1:
             raise ValueError(f"prior_nu={self.prior_nu} must exceed n_dims - 1 = {d - 1}, where n_dims = {d} is the "
                              "number of dimensions the rounds run on (n_components after the PCA, else n_features).")
-        self.known_classes_ = np.unique(y[y != -1])
-        n_known = self.known_classes_.size
-        # cluster index of each labelled row (known clusters come first), -1 for the rest
-        fixed = np.full(X.shape[0], -1, dtype=np.int64)
-        fixed[y != -1] = np.searchsorted(self.known_classes_, y[y != -1])
+        n_known = self.known_classes_.size  # known clusters come first: fixed is a labelled row's cluster
         self.prior_variance_ = self._prior_variance(Xd, fixed, n_known)
         # Psi chosen so that the prior's mode of a cluster covariance is prior_variance_ * I
         psi = self.prior_variance_ * (nu + d + 1.0 if self.covariance_type == "full" else nu - d + 3.0)
@@ -268,13 +266,12 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
         remap = np.cumsum(keep) - 1
         labels, centers = remap[labels], centers[keep]
 
-        start = int(self.known_classes_.max()) + 1 if n_known else 0
-        n_new = centers.shape[0] - n_known
-        self.cluster_ids_ = np.concatenate([self.known_classes_, np.arange(start, start + n_new)]).astype(np.int64)
-        self.labels_ = self.cluster_ids_[labels]
+        n_novel = centers.shape[0] - n_known
+        self.classes_ = np.concatenate([self.known_classes_, novel_cluster_labels(self.known_classes_, n_novel)])
+        self.labels_ = self.classes_[labels]
         self.transduction_ = self.labels_
         self.n_clusters_ = int(centers.shape[0])
-        self.n_new_clusters_ = int(n_new)
+        self.n_novel_clusters_ = int(n_novel)
         self.n_iter_ = n_rounds
         self.cluster_centers_ = centers  # float64: predict assigns with exactly the centres of the fit
         self.means_ = np.asarray([X[labels == k].mean(axis=0) for k in range(self.n_clusters_)], dtype=X.dtype)
@@ -438,7 +435,7 @@ class SplitMergeGMM(ClusterMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self.cluster_ids_[assign_labels(self._project(X), self.cluster_centers_)[0]]
+        return self.classes_[assign_labels(self._project(X), self.cluster_centers_)[0]]
 
     def _project(self, X, fitting=False, rng=None):
         """The data the rounds run on (float64): X's leading principal components, or X."""

@@ -143,7 +143,7 @@ def test_bad_y_refused(blobs):
     X, y, y_semi = blobs
     with pytest.raises(ValueError, match="Unknown label type"):
         LaplacianKPrototypes().fit(X, np.where(y_semi == -1, -1, y_semi + 0.5))
-    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+    with pytest.raises(ValueError, match="labels for 150 rows"):
         LaplacianKPrototypes().fit(X, y_semi[:-1])
     with pytest.raises(ValueError, match="y should be a 1d array"):
         LaplacianKPrototypes().fit(X, np.c_[y_semi, y_semi])
