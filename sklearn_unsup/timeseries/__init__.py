@@ -9,6 +9,7 @@ from ..utils._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "CPCEncoder": "._cpc",
         "TSTEncoder": "._tst",
         "make_windows": "._validation",
     },

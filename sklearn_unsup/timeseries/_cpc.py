@@ -1,0 +1,294 @@
+"""CPC: a causal conv + GRU encoder of (multivariate) time series trained by contrastive predictive coding."""
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+
+from .._nn._cpc import CPCNet, InfoNCELoss, n_frames
+from .._torch import BaseTorchEstimator, TorchPartialFitMixin
+from ..utils._sklearn_compat import Integral, Interval, StrOptions, check_is_fitted
+from ._validation import check_series
+
+__all__ = ["CPCEncoder"]
+
+#: Series time steps processed by a fit with ``max_epochs="auto"`` (20-90 s on two CPU cores).
+_AUTO_STEP_BUDGET = 2e6
+
+#: Largest |standardised value| accepted: beyond it, float32 statistics of the LayerNorms may overflow.
+_MAX_STANDARDIZED = 1e6
+
+#: Frames aimed at by ``strides="auto"``: the largest total stride (1, 2, 4 or 8) leaving at least this many.
+_AUTO_MIN_FRAMES = 32
+
+
+class CPCEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartialFitMixin, BaseTorchEstimator):
+    """Causal conv + GRU encoder of time series, trained without labels by contrastive predictive coding (CPC).
+
+    A stack of strided 1-d convolutions ``g_enc`` maps each series to frames
+    ``z_t``; a GRU ``g_ar`` summarises ``z_1..z_t`` into a context ``c_t``.
+    For each future step ``k = 1..K`` a linear map ``W_k`` scores
+    ``z_{t+k}^T W_k c_t``, and training minimises InfoNCE: the cross-entropy
+    of picking the series' own future frame ``z_{t+k}`` among the frames
+    ``z_{t+k}`` of the other series of the batch at the same step (in-batch
+    negatives), averaged over ``k``. :meth:`transform` returns the context
+    ``c_t`` of the last frame (the paper's representation) or its mean over
+    the frames.
+
+    Input: 3-d ``(n_series, n_channels, n_timepoints)`` or 2-d
+    ``(n_series, n_timepoints)`` (univariate). Every channel is standardised
+    with the training series' mean and standard deviation. Shorter series are
+    NaN-padded at the end: the trailing steps where every channel is NaN are
+    padding. The convolutions are causal and the GRU runs forward, so a
+    frame never reads a later step; frames of padding are left out of the
+    loss (as targets and as negatives) and of the pooling, and padding never
+    changes a series' code. Other NaN (missing values) are refused; fill them
+    first, e.g. with :meth:`TSTEncoder.impute`.
+
+    Parameters
+    ----------
+    n_components : int, default=64
+        Width of the context ``c_t`` (GRU hidden size) and of the codes.
+    encoder_dim : int, default=64
+        Width of the frames ``z_t`` (channels of every conv layer).
+    strides : "auto" or tuple of int, default="auto"
+        Stride of each conv layer (kernel: twice the stride, 3 for stride 1);
+        the product is the number of time steps per frame. ``"auto"``: three
+        layers with total stride 1, 2, 4 or 8, the largest that leaves at
+        least 32 frames (e.g. 1 for 40 steps, 2 for 100, 4 for 250, 8 for
+        500).
+    n_prediction_steps : int or "auto", default="auto"
+        Future frames ``K`` predicted from each context; fewer than the
+        number of frames. ``"auto"``: a quarter of the frames, between 1 and
+        12 (the paper's ``K``).
+    pooling : {"last", "mean"}, default="mean"
+        Output of :meth:`transform`: the context of the series' last frame or
+        the mean of its contexts over the frames. Mean pooling probed better
+        on most sets of ``benchmarks/results/timeseries.md``.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training data. ``"auto"``: as many passes (1 to 200)
+        as make about ``2e6`` series time steps, ``n_series * n_timepoints`` per
+        pass: 20 seconds to 1.5 minutes on two CPU cores at the default
+        network size (more with stride 1, where every step is a frame of the
+        GRU), e.g. 200 passes over 80 series of 100 steps, 10 over 5,000
+        series of 40 steps.
+    batch_size : int, default=64
+        Rows per optimisation step. The other series of a batch are the
+        negatives, so larger batches make a harder task.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
+        ``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9), ``"rmsprop"``, or a
+        ``torch.optim.Optimizer`` subclass.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints,
+        LR schedulers, ...), copied at fit.
+    device : str, default="auto"
+        ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
+        ``accelerate.Accelerator`` configured by the environment.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and every random draw of training through
+        a private generator; torch's global random state is left as it was. The same
+        seed gives identical results on CPU.
+    verbose : int, default=0
+        0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
+
+    Attributes
+    ----------
+    net_ : sklearn_unsup._nn.UnsupervisedNet
+        The fitted skorch net; ``net_.module_`` is the encoder, GRU and prediction maps.
+    device_ : str
+        Device the net was trained on.
+    n_iter_ : int
+        Number of epochs run.
+    loss_curve_ : list of float
+        Mean training loss (InfoNCE, nats) of each epoch; ``log(batch_size)`` is chance.
+    strides_ : tuple of int
+        Stride of each conv layer.
+    n_prediction_steps_ : int
+        Future frames ``K`` predicted.
+    channel_mean_ : ndarray of shape (`n_channels_`,)
+        Mean of each channel over the training series' observed values.
+    channel_scale_ : ndarray of shape (`n_channels_`,)
+        Standard deviation of each channel (1 for a constant channel).
+    n_channels_ : int
+        Channels of the training series (1 for 2-d input).
+    n_timepoints_ : int
+        Time steps of the (padded) training series; new series must have as many.
+    n_features_in_ : int
+        ``n_channels_ * n_timepoints_``: the width of a flattened series.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X is a DataFrame with string column names.
+
+    See Also
+    --------
+    sklearn_unsup.timeseries.TSTEncoder : Transformer encoder pre-trained by masked-value imputation.
+    sklearn_unsup.timeseries.make_windows : Cut one long series into windows to encode.
+
+    Notes
+    -----
+    Adapted to short series (tens to hundreds of steps, where the paper
+    encodes 20,480 audio samples with a total stride of 160): stride-1/2
+    causal convolutions, ``K`` at most a quarter of the frames, and the loss
+    averaged over every reference frame ``t`` of the batch instead of one
+    random ``t`` per batch as in the reference code, since a short series has
+    few ``(t, k)`` pairs. A LayerNorm over each frame's channels replaces the
+    reference code's BatchNorm, whose batch statistics would mix padding
+    frames into the valid ones. Adam with ``lr=1e-3`` (the paper's ``2e-4``
+    is for far longer training).
+
+    References
+    ----------
+    .. [1] A. van den Oord, Y. Li and O. Vinyals, "Representation Learning with
+       Contrastive Predictive Coding", arXiv:1807.03748, 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_unsup.timeseries import CPCEncoder
+    >>> t = np.linspace(0, 6, 40)
+    >>> X = np.sin(t + np.random.RandomState(0).uniform(0, 3, (100, 2, 1)))  # 100 series, 2 channels
+    >>> enc = CPCEncoder(n_components=16, encoder_dim=16, max_epochs=3, random_state=0).fit(X)
+    >>> enc.transform(X).shape
+    (100, 16)
+    >>> enc.strides_, enc.n_prediction_steps_
+    ((1, 1, 1), 10)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "encoder_dim": [Interval(Integral, 1, None, closed="left")],
+        "strides": ["array-like", StrOptions({"auto"})],
+        "n_prediction_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "pooling": [StrOptions({"last", "mean"})],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    }
+
+    def __init__(
+        self,
+        n_components=64,
+        *,
+        encoder_dim=64,
+        strides="auto",
+        n_prediction_steps="auto",
+        pooling="mean",
+        max_epochs="auto",
+        batch_size=64,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        callbacks=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.encoder_dim = encoder_dim
+        self.strides = strides
+        self.n_prediction_steps = n_prediction_steps
+        self.pooling = pooling
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ input
+    def _validate_fit_data(self, X):
+        return check_series(self, X, reset=True)[0]
+
+    def _validate_predict_data(self, X):
+        check_is_fitted(self)
+        return check_series(self, X, reset=False)[0]
+
+    def _training_rows(self, X):
+        return self._standardize(X)
+
+    def _standardize(self, X):
+        Xs = (X - self.channel_mean_[:, None]) / self.channel_scale_[:, None]
+        if Xs.size and np.nanmax(np.abs(Xs), initial=0.0) > _MAX_STANDARDIZED:
+            raise ValueError(
+                f"X holds values more than {_MAX_STANDARDIZED:.0e} standard deviations from their channel's training "
+                "mean: the float32 squares of the encoder's normalisation would overflow. Rescale or clip X."
+            )
+        return Xs.astype(np.float32)
+
+    def _resolve_strides(self):
+        if isinstance(self.strides, str):
+            n_halvings = int(np.clip(np.floor(np.log2(max(self.n_timepoints_, 1) / _AUTO_MIN_FRAMES)), 0, 3))
+            return tuple([2] * n_halvings + [1] * (3 - n_halvings))
+        strides = np.asarray(self.strides)
+        if strides.ndim != 1 or strides.size == 0 or strides.dtype.kind not in "iu" or (strides < 1).any():
+            raise ValueError(f"strides must be 'auto' or a non-empty sequence of integers >= 1; got {self.strides!r}.")
+        return tuple(int(s) for s in strides)
+
+    def _resolve_steps(self, frames):
+        if self.n_prediction_steps == "auto":
+            return int(np.clip(frames // 4, 1, 12))
+        if self.n_prediction_steps >= frames:
+            raise ValueError(
+                f"n_prediction_steps={self.n_prediction_steps} must be fewer than the {frames} frames that strides="
+                f"{self.strides_} make of {self.n_timepoints_} time steps: lower n_prediction_steps or the strides."
+            )
+        return int(self.n_prediction_steps)
+
+    # ------------------------------------------------------------------ training
+    def _fit(self, X, *, first_block):
+        X = self._validate_fit_data(X)
+        self.strides_ = self._resolve_strides()
+        self.n_prediction_steps_ = self._resolve_steps(n_frames(self.n_timepoints_, self.strides_))
+        mean = np.nanmean(X, axis=(0, 2), dtype=np.float64)
+        scale = np.nanstd(X, axis=(0, 2), dtype=np.float64)
+        self.channel_mean_ = mean
+        self.channel_scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
+        net = self._build_net(
+            module=CPCNet,
+            module_kwargs=dict(n_channels=self.n_channels_, strides=self.strides_, encoder_dim=self.encoder_dim,
+                               n_components=self.n_components, n_prediction_steps=self.n_prediction_steps_),
+            criterion=InfoNCELoss,
+            max_epochs=self._n_epochs(len(X)),
+        )
+        self._train(net, self._standardize(X), epochs=1 if first_block else None)
+        return self
+
+    def _n_epochs(self, n_series):
+        if self.max_epochs != "auto":
+            return int(self.max_epochs)
+        return int(np.clip(round(_AUTO_STEP_BUDGET / (n_series * self.n_timepoints_)), 1, 200))
+
+    # ------------------------------------------------------------------ inference
+    @property
+    def _n_features_out(self):
+        if not hasattr(self, "net_"):
+            raise AttributeError("_n_features_out")
+        return self.n_components
+
+    def transform(self, X):
+        """Pooled contexts ``c_t`` of each series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_channels, n_timepoints) or (n_series, n_timepoints)
+            Series of the fitted shape; shorter ones NaN-padded at the end.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_series, n_components)
+            The context of the last frame (``pooling="last"``) or the mean
+            over the frames; in the float dtype of the validated input.
+        """
+        X = self._validate_predict_data(X)
+        pooling = self.pooling
+        return self._forward(lambda m, xb: m.pool(xb, pooling), self._standardize(X)).astype(X.dtype, copy=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
