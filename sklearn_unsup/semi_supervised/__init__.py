@@ -10,6 +10,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "LaplacianKPrototypes": "._laplacian_kprototypes",
+        "PairwiseConstrainedClustering": "._pairwise_constrained",
         "ProjectionBasedNCD": "._projection_based_ncd",
         "SplitMergeGMM": "._split_merge_gmm",
     },

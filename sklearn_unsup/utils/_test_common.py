@@ -34,6 +34,8 @@ FAST_PARAMS = {
     "KNNDetector": dict(n_neighbors=3),
     # n_clusters: the checks that fit without y cluster into 3 (ignored when y has labels, as in the classifier checks)
     "LaplacianKPrototypes": dict(n_clusters=3),
+    # n_clusters: without pairs the merging otherwise stops when half of the row pairs share a cluster
+    "PairwiseConstrainedClustering": dict(n_clusters=3, n_neighbors=5),
     "JointVAE": dict(n_clusters=3, n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "ProjectionBasedNCD": dict(n_components=4, hidden_dims=(16,), max_epochs=20, batch_size=32, lr=1e-2,
                                max_novel_clusters=5, n_init=2),

@@ -1,0 +1,87 @@
+"""Reading must-link / cannot-link pairs: positions or sample ids, so that cross-validation folds stay correct."""
+
+from numbers import Integral
+
+import numpy as np
+
+__all__ = ["read_pairs"]
+
+
+def read_pairs(pairs, pair_labels, sample_ids, n_samples):
+    """Positions and labels of the pairs whose two ends are rows of this fit.
+
+    With ``sample_ids`` None, the ends of a pair are row positions
+    ``0 .. n_samples - 1`` and one out of range is an error. With
+    ``sample_ids`` (one unique id per row, sample-aligned, so that
+    cross-validation slices it with X), the ends are ids, and a pair with an
+    end whose id is not among this fit's rows is dropped: inside a fold it
+    joins a row of another fold.
+
+    Parameters
+    ----------
+    pairs : array-like of shape (n_pairs, 2) or None
+        The two ends of each pair.
+    pair_labels : array-like of shape (n_pairs,) or None
+        +1 (must-link: same cluster) or -1 (cannot-link: different clusters).
+    sample_ids : array-like of shape (n_samples,) or None
+        Id of each row.
+    n_samples : int
+        Rows of X.
+
+    Returns
+    -------
+    positions : ndarray of shape (n_kept, 2) of int64
+        Row positions of the kept pairs' ends.
+    labels : ndarray of shape (n_kept,) of int64
+        Their labels, +1 or -1.
+    """
+    if pairs is None:
+        if pair_labels is not None:
+            raise ValueError("pair_labels was given without pairs.")
+        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
+    if pair_labels is None:
+        raise ValueError("pairs needs pair_labels: +1 (must-link) or -1 (cannot-link) for each pair.")
+    pairs = np.asarray(pairs)
+    if pairs.ndim != 2 or pairs.shape[1] != 2:
+        raise ValueError(f"pairs must have shape (n_pairs, 2), got shape {pairs.shape}.")
+    labels = np.asarray(pair_labels)
+    if labels.ndim != 1 or labels.shape[0] != pairs.shape[0]:
+        raise ValueError(f"pair_labels must have shape ({pairs.shape[0]},) (one per pair), got {labels.shape}.")
+    if labels.dtype.kind not in "biuf" or not np.isin(labels, (-1, 1)).all():
+        raise ValueError("pair_labels must be +1 (must-link) or -1 (cannot-link); got other values.")
+    labels = labels.astype(np.int64)
+    if sample_ids is None:
+        positions = _positions(pairs, n_samples)
+    else:
+        positions, keep = _ids_to_positions(pairs, sample_ids, n_samples)
+        labels = labels[keep]
+    if (positions[:, 0] == positions[:, 1]).any():
+        i = int(np.flatnonzero(positions[:, 0] == positions[:, 1])[0])
+        raise ValueError(f"pair {i} joins a row with itself; a pair needs two different rows.")
+    return positions, labels
+
+
+def _positions(pairs, n_samples):
+    if pairs.size and not all(isinstance(v, Integral) for v in pairs.ravel().tolist()):
+        raise ValueError("pairs must hold integer row positions when sample_ids is None.")
+    positions = pairs.astype(np.int64, copy=False).reshape(-1, 2)
+    if positions.size and (positions.min() < 0 or positions.max() >= n_samples):
+        raise ValueError(
+            f"pairs holds a row position outside 0..{n_samples - 1}; pass sample_ids when pairs names row ids "
+            "(in cross-validation the positions of a fold are not those of the whole data)."
+        )
+    return positions
+
+
+def _ids_to_positions(pairs, sample_ids, n_samples):
+    ids = np.asarray(sample_ids)
+    if ids.ndim != 1 or ids.shape[0] != n_samples:
+        raise ValueError(f"sample_ids must have shape ({n_samples},) (one id per row of X), got {ids.shape}.")
+    index = {}
+    for pos, key in enumerate(ids.tolist()):
+        if index.setdefault(key, pos) != pos:
+            raise ValueError(f"sample_ids must be unique; {key!r} appears twice.")
+    flat = [index.get(key, -1) for key in pairs.ravel().tolist()]
+    positions = np.array(flat, dtype=np.int64).reshape(-1, 2)
+    keep = (positions >= 0).all(axis=1)
+    return positions[keep], keep
