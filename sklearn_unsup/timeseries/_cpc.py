@@ -5,22 +5,21 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from .._nn._cpc import CPCNet, InfoNCELoss, n_frames
 from .._torch import BaseTorchEstimator, TorchPartialFitMixin
-from ..utils._sklearn_compat import Integral, Interval, StrOptions, check_is_fitted
-from ._validation import check_series
+from ..utils._sklearn_compat import Integral, Interval, StrOptions
+from ._validation import SeriesInputMixin
 
 __all__ = ["CPCEncoder"]
 
 #: Series time steps processed by a fit with ``max_epochs="auto"`` (20-90 s on two CPU cores).
 _AUTO_STEP_BUDGET = 2e6
 
-#: Largest |standardised value| accepted: beyond it, float32 statistics of the LayerNorms may overflow.
-_MAX_STANDARDIZED = 1e6
-
 #: Frames aimed at by ``strides="auto"``: the largest total stride (1, 2, 4 or 8) leaving at least this many.
 _AUTO_MIN_FRAMES = 32
 
 
-class CPCEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartialFitMixin, BaseTorchEstimator):
+class CPCEncoder(
+    ClassNamePrefixFeaturesOutMixin, SeriesInputMixin, TransformerMixin, TorchPartialFitMixin, BaseTorchEstimator
+):
     """Causal conv + GRU encoder of time series, trained without labels by contrastive predictive coding (CPC).
 
     A stack of strided 1-d convolutions ``g_enc`` maps each series to frames
@@ -200,24 +199,7 @@ class CPCEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartial
         self.verbose = verbose
 
     # ------------------------------------------------------------------ input
-    def _validate_fit_data(self, X):
-        return check_series(self, X, reset=True)[0]
-
-    def _validate_predict_data(self, X):
-        check_is_fitted(self)
-        return check_series(self, X, reset=False)[0]
-
-    def _training_rows(self, X):
-        return self._standardize(X)
-
-    def _standardize(self, X):
-        Xs = (X - self.channel_mean_[:, None]) / self.channel_scale_[:, None]
-        if Xs.size and np.nanmax(np.abs(Xs), initial=0.0) > _MAX_STANDARDIZED:
-            raise ValueError(
-                f"X holds values more than {_MAX_STANDARDIZED:.0e} standard deviations from their channel's training "
-                "mean: the float32 squares of the encoder's normalisation would overflow. Rescale or clip X."
-            )
-        return Xs.astype(np.float32)
+    _overflow_reason = "the float32 squares of the encoder's LayerNorms would overflow"
 
     def _resolve_strides(self):
         if isinstance(self.strides, str):
@@ -243,10 +225,7 @@ class CPCEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartial
         X = self._validate_fit_data(X)
         self.strides_ = self._resolve_strides()
         self.n_prediction_steps_ = self._resolve_steps(n_frames(self.n_timepoints_, self.strides_))
-        mean = np.nanmean(X, axis=(0, 2), dtype=np.float64)
-        scale = np.nanstd(X, axis=(0, 2), dtype=np.float64)
-        self.channel_mean_ = mean
-        self.channel_scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
+        self._fit_channel_scaling(X)
         net = self._build_net(
             module=CPCNet,
             module_kwargs=dict(n_channels=self.n_channels_, strides=self.strides_, encoder_dim=self.encoder_dim,
@@ -286,9 +265,3 @@ class CPCEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartial
         X = self._validate_predict_data(X)
         pooling = self.pooling
         return self._forward(lambda m, xb: m.pool(xb, pooling), self._standardize(X)).astype(X.dtype, copy=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

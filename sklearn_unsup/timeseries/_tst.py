@@ -6,21 +6,20 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from .._nn._tst import GeometricMaskIterator, MaskedMSELoss, TSTNet
 from .._torch import BaseTorchEstimator, TorchPartialFitMixin
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, check_is_fitted
-from ._validation import check_series, input_ndim
+from ._validation import SeriesInputMixin, check_series, input_ndim
 
 __all__ = ["TSTEncoder"]
 
 #: Series time steps processed by a fit with ``max_epochs="auto"`` (about a minute on two CPU cores).
 _AUTO_STEP_BUDGET = 2e6
 
-#: Largest |standardised value| accepted: beyond it, float32 attention scores may overflow.
-_MAX_STANDARDIZED = 1e6
-
 #: Attention scores held at once by an inference chunk (float32 entries): bounds memory for long series.
 _ATTENTION_BUDGET = 2**25
 
 
-class TSTEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartialFitMixin, BaseTorchEstimator):
+class TSTEncoder(
+    ClassNamePrefixFeaturesOutMixin, SeriesInputMixin, TransformerMixin, TorchPartialFitMixin, BaseTorchEstimator
+):
     """Transformer encoder of time series, pre-trained without labels by imputing masked values (TST).
 
     Each time step (a vector of ``n_channels`` values) is embedded linearly,
@@ -213,24 +212,7 @@ class TSTEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartial
         self.verbose = verbose
 
     # ------------------------------------------------------------------ input
-    def _validate_fit_data(self, X):
-        return check_series(self, X, reset=True)[0]
-
-    def _validate_predict_data(self, X):
-        check_is_fitted(self)
-        return check_series(self, X, reset=False)[0]
-
-    def _training_rows(self, X):
-        return self._standardize(X)
-
-    def _standardize(self, X):
-        Xs = (X - self.channel_mean_[:, None]) / self.channel_scale_[:, None]
-        if Xs.size and np.nanmax(np.abs(Xs), initial=0.0) > _MAX_STANDARDIZED:
-            raise ValueError(
-                f"X holds values more than {_MAX_STANDARDIZED:.0e} standard deviations from their channel's training "
-                f"mean: the float32 attention scores of such a series leave float32's range. Rescale or clip X."
-            )
-        return Xs.astype(np.float32)
+    _overflow_reason = "the float32 attention scores of such a series leave float32's range"
 
     # ------------------------------------------------------------------ training
     def _fit(self, X, *, first_block):
@@ -242,10 +224,7 @@ class TSTEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartial
                 "runs shorter than one step on average: lower masking_ratio or raise mean_mask_length."
             )
         X = self._validate_fit_data(X)
-        mean = np.nanmean(X, axis=(0, 2), dtype=np.float64)
-        scale = np.nanstd(X, axis=(0, 2), dtype=np.float64)
-        self.channel_mean_ = mean
-        self.channel_scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
+        self._fit_channel_scaling(X)
         net = self._build_net(
             module=TSTNet,
             module_kwargs=dict(n_channels=self.n_channels_, n_timepoints=self.n_timepoints_, d_model=self.d_model,
@@ -325,9 +304,3 @@ class TSTEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchPartial
         fill = np.isnan(X) & (np.arange(X.shape[2]) < lengths[:, None, None])
         out = np.where(fill, rec, X).astype(X.dtype, copy=False)
         return out if ndim == 3 else out[:, 0, :]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

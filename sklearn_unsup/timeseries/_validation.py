@@ -11,11 +11,11 @@ other NaN is a missing value.
 import numpy as np
 from sklearn.utils import check_array
 
-from ..utils._sklearn_compat import Integral, Interval, validate_params
+from ..utils._sklearn_compat import Integral, Interval, check_is_fitted, validate_params
 from ..utils._sklearn_compat import validate_data as _validate_data
 from ..utils._validation import FLOAT32_MAX
 
-__all__ = ["check_series", "input_ndim", "make_windows", "series_lengths"]
+__all__ = ["SeriesInputMixin", "check_series", "input_ndim", "make_windows", "series_lengths"]
 
 
 def input_ndim(X):
@@ -100,6 +100,53 @@ def check_series(estimator, X, *, reset, allow_missing=False):
     if not allow_missing:
         _refuse_missing(X3, lengths, name)
     return X3, lengths
+
+
+class SeriesInputMixin:
+    """Input handling of the time-series encoders (mixin, placed before TransformerMixin and the torch bases).
+
+    Validation by :func:`check_series` (NaN inside a series refused), per-channel
+    standardisation with the training series' statistics (``channel_mean_``,
+    ``channel_scale_``), training rows in standardised float32, and the 3-d
+    input tag. ``_overflow_reason`` says why standardised values beyond
+    ``_MAX_STANDARDIZED`` are refused.
+    """
+
+    #: Largest |standardised value| accepted (beyond it float32 computations of the network may overflow).
+    _MAX_STANDARDIZED = 1e6
+    _overflow_reason = "the network's float32 computations would overflow"
+
+    def _validate_fit_data(self, X):
+        return check_series(self, X, reset=True)[0]
+
+    def _validate_predict_data(self, X):
+        check_is_fitted(self)
+        return check_series(self, X, reset=False)[0]
+
+    def _training_rows(self, X):
+        return self._standardize(X)
+
+    def _fit_channel_scaling(self, X):
+        """Set ``channel_mean_`` and ``channel_scale_`` (1 for a constant channel) from validated 3-d X."""
+        mean = np.nanmean(X, axis=(0, 2), dtype=np.float64)
+        scale = np.nanstd(X, axis=(0, 2), dtype=np.float64)
+        self.channel_mean_ = mean
+        self.channel_scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
+
+    def _standardize(self, X):
+        Xs = (X - self.channel_mean_[:, None]) / self.channel_scale_[:, None]
+        if Xs.size and np.nanmax(np.abs(Xs), initial=0.0) > self._MAX_STANDARDIZED:
+            raise ValueError(
+                f"X holds values more than {self._MAX_STANDARDIZED:.0e} standard deviations from their channel's "
+                f"training mean: {self._overflow_reason}. Rescale or clip X."
+            )
+        return Xs.astype(np.float32)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
 
 
 @validate_params(
