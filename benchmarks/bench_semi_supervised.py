@@ -21,6 +21,13 @@ Sections (``--only``; each is one function, ``SECTIONS`` maps the name to it):
   ProjectionBasedNCD with the true k, with the silhouette k, and with w / n_components tuned by
   GridSearchCV over HiddenClassKFold (known classes only), vs KMeans and NCD k-means on the pixels.
 
+- ``pairwise``: clustering from pairs (``--data digits``): ``--pairs`` random row pairs (seeded), each labelled
+  +1 (same class) or -1 from the true classes; ARI on all rows of PairwiseConstrainedClustering (no k: stopped
+  by the must-link rate of the pairs; and with n_clusters=10) vs KMeans (k=10, no pairs) and COP-KMeans
+  (Wagstaff et al. 2001, k=10, written below: k-means++ starts, must-link closures assigned as one unit, never
+  two cannot-linked units in one cluster; a run that finds no feasible assignment is restarted from the next
+  seed, up to 10 times).
+
 Data: ``digits`` (scikit-learn's 1,797 8x8 digits, 64 pixels, 10 classes) and ``stackoverflow``
 (../shared/data/cluster/stackoverflow_minilm.npz: 20,000 MiniLM sentence embeddings, 384-d, 20 topics).
 """
@@ -34,9 +41,10 @@ from _common import load_shared, machine_line, print_table
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import adjusted_rand_score
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
-from sklearn_unsup.semi_supervised import LaplacianKPrototypes
+from sklearn_unsup.semi_supervised import LaplacianKPrototypes, PairwiseConstrainedClustering
 
 
 def load(name):
@@ -325,15 +333,130 @@ def summarize_gcd(rows):
     print_table(out, ["data", "method", "seeds", "all", "old", "new", "k", "true k", "s / fit"])
 
 
-SECTIONS = {"fewshot": (fewshot, summarize_fewshot), "ncd": (ncd, summarize_ncd), "gcd": (gcd, summarize_gcd)}
+# ------------------------------------------------------------------ pairwise: must-link / cannot-link pairs
+def random_pairs(y, m, seed):
+    """``m`` random pairs of distinct rows, labelled +1 when both rows have the same class, else -1."""
+    rng = np.random.RandomState(seed)
+    pairs = np.array([rng.choice(len(y), 2, replace=False) for _ in range(m)], dtype=np.int64).reshape(-1, 2)
+    return pairs, np.where(y[pairs[:, 0]] == y[pairs[:, 1]], 1, -1)
+
+
+def cop_kmeans(X, pairs, labels, k, seed, max_iter=100, restarts=10):
+    """COP-KMeans (Wagstaff et al., ICML 2001) with must-link closures as units; None when every start fails."""
+    from sklearn.cluster import kmeans_plusplus
+
+    n = len(X)
+    parent = np.arange(n)
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs[labels > 0]:
+        parent[root(a)] = root(b)
+    unit = np.unique([root(i) for i in range(n)], return_inverse=True)[1].reshape(-1)
+    n_units = unit.max() + 1
+    cannot = [set() for _ in range(n_units)]
+    for a, b in pairs[labels < 0]:
+        cannot[unit[a]].add(unit[b])
+        cannot[unit[b]].add(unit[a])
+    for attempt in range(restarts):
+        rng = np.random.RandomState(seed + 1000 * attempt)
+        centers = kmeans_plusplus(X, k, random_state=rng)[0]
+        order = rng.permutation(n_units)
+        assign = None
+        for _ in range(max_iter):
+            d = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+            cost = np.zeros((n_units, k))
+            np.add.at(cost, unit, d)
+            new = np.full(n_units, -1)
+            for u in order:
+                taken = {new[v] for v in cannot[u] if new[v] >= 0}
+                allowed = [c for c in np.argsort(cost[u]) if c not in taken]
+                if not allowed:
+                    new = None
+                    break
+                new[u] = allowed[0]
+            if new is None:
+                assign = None
+                break
+            if assign is not None and np.array_equal(new, assign):
+                break
+            assign = new
+            rows = assign[unit]
+            centers = np.array([X[rows == c].mean(axis=0) if np.any(rows == c) else centers[c] for c in range(k)])
+        if assign is not None:
+            return assign[unit], attempt
+    return None, restarts
+
+
+PAIRWISE_METHODS = {
+    "PairwiseConstrainedClustering": lambda X, P, L, k, s: PairwiseConstrainedClustering().fit(
+        X, pairs=P, pair_labels=L).labels_,
+    "PairwiseConstrainedClustering(n_clusters=10)": lambda X, P, L, k, s: PairwiseConstrainedClustering(
+        n_clusters=k).fit(X, pairs=P, pair_labels=L).labels_,
+    "KMeans (no pairs)": lambda X, P, L, k, s: KMeans(k, n_init=10, random_state=s).fit_predict(X),
+    "COP-KMeans": lambda X, P, L, k, s: cop_kmeans(X, P, L, k, s)[0],
+}
+PAIRWISE_PEERS = ("KMeans (no pairs)", "COP-KMeans")
+
+
+def pairwise(args):
+    rows = []
+    for data in args.data.split(","):
+        X, y = load(data)
+        k = len(np.unique(y))
+        for m in [int(v) for v in args.pairs.split(",")]:
+            for seed in [int(s) for s in args.seeds.split(",")]:
+                P, L = random_pairs(y, m, seed)
+                for name, method in PAIRWISE_METHODS.items():
+                    if args.methods and not any(t in name for t in args.methods.split(",")):
+                        continue
+                    start = time.perf_counter()
+                    pred = method(X, P, L, k, seed)
+                    seconds = time.perf_counter() - start
+                    score = float("nan") if pred is None else float(adjusted_rand_score(y, pred))
+                    found = 0 if pred is None else int(len(np.unique(pred)))
+                    violated = 0 if pred is None else int(np.sum((pred[P[:, 0]] == pred[P[:, 1]]) != (L > 0)))
+                    rows.append(dict(section="pairwise", data=data, pairs=m, seed=seed, method=name, ari=score,
+                                     clusters=found, violated=violated, seconds=seconds))
+                    print(f"{data} {m} pairs seed {seed} {name}: ARI {score:.3f}, {found} clusters, "
+                          f"{violated} pairs violated ({seconds:.2f} s)", flush=True)
+    return rows
+
+
+def summarize_pairwise(rows):
+    out = []
+    for data, m in sorted({(r["data"], r["pairs"]) for r in rows}):
+        sub = [r for r in rows if r["data"] == data and r["pairs"] == m]
+        kmeans = np.mean([r["ari"] for r in sub if r["method"] == "KMeans (no pairs)"] or [np.nan])
+        for name in [n for n in PAIRWISE_METHODS if any(r["method"] == n for r in sub)]:
+            mine = [r for r in sub if r["method"] == name]
+            scores = [r["ari"] for r in mine]
+            out.append({"data": data, "pairs": m, "method": name, "seeds": len(mine),
+                        "ARI": float(np.nanmean(scores)), "std": float(np.nanstd(scores)),
+                        "vs KMeans": "" if name in PAIRWISE_PEERS else f"{np.nanmean(scores) - kmeans:+.3f}",
+                        "clusters": float(np.mean([r["clusters"] for r in mine])),
+                        "violated": float(np.mean([r["violated"] for r in mine])),
+                        "failed": int(np.sum(np.isnan(scores))),
+                        "s / fit": float(np.mean([r["seconds"] for r in mine]))})
+    print_table(out, ["data", "pairs", "method", "seeds", "ARI", "std", "vs KMeans", "clusters", "violated",
+                      "failed", "s / fit"])
+
+
+SECTIONS = {"fewshot": (fewshot, summarize_fewshot), "ncd": (ncd, summarize_ncd), "gcd": (gcd, summarize_gcd),
+            "pairwise": (pairwise, summarize_pairwise)}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["fewshot", "ncd", "gcd"], default="fewshot",
+    parser.add_argument("--only", choices=["fewshot", "ncd", "gcd", "pairwise"], default="fewshot",
                         help="section to run (ncd, gcd: added by their estimators' benchmarks)")
     parser.add_argument("--data", default="digits,stackoverflow")
     parser.add_argument("--shots", default="1,5", help="labelled rows per class")
+    parser.add_argument("--pairs", default="10,100,1000", help="numbers of labelled pairs (pairwise)")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--methods", default="", help="comma-separated substrings of method names")
     parser.add_argument("--out", default=None, help="append the per-seed rows to this JSON-lines file")
