@@ -9,6 +9,7 @@ from ..utils._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "DeepLowDensitySeparation": "._deep_low_density_separation",
         "LaplacianKPrototypes": "._laplacian_kprototypes",
         "PairwiseConstrainedClustering": "._pairwise_constrained",
         "ProjectionBasedNCD": "._projection_based_ncd",
