@@ -21,12 +21,12 @@ Sections (``--only``; each is one function, ``SECTIONS`` maps the name to it):
   ProjectionBasedNCD with the true k, with the silhouette k, and with w / n_components tuned by
   GridSearchCV over HiddenClassKFold (known classes only), vs KMeans and NCD k-means on the pixels.
 
-- ``pairwise``: clustering from pairs (``--data digits``): ``--pairs`` random row pairs (seeded), each labelled
-  +1 (same class) or -1 from the true classes; ARI on all rows of PairwiseConstrainedClustering (no k: stopped
-  by the must-link rate of the pairs; and with n_clusters=10) vs KMeans (k=10, no pairs) and COP-KMeans
-  (Wagstaff et al. 2001, k=10, written below: k-means++ starts, must-link closures assigned as one unit, never
-  two cannot-linked units in one cluster; a run that finds no feasible assignment is restarted from the next
-  seed, up to 10 times).
+- ``pairwise``: clustering from pairs (``--data digits``; ``--data stackoverflow --pairs 100,1000,10000``):
+  ``--pairs`` random row pairs (seeded), each labelled +1 (same class) or -1 from the true classes; ARI on all
+  rows of PairwiseConstrainedClustering (no k: stopped by the must-link rate of the pairs; and given the true k)
+  vs KMeans (true k, no pairs) and COP-KMeans (Wagstaff et al. 2001, true k, written below: k-means++ starts,
+  must-link closures assigned as one unit, never two cannot-linked units in one cluster; a run that finds no
+  feasible assignment is restarted from the next seed, up to 10 times).
 
 Data: ``digits`` (scikit-learn's 1,797 8x8 digits, 64 pixels, 10 classes) and ``stackoverflow``
 (../shared/data/cluster/stackoverflow_minilm.npz: 20,000 MiniLM sentence embeddings, 384-d, 20 topics).
@@ -368,7 +368,7 @@ def cop_kmeans(X, pairs, labels, k, seed, max_iter=100, restarts=10):
         order = rng.permutation(n_units)
         assign = None
         for _ in range(max_iter):
-            d = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+            d = (X**2).sum(axis=1)[:, None] - 2.0 * X @ centers.T + (centers**2).sum(axis=1)[None]
             cost = np.zeros((n_units, k))
             np.add.at(cost, unit, d)
             new = np.full(n_units, -1)
@@ -395,7 +395,7 @@ def cop_kmeans(X, pairs, labels, k, seed, max_iter=100, restarts=10):
 PAIRWISE_METHODS = {
     "PairwiseConstrainedClustering": lambda X, P, L, k, s: PairwiseConstrainedClustering().fit(
         X, pairs=P, pair_labels=L).labels_,
-    "PairwiseConstrainedClustering(n_clusters=10)": lambda X, P, L, k, s: PairwiseConstrainedClustering(
+    "PairwiseConstrainedClustering(n_clusters=true k)": lambda X, P, L, k, s: PairwiseConstrainedClustering(
         n_clusters=k).fit(X, pairs=P, pair_labels=L).labels_,
     "KMeans (no pairs)": lambda X, P, L, k, s: KMeans(k, n_init=10, random_state=s).fit_predict(X),
     "COP-KMeans": lambda X, P, L, k, s: cop_kmeans(X, P, L, k, s)[0],

@@ -55,6 +55,12 @@ class PairwiseConstrainedClustering(ClusterMixin, BaseEstimator):
        also stops when every remaining merge is blocked by a cannot-link or
        no graph edge joins two clusters.
 
+    The merging is greedy and never undone, so it relies on a side-information
+    graph that mostly joins rows of the same cluster: on a noisy kNN graph
+    (sentence embeddings of 20 StackOverflow topics) rows misplaced early carry
+    cannot-links that block merges within a cluster, and more pairs lowered
+    the ARI (see ``benchmarks/results/semi_supervised_pairwise.md``).
+
     With no pairs (``fit(X)``) it is average-linkage agglomerative clustering
     on the kNN graph, stopped at ``n_clusters`` or, by the rule above with no
     pair, when half of the row pairs share a cluster.
