@@ -1,17 +1,21 @@
-"""Time-series encoders (issue 22): TSTEncoder against raw series, PCA and (optional) MiniRocket, same run.
+"""Time-series encoders (issue 22): TSTEncoder and CPCEncoder against raw series, PCA and (optional) MiniRocket.
 
     python benchmarks/bench_timeseries.py --set GunPoint --seeds 0 1 2     # one set per call, appends results
+    python benchmarks/bench_timeseries.py --set GunPoint --seeds 1 --only cpc   # CPC, raw and PCA only
     python benchmarks/bench_timeseries.py --report                         # markdown tables of all appended runs
 
 Sets: ../shared/data/timeseries/{BasicMotions, GunPoint, ItalyPowerDemand, ArrowHead, JapaneseVowels}.npz
 (JapaneseVowels ragged, NaN-padded) and cluster/mnist1d.npz read as 5,000 univariate series of 40 steps.
 
 Each series' channels are standardised with the training split's mean and scale (mnist1d: TRAIN = the
-first 4,000 series, TEST = the last 1,000). TSTEncoder runs with its defaults (``max_epochs="auto"``).
+first 4,000 series, TEST = the last 1,000). TSTEncoder and CPCEncoder run with their defaults
+(``max_epochs="auto"``). ``--only cpc`` / ``--only tst`` runs one encoder (raw and PCA are computed in every
+run); ``--report`` merges the rows of one (set, seed), later keys winning, so each seed counts once.
 
 1. Representation (the shared data's protocol): TSTEncoder and PCA fitted on all series without labels;
    linear probe (StandardScaler + LogisticRegression, 5-fold stratified accuracy) and KMeans ACC
-   (n_classes clusters, standardised features) on TST codes (mean and max pooling of one model), on the raw
+   (n_classes clusters, standardised features) on TST codes (mean and max pooling of one model), CPCEncoder
+   codes (mean and last-context pooling of one model, fitted the same way), on the raw
    flattened series (padding read as 0), PCA (min(64, width) components) and, when sktime is installed,
    MiniRocket features.
 2. Imputation on the TEST series: a second TSTEncoder fitted on the TRAIN series only (so it never saw the
@@ -43,7 +47,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_unsup._nn._tst import geometric_keep_mask
 from sklearn_unsup.metrics import cluster_accuracy
-from sklearn_unsup.timeseries import TSTEncoder
+from sklearn_unsup.timeseries import CPCEncoder, TSTEncoder
 from sklearn_unsup.timeseries._validation import series_lengths
 
 SETS = ["BasicMotions", "GunPoint", "ItalyPowerDemand", "ArrowHead", "JapaneseVowels", "mnist1d"]
@@ -86,7 +90,7 @@ def interpolate(X):
     return out
 
 
-def run(name, seed):
+def run(name, seed, methods=("tst", "cpc")):
     X, y, train = load(name)
     mean = np.nanmean(X[train], axis=(0, 2))[:, None]
     scale = np.nanstd(X[train], axis=(0, 2))[:, None]
@@ -94,13 +98,23 @@ def run(name, seed):
     flat = np.nan_to_num(X).reshape(len(X), -1)
     rec = {"set": name, "seed": seed, "shape": list(X.shape), "n_train": int(train.sum())}
 
-    t0 = time.perf_counter()
-    tst = TSTEncoder(device="cpu", random_state=seed).fit(X)
-    rec["tst_fit_s"] = time.perf_counter() - t0
-    rec["tst_epochs"] = tst.n_iter_
-    rec["tst_epoch_s"] = rec["tst_fit_s"] / tst.n_iter_
-    feats = {"raw": flat, "TST mean": tst.transform(X), "TST max": tst.set_params(pooling="max").transform(X)}
-    feats["PCA"] = PCA(min(64, flat.shape[1]), random_state=seed).fit_transform(flat)
+    feats = {"raw": flat, "PCA": PCA(min(64, flat.shape[1]), random_state=seed).fit_transform(flat)}
+    if "tst" in methods:
+        t0 = time.perf_counter()
+        tst = TSTEncoder(device="cpu", random_state=seed).fit(X)
+        rec["tst_fit_s"] = time.perf_counter() - t0
+        rec["tst_epochs"] = tst.n_iter_
+        rec["tst_epoch_s"] = rec["tst_fit_s"] / tst.n_iter_
+        feats["TST mean"], feats["TST max"] = tst.transform(X), tst.set_params(pooling="max").transform(X)
+    if "cpc" in methods:
+        t0 = time.perf_counter()
+        cpc = CPCEncoder(device="cpu", random_state=seed).fit(X)
+        rec["cpc_fit_s"] = time.perf_counter() - t0
+        rec["cpc_epochs"] = cpc.n_iter_
+        rec["cpc_epoch_s"] = rec["cpc_fit_s"] / cpc.n_iter_
+        rec["cpc_strides"], rec["cpc_steps"] = list(cpc.strides_), cpc.n_prediction_steps_
+        rec["cpc_loss_first_last"] = [cpc.loss_curve_[0], cpc.loss_curve_[-1]]
+        feats["CPC mean"], feats["CPC last"] = cpc.transform(X), cpc.set_params(pooling="last").transform(X)
     t0 = time.perf_counter()
     rocket = minirocket_features(X, seed)
     if rocket is not None:
@@ -108,6 +122,9 @@ def run(name, seed):
         rec["minirocket_s"] = time.perf_counter() - t0
     for key, Z in feats.items():
         rec[f"probe {key}"], rec[f"kmeans {key}"] = probe_and_kmeans(Z, y, seed)
+    if "tst" not in methods:
+        rec["machine"] = machine_line()
+        return rec
 
     # imputation on the test split, the same masks for every method
     Xt = X[~train]
@@ -160,10 +177,14 @@ def anomaly(seed):
 def report():
     recs = [json.loads(line) for line in RUNS.read_text().splitlines() if line.strip()]
     anomalies = [r for r in recs if r.get("section") == "anomaly"]
-    recs = [r for r in recs if "section" not in r]
-    methods = ["raw", "PCA", "TST mean", "TST max", "MiniRocket"]
+    merged = {}
+    for r in recs:
+        if "section" not in r:
+            merged.setdefault((r["set"], r["seed"]), {}).update(r)
+    recs = list(merged.values())
+    methods = ["raw", "PCA", "TST mean", "TST max", "CPC mean", "CPC last", "MiniRocket"]
     for what in ("probe", "kmeans"):
-        print(f"\n{what}: mean (sd) over seeds\n")
+        print(f"\n{what}: mean (sd, seeds with the column) over seeds\n")
         print("| set | seeds | " + " | ".join(methods) + " |")
         print("|---|---|" + "---|" * len(methods))
         for name in SETS:
@@ -173,19 +194,29 @@ def report():
             cells = []
             for m in methods:
                 v = [r[f"{what} {m}"] for r in rs if f"{what} {m}" in r]
-                cells.append(f"{np.mean(v):.3f} ({np.std(v):.3f})" if v else "n/a")
+                cells.append(f"{np.mean(v):.3f} ({np.std(v):.3f}, {len(v)})" if v else "n/a")
             print(f"| {name} | {len(rs)} | " + " | ".join(cells) + " |")
     print("\nimputation RMSE (standardised units), mean over seeds\n")
     print("| set | seeds | hidden share | TST impute | linear interpolation | KNNImputer | TST epochs | s/epoch "
           "| fit s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name in SETS:
-        rs = [r for r in recs if r["set"] == name]
+        rs = [r for r in recs if r["set"] == name and "impute TST" in r]
         if rs:
             m = {k: np.mean([r[k] for r in rs]) for k in rs[0] if isinstance(rs[0][k], float)}
             print(f"| {name} | {len(rs)} | {m['hidden share']:.3f} | {m['impute TST']:.3f} | "
                   f"{m['impute linear']:.3f} | {m['impute KNN']:.3f} | {rs[0]['tst_epochs']} | "
                   f"{m['tst_epoch_s']:.2f} | {m['tst_fit_s']:.0f} |")
+    print("\nCPCEncoder fit cost (defaults, CPU), mean over seeds\n")
+    print("| set | seeds | strides | K | epochs | s/epoch | fit s | InfoNCE first -> last epoch |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in SETS:
+        rs = [r for r in recs if r["set"] == name and "cpc_fit_s" in r]
+        if rs:
+            first, last = np.mean([r["cpc_loss_first_last"] for r in rs], axis=0)
+            print(f"| {name} | {len(rs)} | {tuple(rs[0]['cpc_strides'])} | {rs[0]['cpc_steps']} | "
+                  f"{rs[0]['cpc_epochs']} | {np.mean([r['cpc_epoch_s'] for r in rs]):.2f} | "
+                  f"{np.mean([r['cpc_fit_s'] for r in rs]):.0f} | {first:.2f} -> {last:.2f} |")
     if anomalies:
         keys = [k for k in anomalies[0] if k not in ("section", "seed", "n_anomalies", "n_test")]
         print(f"\nanomaly AUROC on GunPoint TEST, {len(anomalies)} seeds: "
@@ -198,12 +229,14 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--anomaly", action="store_true")
+    parser.add_argument("--only", choices=["tst", "cpc"], help="run one encoder (raw and PCA always run)")
     args = parser.parse_args()
     if args.report:
         report()
         return
     for seed in args.seeds:
-        rec = anomaly(seed) if args.anomaly else run(args.set, seed)
+        methods = ("tst", "cpc") if args.only is None else (args.only,)
+        rec = anomaly(seed) if args.anomaly else run(args.set, seed, methods)
         print(json.dumps(rec))
         with RUNS.open("a") as f:
             f.write(json.dumps(rec) + "\n")
