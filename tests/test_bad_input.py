@@ -23,7 +23,8 @@ def _first_predict_method(est):
     return None
 
 
-NEEDS_Y = {"ViMDetector"}  # reads a classifier fitted on (X, y); see EXPECTED_FAILED_CHECKS
+NEEDS_Y = {"ViMDetector",  # reads a classifier fitted on (X, y); see EXPECTED_FAILED_CHECKS
+           "DeepLowDensitySeparation"}  # a classifier: needs labelled rows
 
 
 def _fit(est, X):

@@ -19,7 +19,7 @@ X, Y = make_blobs(90, n_features=4, centers=3, random_state=0)
 
 
 def _fit(est):
-    needs_y = "y" in est.get_params() or type(est).__name__ == "ViMDetector"
+    needs_y = "y" in est.get_params() or type(est).__name__ in ("ViMDetector", "DeepLowDensitySeparation")
     return est.fit(X, Y) if needs_y else est.fit(X)
 
 

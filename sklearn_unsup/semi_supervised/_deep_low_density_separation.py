@@ -64,7 +64,8 @@ class DeepLowDensitySeparation(ClassNamePrefixFeaturesOutMixin, TransformerMixin
     dropout : float in [0, 1), default=0.1
         Dropout after each hidden layer (training only).
     max_epochs : int, default=100
-        Passes over the training data in the supervised start (the labelled rows).
+        Passes over the training data. Here: over the labelled rows, in the
+        supervised start.
     batch_size : int, default=128
         Rows per optimisation step.
     lr : float, default=1e-3
@@ -95,6 +96,8 @@ class DeepLowDensitySeparation(ClassNamePrefixFeaturesOutMixin, TransformerMixin
     transduction_ : ndarray of shape (n_samples,)
         Labels of the training rows: labelled rows keep theirs, the others get
         the final network's prediction.
+    labels_ : ndarray of shape (n_samples,)
+        The same as ``transduction_`` (the family's name for the training rows' labels).
     label_distributions_ : ndarray of shape (n_samples, n_classes)
         The final network's class probabilities of the training rows.
     pseudo_labels_ : ndarray of shape (n_samples,)
@@ -220,7 +223,7 @@ class DeepLowDensitySeparation(ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y=None):
         """Train the network on the labelled rows, then pseudo-label with the S3VM and retrain, ``n_rounds`` times.
 
         Parameters
@@ -228,7 +231,7 @@ class DeepLowDensitySeparation(ClassNamePrefixFeaturesOutMixin, TransformerMixin
         X : array-like of shape (n_samples, n_features)
             Training rows, labelled and unlabelled.
         y : array-like of shape (n_samples,)
-            Class of each row, ``-1`` for the unlabelled rows.
+            Class of each row, ``-1`` for the unlabelled rows (required).
 
         Returns
         -------
@@ -239,6 +242,9 @@ class DeepLowDensitySeparation(ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
     def _fit(self, X, *, first_block, y=None):
         X = self._validate_fit_data(X)
+        if y is None:
+            raise ValueError("DeepLowDensitySeparation requires y to be passed, but the target y is None "
+                             "(one label per sample, -1 for the unlabelled ones; some must be labelled).")
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
         unlabelled = unlabelled_mask(y)
@@ -273,7 +279,7 @@ class DeepLowDensitySeparation(ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self.label_distributions_ = self._proba(X)
         transduction = self.classes_[np.argmax(self.label_distributions_, axis=1)]
         transduction[labelled] = y[labelled]
-        self.transduction_ = transduction
+        self.transduction_ = self.labels_ = transduction
         return self
 
     def _target(self, codes, confidence, k):
@@ -358,7 +364,8 @@ class DeepLowDensitySeparation(ClassNamePrefixFeaturesOutMixin, TransformerMixin
         labels : ndarray of shape (n_samples,)
             Values of ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # checks the fit first
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, sample_weight=None):
         """Accuracy of ``predict`` on the labelled rows of X (rows with ``y == -1`` are ignored).

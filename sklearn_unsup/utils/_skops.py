@@ -25,6 +25,8 @@ _INTERNAL_TYPES = (
     "sklearn_unsup._nn._clustering.PseudoLabelLoss",
     "sklearn_unsup._nn._clustering.SCANLoss",
     "sklearn_unsup._nn._clustering.SwAVLoss",
+    "sklearn_unsup._nn._deep_lds.EmbeddingClassifierNet",
+    "sklearn_unsup._nn._deep_lds.WeightedCrossEntropyLoss",
     "sklearn_unsup._nn._deep_svdd.DeepSVDDNet",
     "sklearn_unsup._nn._deep_svdd.MeanLoss",
     "sklearn_unsup._nn._flows.FlowNLLLoss",

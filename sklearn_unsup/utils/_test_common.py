@@ -21,6 +21,8 @@ FAST_PARAMS = {
                 update_interval=4, n_init=3),
     "DeepCluster": dict(n_clusters=3, hidden_dims=(16,), n_components=8, feature_pca_components=4, n_neighbors=3,
                         max_epochs=15, batch_size=16),
+    "DeepLowDensitySeparation": dict(n_components=4, hidden_dims=(16,), max_epochs=30, batch_size=32, lr=1e-2,
+                                     n_rounds=1, round_epochs=2, s3vm_max_iter=20),
     "DeepSVDD": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "FlowOutlierDetector": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "ContrastiveEncoder": dict(n_components=2, hidden_dims=(8,), projector_dims=(8,), max_epochs=3, batch_size=32),
@@ -100,6 +102,7 @@ EXPECTED_FAILED_CHECKS = {
         ),
     },
     "ProjectionBasedNCD": {"check_classifiers_classes": _MINUS_ONE_REASON},
+    "DeepLowDensitySeparation": {"check_classifiers_classes": _MINUS_ONE_REASON},
     "ViMDetector": {
         "check_fit_score_takes_y": _VIM_REASON,
         "check_outliers_fit_predict": _VIM_REASON,
