@@ -42,9 +42,11 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import adjusted_rand_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
-from sklearn_unsup.semi_supervised import LaplacianKPrototypes, PairwiseConstrainedClustering
+from sklearn_unsup.semi_supervised import DeepLowDensitySeparation, LaplacianKPrototypes, PairwiseConstrainedClustering
 
 
 def load(name):
@@ -78,6 +80,9 @@ FEWSHOT_METHODS = {
     "LaplacianKPrototypes(official settings)": lambda X, y: LaplacianKPrototypes(
         prototype="kmeans", n_neighbors=2, laplacian_weight=0.7, normalize="cl2n",
         clamp_labelled=False).fit(X, y).transduction_,
+    # standardised input, as its docstring asks (the network trains with a fixed learning rate)
+    "DeepLowDensitySeparation": lambda X, y: make_pipeline(
+        StandardScaler(), DeepLowDensitySeparation(random_state=0)).fit(X, y)[-1].transduction_,
     "LabelSpreading(knn, 10)": lambda X, y: LabelSpreading(kernel="knn", n_neighbors=10).fit(X, y).transduction_,
     "seeded KMeans": seeded_kmeans,
     "SelfTraining(LogReg)": lambda X, y: SelfTrainingClassifier(LogisticRegression(max_iter=1000)).fit(X, y).predict(X),
