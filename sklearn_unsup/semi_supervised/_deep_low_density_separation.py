@@ -4,15 +4,14 @@ import numpy as np
 import torch
 from scipy.special import softmax
 from sklearn.base import ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_consistent_length, check_random_state, column_or_1d
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils import check_random_state
 
 from .._nn import TensorDataset, as_float32_tensor
 from .._nn._deep_lds import EmbeddingClassifierNet, WeightedCrossEntropyLoss
 from .._torch import BaseTorchEstimator, torch_rng
 from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
 from ..utils._validation import check_hidden_dims
-from ._labels import labelled_accuracy, unlabelled_mask
+from ._labels import labelled_accuracy, split_partial_labels
 from ._qn_s3vm import ovr_s3vm_scores
 
 __all__ = ["DeepLowDensitySeparation"]
@@ -245,15 +244,12 @@ class DeepLowDensitySeparation(ClassNamePrefixFeaturesOutMixin, TransformerMixin
         if y is None:
             raise ValueError("DeepLowDensitySeparation requires y to be passed, but the target y is None "
                              "(one label per sample, -1 for the unlabelled ones; some must be labelled).")
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(X, y)
-        unlabelled = unlabelled_mask(y)
+        self.classes_, all_codes = split_partial_labels(y, X.shape[0])
+        unlabelled = all_codes == -1
         if unlabelled.all():
             raise ValueError("DeepLowDensitySeparation needs labelled rows: every label of y is -1 (unlabelled).")
-        check_classification_targets(y[~unlabelled])  # -1 may sit among text labels
-        self.classes_, codes = np.unique(y[~unlabelled], return_inverse=True)
         labelled = np.flatnonzero(~unlabelled)
-        codes = codes.reshape(-1).astype(np.int64)
+        codes = all_codes[labelled]
         k = len(self.classes_)
         rng = check_random_state(self.random_state)
         net = self._build_net(
@@ -278,7 +274,7 @@ class DeepLowDensitySeparation(ClassNamePrefixFeaturesOutMixin, TransformerMixin
         self.pseudo_label_weights_ = confidence
         self.label_distributions_ = self._proba(X)
         transduction = self.classes_[np.argmax(self.label_distributions_, axis=1)]
-        transduction[labelled] = y[labelled]
+        transduction[labelled] = self.classes_[codes]
         self.transduction_ = self.labels_ = transduction
         return self
 

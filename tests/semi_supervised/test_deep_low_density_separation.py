@@ -113,8 +113,9 @@ def test_text_labels_and_minus_one_among_objects(blobs):
 
 @pytest.mark.parametrize("y, message", [
     (np.full(400, -1), "every label of y is -1"),
-    (np.zeros(399, dtype=int), "inconsistent numbers of samples"),
+    (np.zeros(399, dtype=int), "399 labels for 400 rows"),
     (np.linspace(0, 1, 400), "Unknown label type"),
+    (np.r_[np.nan, np.zeros(399)], "NaN"),
 ])
 def test_bad_labels_are_refused(blobs, y, message):
     with pytest.raises(ValueError, match=message):
