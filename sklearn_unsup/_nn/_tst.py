@@ -4,7 +4,9 @@ Series travel as float32 tensors of shape (batch, n_channels, n_timepoints) in
 standardised units. NaN marks a value that is not there: end padding of a
 shorter series (a time step with no observed channel is a padding key for the
 attention) or, in ``impute``, a missing value. Unobserved and masked values
-enter the network as 0.
+enter the network as 0 (the paper), or as the linear interpolation of their
+channel's visible values with a missing-value indicator per channel
+(``masked_input="interpolate"``).
 """
 
 import math
@@ -14,7 +16,7 @@ from torch import nn
 
 from ._data import TensorBatchIterator
 
-__all__ = ["GeometricMaskIterator", "MaskedMSELoss", "TSTNet", "geometric_keep_mask"]
+__all__ = ["GeometricMaskIterator", "MaskedMSELoss", "TSTNet", "geometric_keep_mask", "interpolate_hidden"]
 
 
 def geometric_keep_mask(shape, masking_ratio, mean_mask_length, generator=None):
@@ -41,6 +43,28 @@ def geometric_keep_mask(shape, masking_ratio, mean_mask_length, generator=None):
         switch = draws[t + 1] < torch.where(visible, p_stop_visible, p_stop_masked)
         visible = visible ^ switch
     return keep
+
+
+def interpolate_hidden(x, visible):
+    """Each value not visible replaced by the linear interpolation of its channel's visible neighbours.
+
+    ``x`` and ``visible`` have shape (batch, n_channels, n_timepoints). Before
+    the first (after the last) visible value of a channel the first (last)
+    visible value is repeated; a channel with no visible value is 0. Visible
+    values are returned unchanged.
+    """
+    n_timepoints = x.shape[2]
+    steps = torch.arange(n_timepoints, device=x.device).expand_as(x)
+    before = torch.cummax(torch.where(visible, steps, -1), dim=2).values
+    after = torch.where(visible, steps, n_timepoints).flip(2).cummin(dim=2).values.flip(2)
+    seen = torch.where(visible, x, 0.0)
+    left = torch.gather(seen, 2, before.clamp_min(0))
+    right = torch.gather(seen, 2, after.clamp_max(n_timepoints - 1))
+    has_left, has_right = before >= 0, after < n_timepoints
+    share = (steps - before).to(x.dtype) / (after - before).clamp_min(1).to(x.dtype)
+    filled = torch.where(has_left & has_right, left + share * (right - left),
+                         torch.where(has_left, left, torch.where(has_right, right, 0.0)))
+    return torch.where(visible, x, filled)
 
 
 class GeometricMaskIterator(TensorBatchIterator):
@@ -143,13 +167,19 @@ class TSTNet(nn.Module):
         Dropout in the layers, after the positional encoding and before the output layer.
     pos_encoding : {"learnable", "fixed"}
         A learned table (initialised uniform on [-0.02, 0.02]) or the sinusoidal one.
+    masked_input : {"zero", "interpolate"}
+        How a hidden value enters: as 0 (the paper), or as the linear
+        interpolation of its channel's visible values (:func:`interpolate_hidden`)
+        beside a 0/1 hidden-value indicator per channel; the output is then a
+        correction added to the interpolation (the output layer starts at 0).
     """
 
     def __init__(self, n_channels, n_timepoints, d_model=64, n_heads=8, n_layers=3, dim_feedforward=256, dropout=0.1,
-                 pos_encoding="learnable"):
+                 pos_encoding="learnable", masked_input="zero"):
         super().__init__()
         self.d_model = d_model
-        self.embed = nn.Linear(n_channels, d_model)
+        self.masked_input = masked_input
+        self.embed = nn.Linear(n_channels * (2 if masked_input == "interpolate" else 1), d_model)
         if pos_encoding == "learnable":
             self.position = nn.Parameter(torch.empty(n_timepoints, d_model).uniform_(-0.02, 0.02))
         else:
@@ -161,26 +191,37 @@ class TSTNet(nn.Module):
         self.activation = nn.GELU()
         self.dropout_output = nn.Dropout(dropout)
         self.output = nn.Linear(d_model, n_channels)
+        if masked_input == "interpolate":  # training starts from the interpolation itself
+            nn.init.zeros_(self.output.weight)
+            nn.init.zeros_(self.output.bias)
 
     def _hidden(self, x, keep=None):
         observed = ~torch.isnan(x)
         padding = ~observed.any(dim=1)  # (batch, n_timepoints): no channel observed
         visible = observed if keep is None else observed & keep
-        h = self.embed(torch.where(visible, x, 0.0).transpose(1, 2)) * math.sqrt(self.d_model)
+        if self.masked_input == "interpolate":
+            base = interpolate_hidden(torch.nan_to_num(x), visible).masked_fill(padding[:, None, :], 0.0)
+            hidden = (~visible).masked_fill(padding[:, None, :], False).to(x.dtype)
+            inputs = torch.cat([base, hidden], dim=1)
+        else:
+            base = None
+            inputs = torch.where(visible, x, 0.0)
+        h = self.embed(inputs.transpose(1, 2)) * math.sqrt(self.d_model)
         h = self.dropout_input(h + self.position)
         key_padding = padding if bool(padding.any()) else None
         for layer in self.layers:
             h = layer(h, key_padding)
-        return self.activation(h), padding
+        return self.activation(h), padding, base
 
     def forward(self, inputs):
         x, keep = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
-        h, _ = self._hidden(x, keep)
-        return self.output(self.dropout_output(h)).transpose(1, 2)
+        h, _, base = self._hidden(x, keep)
+        out = self.output(self.dropout_output(h)).transpose(1, 2)
+        return out if base is None else base + out
 
     def pool(self, x, pooling):
         """Mean or max over the observed steps, or the flattened (n_timepoints * d_model) embeddings."""
-        h, padding = self._hidden(x)
+        h, padding, _ = self._hidden(x)
         if pooling == "flatten":
             return h.masked_fill(padding[:, :, None], 0.0).flatten(1)
         if pooling == "max":

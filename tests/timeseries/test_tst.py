@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_unsup._nn._tst import MaskedMSELoss, geometric_keep_mask
+from sklearn_unsup._nn._tst import MaskedMSELoss, geometric_keep_mask, interpolate_hidden
 from sklearn_unsup.timeseries import TSTEncoder
 
 SMALL = dict(d_model=16, n_heads=2, n_layers=1, dim_feedforward=32, batch_size=32)
@@ -88,6 +88,34 @@ def test_impute_fills_only_missing_values_and_beats_the_channel_mean():
     channel_mean = np.broadcast_to(np.nanmean(X_missing, axis=(0, 2))[:, None], X.shape)
     mean_rmse = np.sqrt(np.mean((channel_mean[missing] - X[missing]) ** 2))
     assert rmse < 0.85 * mean_rmse
+
+
+def test_interpolate_hidden_matches_numpy_interp():
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(5, 3, 12))
+    visible = rng.uniform(size=x.shape) > 0.4
+    visible[0, 0] = False  # a channel with nothing visible reads 0
+    got = interpolate_hidden(torch.from_numpy(x), torch.from_numpy(visible)).numpy()
+    for i, c in np.ndindex(5, 3):
+        seen = np.flatnonzero(visible[i, c])
+        want = np.interp(np.arange(12), seen, x[i, c, seen]) if seen.size else np.zeros(12)  # ends: held flat
+        np.testing.assert_allclose(got[i, c], want, atol=1e-12)
+
+
+def test_interpolated_masked_input_reads_the_other_channel():
+    """``masked_input="interpolate"`` starts at linear interpolation and learns to use the mirrored channel."""
+    X = _sines(n=300, n_channels=1, n_timepoints=40)
+    X = np.concatenate([X, -X + 0.05 * np.random.RandomState(0).normal(size=X.shape)], axis=1)
+    missing = ~geometric_keep_mask(X.shape, 0.15, 3.0, torch.Generator().manual_seed(1)).numpy()
+    missing[:, :, -1] = False
+    X_missing = np.where(missing, np.nan, X)
+    enc = TSTEncoder(**SMALL, masked_input="interpolate", max_epochs=15, random_state=0).fit(X)
+    filled = enc.impute(X_missing)
+    np.testing.assert_array_equal(filled[~missing], X[~missing])
+    linear = interpolate_hidden(torch.from_numpy(np.nan_to_num(X_missing)), torch.from_numpy(~missing)).numpy()
+    rmse = [np.sqrt(np.mean((f[missing] - X[missing]) ** 2)) for f in (filled, linear)]
+    assert rmse[0] < 0.95 * rmse[1]
+    assert enc.transform(X[:3]).shape == (3, 16)
 
 
 def test_ragged_series_are_masked_not_filled():
