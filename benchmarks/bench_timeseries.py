@@ -22,7 +22,8 @@ run); ``--report`` merges the rows of one (set, seed), later keys winning, so ea
    hidden values); 15 % of the TEST values hidden with the paper's geometric masks (per channel, mean run
    3), every series' last observed step kept visible; RMSE (standardised units) of TSTEncoder.impute vs
    linear interpolation along time and sklearn's KNNImputer (5 neighbours, fitted on the flattened TRAIN
-   series), on the same masks.
+   series), on the same masks. ``--impute interpolate`` runs only this part, with
+   ``TSTEncoder(masked_input="interpolate")`` (its rows merge with the full run's by set and seed).
 3. ``--anomaly``: a Pipeline(TSTEncoder, IsolationForest) against IsolationForest on the flattened series,
    fitted on GunPoint's clean TRAIN series; scored on the TEST series, 10 % of which get one injected anomaly
    (half a spike: +4 standard deviations over 5 steps; half a flat-line: 30 steps held at the value where they
@@ -127,6 +128,13 @@ def run(name, seed, methods=("tst", "cpc")):
         return rec
 
     # imputation on the test split, the same masks for every method
+    rec.update(imputation(X, train, seed, masked_input="zero"))
+    rec["machine"] = machine_line()
+    return rec
+
+
+def imputation(X, train, seed, masked_input):
+    """RMSE of TSTEncoder.impute (fitted on TRAIN), linear interpolation and KNNImputer on hidden TEST values."""
     Xt = X[~train]
     lengths = series_lengths(Xt)
     keep = geometric_keep_mask(Xt.shape, 0.15, 3.0, torch.Generator().manual_seed(1000 + seed)).numpy()
@@ -134,14 +142,24 @@ def run(name, seed, methods=("tst", "cpc")):
     X_missing = np.where(hide, np.nan, Xt)
     truth = Xt[hide]
     rmse = lambda filled: float(np.sqrt(np.mean((filled[hide] - truth) ** 2)))  # noqa: E731
-    rec["hidden share"] = float(hide.sum() / (~np.isnan(Xt)).sum())
+    suffix = "" if masked_input == "zero" else f" {masked_input}"
+    rec = {"hidden share": float(hide.sum() / (~np.isnan(Xt)).sum())}
     t0 = time.perf_counter()
-    tst_train = TSTEncoder(device="cpu", random_state=seed).fit(X[train])
-    rec["tst_train_fit_s"] = time.perf_counter() - t0
-    rec["impute TST"] = rmse(tst_train.impute(X_missing))
+    tst_train = TSTEncoder(masked_input=masked_input, device="cpu", random_state=seed).fit(X[train])
+    rec[f"tst_train_fit_s{suffix}"] = time.perf_counter() - t0
+    rec[f"impute TST{suffix}"] = rmse(tst_train.impute(X_missing))
     rec["impute linear"] = rmse(interpolate(X_missing))
     knn = KNNImputer(n_neighbors=5, keep_empty_features=True).fit(X[train].reshape(int(train.sum()), -1))
     rec["impute KNN"] = rmse(knn.transform(X_missing.reshape(len(Xt), -1)).reshape(Xt.shape))
+    return rec
+
+
+def run_imputation(name, seed, masked_input):
+    """Only the imputation part, for one ``masked_input`` (its rows merge with ``run``'s by set and seed)."""
+    X, _, train = load(name)
+    mean = np.nanmean(X[train], axis=(0, 2))[:, None]
+    scale = np.nanstd(X[train], axis=(0, 2))[:, None]
+    rec = {"set": name, "seed": seed, **imputation((X - mean) / scale, train, seed, masked_input)}
     rec["machine"] = machine_line()
     return rec
 
@@ -197,16 +215,20 @@ def report():
                 cells.append(f"{np.mean(v):.3f} ({np.std(v):.3f}, {len(v)})" if v else "n/a")
             print(f"| {name} | {len(rs)} | " + " | ".join(cells) + " |")
     print("\nimputation RMSE (standardised units), mean over seeds\n")
-    print("| set | seeds | hidden share | TST impute | linear interpolation | KNNImputer | TST epochs | s/epoch "
-          "| fit s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| set | seeds | hidden share | TST impute (zero input) | TST impute (interpolate) | linear interpolation "
+          "| KNNImputer | TST epochs | s/epoch | fit s | fit s (interpolate, TRAIN) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in SETS:
-        rs = [r for r in recs if r["set"] == name and "impute TST" in r]
+        rs = [r for r in recs if r["set"] == name and "impute linear" in r]
         if rs:
-            m = {k: np.mean([r[k] for r in rs]) for k in rs[0] if isinstance(rs[0][k], float)}
-            print(f"| {name} | {len(rs)} | {m['hidden share']:.3f} | {m['impute TST']:.3f} | "
-                  f"{m['impute linear']:.3f} | {m['impute KNN']:.3f} | {rs[0]['tst_epochs']} | "
-                  f"{m['tst_epoch_s']:.2f} | {m['tst_fit_s']:.0f} |")
+            def cell(key, fmt=".3f", rs=rs):
+                v = [r[key] for r in rs if key in r]
+                return f"{np.mean(v):{fmt}} ({len(v)})" if v else "n/a"
+
+            print(f"| {name} | {len(rs)} | {np.mean([r['hidden share'] for r in rs]):.3f} | {cell('impute TST')} | "
+                  f"{cell('impute TST interpolate')} | {cell('impute linear')} | {cell('impute KNN')} | "
+                  f"{cell('tst_epochs', '.0f')} | {cell('tst_epoch_s', '.2f')} | {cell('tst_fit_s', '.0f')} | "
+                  f"{cell('tst_train_fit_s interpolate', '.0f')} |")
     print("\nCPCEncoder fit cost (defaults, CPU), mean over seeds\n")
     print("| set | seeds | strides | K | epochs | s/epoch | fit s | InfoNCE first -> last epoch |")
     print("|---|---|---|---|---|---|---|---|")
@@ -230,13 +252,20 @@ def main():
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--anomaly", action="store_true")
     parser.add_argument("--only", choices=["tst", "cpc"], help="run one encoder (raw and PCA always run)")
+    parser.add_argument("--impute", choices=["zero", "interpolate"],
+                        help="run only the imputation part, with this TSTEncoder masked_input")
     args = parser.parse_args()
     if args.report:
         report()
         return
     for seed in args.seeds:
         methods = ("tst", "cpc") if args.only is None else (args.only,)
-        rec = anomaly(seed) if args.anomaly else run(args.set, seed, methods)
+        if args.anomaly:
+            rec = anomaly(seed)
+        elif args.impute:
+            rec = run_imputation(args.set, seed, args.impute)
+        else:
+            rec = run(args.set, seed, methods)
         print(json.dumps(rec))
         with RUNS.open("a") as f:
             f.write(json.dumps(rec) + "\n")
