@@ -2,8 +2,9 @@
 
 Series travel as float32 tensors of shape (batch, n_channels, n_timepoints) in
 standardised units. NaN marks a value that is not there: end padding of a
-shorter series (a time step with no observed channel is a padding key for the
-attention) or, in ``impute``, a missing value. Unobserved and masked values
+shorter series (the steps after the last one with an observed channel are
+padding keys for the attention) or, in ``impute``, a missing value (also when
+every channel of a step is missing). Unobserved and masked values
 enter the network as 0 (the paper), or as the linear interpolation of their
 channel's visible values with a missing-value indicator per channel
 (``masked_input="interpolate"``).
@@ -171,7 +172,7 @@ class TSTNet(nn.Module):
         How a hidden value enters: as 0 (the paper), or as the linear
         interpolation of its channel's visible values (:func:`interpolate_hidden`)
         beside a 0/1 hidden-value indicator per channel; the output is then a
-        correction added to the interpolation (the output layer starts at 0).
+        correction added to the interpolation.
     """
 
     def __init__(self, n_channels, n_timepoints, d_model=64, n_heads=8, n_layers=3, dim_feedforward=256, dropout=0.1,
@@ -191,13 +192,14 @@ class TSTNet(nn.Module):
         self.activation = nn.GELU()
         self.dropout_output = nn.Dropout(dropout)
         self.output = nn.Linear(d_model, n_channels)
-        if masked_input == "interpolate":  # training starts from the interpolation itself
-            nn.init.zeros_(self.output.weight)
-            nn.init.zeros_(self.output.bias)
 
     def _hidden(self, x, keep=None):
         observed = ~torch.isnan(x)
-        padding = ~observed.any(dim=1)  # (batch, n_timepoints): no channel observed
+        # (batch, n_timepoints): the steps after the last one with an observed channel (end padding); a step
+        # inside the series with every channel missing is a value to impute, not padding
+        steps = torch.arange(1, x.shape[2] + 1, device=x.device)
+        length = (observed.any(dim=1) * steps).amax(dim=1, keepdim=True)
+        padding = steps > length
         visible = observed if keep is None else observed & keep
         if self.masked_input == "interpolate":
             base = interpolate_hidden(torch.nan_to_num(x), visible).masked_fill(padding[:, None, :], 0.0)

@@ -169,3 +169,16 @@ def test_partial_fit_continues_and_auto_epochs_budget():
     assert enc._n_epochs(64) == 400  # small data: the paper's 400 passes
     enc.n_timepoints_ = 40
     assert enc._n_epochs(5000) == 9  # 5,000 series of 40 steps: 9 passes
+
+
+def test_only_end_steps_are_padding_a_missing_step_inside_is_imputed():
+    """A univariate series missing one inside step: that step is a value to fill, not an attention padding key."""
+    from sklearn_unsup._nn._tst import TSTNet
+
+    x = torch.randn(2, 1, 10)
+    x[0, 0, 3] = float("nan")
+    x[0, 0, 8:] = float("nan")
+    net = TSTNet(1, 10, d_model=8, n_heads=2, n_layers=1, dim_feedforward=8, masked_input="interpolate").eval()
+    _, padding, base = net._hidden(x)
+    assert padding[0].tolist() == [False] * 8 + [True] * 2 and not padding[1].any()
+    assert torch.isclose(base[0, 0, 3], (x[0, 0, 2] + x[0, 0, 4]) / 2)
