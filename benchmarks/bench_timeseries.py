@@ -2,6 +2,7 @@
 
     python benchmarks/bench_timeseries.py --set GunPoint --seeds 0 1 2     # one set per call, appends results
     python benchmarks/bench_timeseries.py --set GunPoint --seeds 1 --only cpc   # CPC, raw and PCA only
+    python benchmarks/bench_timeseries.py --set GunPoint --seeds 0 --only none  # raw, PCA, MiniRocket (sktime)
     python benchmarks/bench_timeseries.py --report                         # markdown tables of all appended runs
 
 Sets: ../shared/data/timeseries/{BasicMotions, GunPoint, ItalyPowerDemand, ArrowHead, JapaneseVowels}.npz
@@ -251,7 +252,8 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--anomaly", action="store_true")
-    parser.add_argument("--only", choices=["tst", "cpc"], help="run one encoder (raw and PCA always run)")
+    parser.add_argument("--only", choices=["tst", "cpc", "none"],
+                        help="run one encoder, or none (raw, PCA and MiniRocket when sktime imports always run)")
     parser.add_argument("--impute", choices=["zero", "interpolate"],
                         help="run only the imputation part, with this TSTEncoder masked_input")
     args = parser.parse_args()
@@ -259,7 +261,7 @@ def main():
         report()
         return
     for seed in args.seeds:
-        methods = ("tst", "cpc") if args.only is None else (args.only,)
+        methods = {None: ("tst", "cpc"), "none": ()}.get(args.only, (args.only,))
         if args.anomaly:
             rec = anomaly(seed)
         elif args.impute:
