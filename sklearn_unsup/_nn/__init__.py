@@ -27,6 +27,7 @@ from ._data import (
 from ._deep_svdd import DeepSVDDNet, MeanLoss
 from ._flows import FlowNLLLoss, RealNVPFlow
 from ._gcn import GCNEncoder, GraphAutoEncoderLoss, GraphBatchIterator, GraphTargets, to_sparse_tensor
+from ._grace import GraceLoss, GraceNet, GraphViewIterator, GraphViews
 from ._losses import CategoricalTargetLoss, JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
@@ -75,6 +76,10 @@ __all__ = [
     "barlow_twins_loss",
     "FlowNLLLoss",
     "GCNEncoder",
+    "GraceLoss",
+    "GraceNet",
+    "GraphViewIterator",
+    "GraphViews",
     "GraphAutoEncoderLoss",
     "GraphBatchIterator",
     "GraphTargets",

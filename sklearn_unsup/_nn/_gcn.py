@@ -31,17 +31,21 @@ def to_sparse_tensor(A):
 
 
 class GCNEncoder(nn.Module):
-    """GCN encoder of (variational) graph autoencoders (Kipf & Welling, 2016).
+    """GCN encoder of graph autoencoders (Kipf & Welling, 2016) and of GRACE (Zhu et al., 2020).
 
-    ``H_l = ReLU(Â H_{l-1} W_l)`` for the hidden widths, then linear GCN heads
-    ``mu = Â H W_mu`` and, when variational, ``log sigma = Â H W_sigma``. Weights
-    have no bias and Glorot-uniform initialisation, as the authors' code.
-    ``forward((x, adj))`` returns ``(z, mu, logstd)``; in training mode and
-    variational, ``z = mu + eps * sigma``, else ``z = mu`` (``logstd`` None for
-    the plain autoencoder).
+    ``H_l = act(Â H_{l-1} W_l + b_l)`` for the hidden widths, then GCN heads
+    ``mu = Â H W_mu (+ b_mu)`` and, when variational, ``log sigma = Â H W_sigma``.
+    The defaults are the VGAE's: linear heads, no bias, ReLU, Glorot-uniform
+    weights as the authors' code. GRACE's encoder (PyG ``GCNConv`` layers) has
+    biases (zero at start) and its activation after every layer including the
+    last (``bias=True, activate_output=True``); ``activation="prelu"`` gives each
+    layer its own PReLU. ``forward((x, adj))`` returns ``(z, mu, logstd)``; in
+    training mode and variational, ``z = mu + eps * sigma``, else ``z = mu``
+    (``logstd`` None for the plain autoencoder).
     """
 
-    def __init__(self, n_features, hidden_dims, n_components, variational=True):
+    def __init__(self, n_features, hidden_dims, n_components, variational=True, bias=False, activation="relu",
+                 activate_output=False):
         super().__init__()
         dims = (int(n_features), *map(int, hidden_dims))
         self.widths = (*dims[1:], int(n_components))
@@ -51,20 +55,34 @@ class GCNEncoder(nn.Module):
         for lin in self.modules():
             if isinstance(lin, nn.Linear):
                 nn.init.xavier_uniform_(lin.weight)
+        self.biases = nn.ParameterList(nn.Parameter(torch.zeros(w)) for w in self.widths) if bias else None
+        n_act = len(self.layers) + int(bool(activate_output))
+        self.activations = nn.ModuleList(nn.PReLU() if activation == "prelu" else nn.ReLU() for _ in range(n_act))
+
+    def _finish(self, i, aggregated):
+        """Layer ``i``'s output from its aggregated messages: bias, then activation (none on a linear head)."""
+        if self.biases is not None:
+            aggregated = aggregated + self.biases[i]
+        return self.activations[i](aggregated) if i < len(self.activations) else aggregated
 
     def propagate(self, x, adj):
         """The last hidden layer and every layer's message ``H_{l-1} W_l`` (the mean head's last)."""
         messages, h = [], x
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
             messages.append(layer(h))
-            h = torch.relu(torch.sparse.mm(adj, messages[-1]))
+            h = self._finish(i, torch.sparse.mm(adj, messages[-1]))
         messages.append(self.mu(h))
         return h, messages
+
+    def encode(self, x, adj):
+        """``(mu, messages)``: the codes of the graph's rows and each layer's messages (see ``propagate``)."""
+        h, messages = self.propagate(x, adj)
+        return self._finish(len(self.layers), torch.sparse.mm(adj, messages[-1])), messages
 
     def forward(self, inputs):
         x, adj = inputs
         h, messages = self.propagate(x, adj)
-        mu = torch.sparse.mm(adj, messages[-1])
+        mu = self._finish(len(self.layers), torch.sparse.mm(adj, messages[-1]))
         if self.logstd is None:
             return mu, mu, None
         logstd = torch.sparse.mm(adj, self.logstd(h)).clamp(max=_MAX_LOGSTD)
@@ -82,9 +100,9 @@ class GCNEncoder(nn.Module):
         cuts = np.cumsum((n_features, *self.widths)).tolist()
         h, s = packed[:, :n_features], packed[:, -1:]
         aggregates = [packed[:, a:b] for a, b in zip(cuts[:-1], cuts[1:])]
-        for layer, agg in zip(self.layers, aggregates):
-            h = torch.relu(s * layer(h) + agg)
-        return s * self.mu(h) + aggregates[-1]
+        for i, (layer, agg) in enumerate(zip(self.layers, aggregates)):
+            h = self._finish(i, s * layer(h) + agg)
+        return self._finish(len(self.layers), s * self.mu(h) + aggregates[-1])
 
 
 class GraphAutoEncoderLoss(nn.Module):

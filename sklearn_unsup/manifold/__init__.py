@@ -7,6 +7,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "ContrastiveEncoder": "._contrastive",
         "GraphAutoEncoder": "._graph_autoencoder",
+        "GraphContrastiveEncoder": "._graph_contrastive",
         "TLDR": "._tldr",
     },
 )

@@ -1,20 +1,15 @@
 """(Variational) graph autoencoder on the kNN graph of the rows."""
 
-import numpy as np
-import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-
-from .._nn import GCNEncoder, GraphAutoEncoderLoss, GraphBatchIterator, GraphTargets, as_float32_tensor
-from .._torch import BaseTorchEstimator, forward_in_batches
-from .._torch._inference import INFERENCE_BATCH_ROWS
-from ..neighbors._graph import KNNGraph
+from .._nn import GCNEncoder, GraphAutoEncoderLoss, GraphBatchIterator, GraphTargets
+from .._torch import BaseTorchEstimator
 from ..utils._sklearn_compat import Integral, Interval, StrOptions
-from ..utils._validation import check_hidden_dims, check_n_neighbors
+from ..utils._validation import check_hidden_dims
+from ._graph_base import GraphEncoderBase
 
 __all__ = ["GraphAutoEncoder"]
 
 
-class GraphAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
+class GraphAutoEncoder(GraphEncoderBase):
     """Variational graph autoencoder (VGAE) on the kNN graph of the rows.
 
     The rows are the nodes of their symmetrised ``n_neighbors``-nearest-neighbour
@@ -177,14 +172,9 @@ class GraphAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTo
 
     def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)
-        n = X.shape[0]
-        if n < 2:
-            raise ValueError(f"GraphAutoEncoder needs at least 2 samples to build a neighbor graph, got {n} sample.")
         hidden = check_hidden_dims(self.hidden_dims)
-        self.n_neighbors_ = check_n_neighbors(self, self.n_neighbors, n - 1)
-        self._graph = KNNGraph(X, self.n_neighbors_, metric=self.metric)
-        self.graph_ = self._graph.normalized
-        targets = GraphTargets(self.graph_, negative_sampling=n > self._dense_max_rows)
+        self._build_graph(X)
+        targets = GraphTargets(self.graph_, negative_sampling=X.shape[0] > self._dense_max_rows)
         net = self._build_net(
             module=GCNEncoder,
             module_kwargs=dict(n_features=X.shape[1], hidden_dims=hidden, n_components=self.n_components,
@@ -193,54 +183,5 @@ class GraphAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTo
             iterator=GraphBatchIterator,
         )
         self._train(net, X, epochs=1 if first_block else None, before_training=targets.attach)
-        module = self.net_.module_.eval()
-        with torch.no_grad():
-            _, messages = module.propagate(as_float32_tensor(X).to(self.device_), targets.adj)
-            mu = torch.sparse.mm(targets.adj, messages[-1])
-        # each layer's messages H_{l-1} W_l of the training rows: what a new row's neighbours send it
-        self._messages = [m.cpu().numpy().astype(np.float64) for m in messages]
-        self.embedding_ = mu.cpu().numpy().astype(X.dtype)
-        self._n_features_out = self.n_components
+        self._store_codes(X, targets.adj)
         return self
-
-    def fit_transform(self, X, y=None):
-        """Fit on X and return the training rows' codes, ``embedding_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components)
-        """
-        return self.fit(X).embedding_.copy()
-
-    def transform(self, X):
-        """Codes of rows linked to the training graph (each row on its own).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components)
-            Same float dtype as the validated input (float32 or float64).
-        """
-        X = self._validate_predict_data(X)
-        weights, self_weight = self._graph.attach(X)
-        packed = np.hstack([X, *(weights @ m for m in self._messages), self_weight[:, None]])
-        # chunks of a fixed size (not the training batch_size, which is the whole graph by default)
-        codes = forward_in_batches(self.net_.module_, packed, lambda m, xb: m.encode_attached(xb),
-                                   device=self.device_, batch_size=INFERENCE_BATCH_ROWS)
-        return codes.astype(X.dtype, copy=False)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
