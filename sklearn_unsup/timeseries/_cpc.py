@@ -1,11 +1,13 @@
-"""CPC: a causal conv + GRU encoder of (multivariate) time series trained by contrastive predictive coding."""
+"""CPC: a causal conv + GRU encoder of (multivariate) time series trained by contrastive predictive coding,
+or by SimTPR's next-step prediction across two views with feature decorrelation."""
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from .._nn._cpc import CPCNet, InfoNCELoss, n_frames
+from .._nn._simtpr import PredictiveDecorrelationLoss, PredictiveDecorrelationNet
 from .._torch import BaseTorchEstimator, TorchPartialFitMixin
-from ..utils._sklearn_compat import Integral, Interval, StrOptions
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ._validation import SeriesInputMixin
 
 __all__ = ["CPCEncoder"]
@@ -32,6 +34,22 @@ class CPCEncoder(
     ``c_t`` of the last frame (the paper's representation) or its mean over
     the frames.
 
+    ``objective="predictive_decorrelation"`` trains the same encoder and GRU
+    with the objective of SimTPR [2]_ instead: each batch is seen as two
+    random views (Gaussian jitter of standard deviation 0.1, a per-series,
+    per-channel scale factor ``1 + 0.1 N(0, 1)``, and 10 % of the time steps
+    set to 0 in every channel); the frames pass through a projection
+    (Linear, ReLU, Linear, then each feature standardised over the batch's
+    frames, as a BatchNorm without affine that leaves padding out) before
+    the GRU, and a predictor (Linear,
+    LayerNorm, ReLU, Linear) maps the context ``c_t`` of one view to the
+    projected frame ``z_{t+1}`` of the other. The loss is the symmetrised
+    ``2 - 2 cos(prediction, stopgrad(target))``, the target coming from the
+    same encoder without gradient (no moving average), plus ``reg_lambda``
+    times a Barlow Twins term on the L2-normalised frames ``z_{t+1}`` of the
+    two views (off-diagonal weight 0.005), which decorrelates the embedding
+    dimensions against dimensional collapse (``effective_rank_``).
+
     Input: 3-d ``(n_series, n_channels, n_timepoints)`` or 2-d
     ``(n_series, n_timepoints)`` (univariate). Every channel is standardised
     with the training series' mean and standard deviation. Shorter series are
@@ -57,18 +75,28 @@ class CPCEncoder(
     n_prediction_steps : int or "auto", default="auto"
         Future frames ``K`` predicted from each context; fewer than the
         number of frames. ``"auto"``: a quarter of the frames, between 1 and
-        12 (the paper's ``K``).
+        12 (the paper's ``K``). ``objective="predictive_decorrelation"``
+        predicts the next frame only (``K = 1``) and ignores it.
     pooling : {"last", "mean"}, default="mean"
         Output of :meth:`transform`: the context of the series' last frame or
         the mean of its contexts over the frames. Mean pooling probed better
         on most sets of ``benchmarks/results/timeseries.md``.
+    objective : {"infonce", "predictive_decorrelation"}, default="infonce"
+        Training objective: CPC's InfoNCE over the next ``K`` frames with
+        in-batch negatives, or SimTPR's next-frame prediction across two
+        views plus ``reg_lambda`` times Barlow decorrelation (see above).
+    reg_lambda : float >= 0, default=0.01
+        Weight of the decorrelation term of
+        ``objective="predictive_decorrelation"`` (the reference code's
+        ``reg_lmbda``); 0 turns it off. Unused by ``"infonce"``.
     max_epochs : int or "auto", default="auto"
         Passes over the training data. ``"auto"``: as many passes (1 to 200)
         as make about ``2e6`` series time steps, ``n_series * n_timepoints`` per
         pass: 20 seconds to 1.5 minutes on two CPU cores at the default
         network size (more with stride 1, where every step is a frame of the
         GRU), e.g. 200 passes over 80 series of 100 steps, 10 over 5,000
-        series of 40 steps.
+        series of 40 steps. ``objective="predictive_decorrelation"`` encodes
+        two views per series, so it runs half as many passes (at least 1).
     batch_size : int, default=64
         Rows per optimisation step. The other series of a batch are the
         negatives, so larger batches make a harder task.
@@ -102,11 +130,19 @@ class CPCEncoder(
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
-        Mean training loss (InfoNCE, nats) of each epoch; ``log(batch_size)`` is chance.
+        Mean training loss of each epoch: InfoNCE in nats (``log(batch_size)``
+        is chance), or consistency (0 to 4) plus ``reg_lambda`` times Barlow.
     strides_ : tuple of int
         Stride of each conv layer.
     n_prediction_steps_ : int
-        Future frames ``K`` predicted.
+        Future frames ``K`` predicted (1 for ``"predictive_decorrelation"``).
+    effective_rank_ : float
+        Collapse diagnostic: the entropy-based effective rank (Roy & Vetterli)
+        of the centred codes of the training series, ``exp`` of the Shannon
+        entropy of their normalised singular values, with the ``pooling`` set
+        at fit; from 1 (codes along one direction) to ``n_components``, 0 for
+        constant codes. SimTPR logs instead the number of singular values above
+        a threshold. After :meth:`partial_fit`, that of the last block.
     channel_mean_ : ndarray of shape (`n_channels_`,)
         Mean of each channel over the training series' observed values.
     channel_scale_ : ndarray of shape (`n_channels_`,)
@@ -135,12 +171,21 @@ class CPCEncoder(
     few ``(t, k)`` pairs. A LayerNorm over each frame's channels replaces the
     reference code's BatchNorm, whose batch statistics would mix padding
     frames into the valid ones. Adam with ``lr=1e-3`` (the paper's ``2e-4``
-    is for far longer training).
+    is for far longer training). The predictive-decorrelation objective keeps
+    these optimiser defaults (the SimTPR code: AdamW, ``lr=3e-4``, gradient
+    norm clipped at 0.5, 10 epochs of far more data).
 
     References
     ----------
     .. [1] A. van den Oord, Y. Li and O. Vinyals, "Representation Learning with
        Contrastive Predictive Coding", arXiv:1807.03748, 2018.
+    .. [2] H. Lee, K. Lee, D. Hwang, H. Lee, B. Lee and J. Choo, "On the
+       Importance of Feature Decorrelation for Unsupervised Representation
+       Learning in Reinforcement Learning", ICML 2023. The paper encodes
+       windows of Atari frames with image augmentations (random shift,
+       intensity) and a causal transformer; the views by jitter, scaling and
+       masking and the GRU are this package's adaptation to time series, and
+       the action-prediction term of demonstration data is dropped.
 
     Examples
     --------
@@ -162,6 +207,8 @@ class CPCEncoder(
         "strides": ["array-like", StrOptions({"auto"})],
         "n_prediction_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "pooling": [StrOptions({"last", "mean"})],
+        "objective": [StrOptions({"infonce", "predictive_decorrelation"})],
+        "reg_lambda": [Interval(Real, 0, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     }
 
@@ -173,6 +220,8 @@ class CPCEncoder(
         strides="auto",
         n_prediction_steps="auto",
         pooling="mean",
+        objective="infonce",
+        reg_lambda=0.01,
         max_epochs="auto",
         batch_size=64,
         lr=1e-3,
@@ -188,6 +237,8 @@ class CPCEncoder(
         self.strides = strides
         self.n_prediction_steps = n_prediction_steps
         self.pooling = pooling
+        self.objective = objective
+        self.reg_lambda = reg_lambda
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -211,6 +262,8 @@ class CPCEncoder(
         return tuple(int(s) for s in strides)
 
     def _resolve_steps(self, frames):
+        if self.objective == "predictive_decorrelation":
+            return 1
         if self.n_prediction_steps == "auto":
             return int(np.clip(frames // 4, 1, 12))
         if self.n_prediction_steps >= frames:
@@ -226,20 +279,26 @@ class CPCEncoder(
         self.strides_ = self._resolve_strides()
         self.n_prediction_steps_ = self._resolve_steps(n_frames(self.n_timepoints_, self.strides_))
         self._fit_channel_scaling(X)
-        net = self._build_net(
-            module=CPCNet,
-            module_kwargs=dict(n_channels=self.n_channels_, strides=self.strides_, encoder_dim=self.encoder_dim,
-                               n_components=self.n_components, n_prediction_steps=self.n_prediction_steps_),
-            criterion=InfoNCELoss,
-            max_epochs=self._n_epochs(len(X)),
-        )
-        self._train(net, self._standardize(X), epochs=1 if first_block else None)
+        module_kwargs = dict(n_channels=self.n_channels_, strides=self.strides_, encoder_dim=self.encoder_dim,
+                             n_components=self.n_components)
+        if self.objective == "infonce":
+            module, criterion, criterion_kwargs = CPCNet, InfoNCELoss, {}
+            module_kwargs["n_prediction_steps"] = self.n_prediction_steps_
+        else:
+            module, criterion = PredictiveDecorrelationNet, PredictiveDecorrelationLoss
+            criterion_kwargs = dict(reg_lambda=float(self.reg_lambda))
+        net = self._build_net(module=module, module_kwargs=module_kwargs, criterion=criterion,
+                              criterion_kwargs=criterion_kwargs, max_epochs=self._n_epochs(len(X)))
+        rows = self._standardize(X)
+        self._train(net, rows, epochs=1 if first_block else None)
+        self._record_effective_rank(rows)
         return self
 
     def _n_epochs(self, n_series):
         if self.max_epochs != "auto":
             return int(self.max_epochs)
-        return int(np.clip(round(_AUTO_STEP_BUDGET / (n_series * self.n_timepoints_)), 1, 200))
+        views = 2 if self.objective == "predictive_decorrelation" else 1
+        return int(np.clip(round(_AUTO_STEP_BUDGET / (views * n_series * self.n_timepoints_)), 1, 200))
 
     # ------------------------------------------------------------------ inference
     @property
@@ -263,5 +322,8 @@ class CPCEncoder(
             over the frames; in the float dtype of the validated input.
         """
         X = self._validate_predict_data(X)
+        return self._codes(self._standardize(X)).astype(X.dtype, copy=False)
+
+    def _codes(self, rows):
         pooling = self.pooling
-        return self._forward(lambda m, xb: m.pool(xb, pooling), self._standardize(X)).astype(X.dtype, copy=False)
+        return self._forward(lambda m, xb: m.pool(xb, pooling), rows)

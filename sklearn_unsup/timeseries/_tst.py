@@ -119,6 +119,11 @@ class TSTEncoder(
         Number of epochs run.
     loss_curve_ : list of float
         Mean training loss (squared error on the hidden values, standardised units) of each epoch.
+    effective_rank_ : float
+        Collapse diagnostic: the entropy-based effective rank (Roy & Vetterli)
+        of the centred codes of the training series with the ``pooling`` set
+        at fit, as :attr:`CPCEncoder.effective_rank_`. After
+        :meth:`partial_fit`, that of the last block.
     channel_mean_ : ndarray of shape (`n_channels_`,)
         Mean of each channel over the training series' observed values.
     channel_scale_ : ndarray of shape (`n_channels_`,)
@@ -251,7 +256,9 @@ class TSTEncoder(
         # plain attributes, routed by skorch to the training iterator
         net.iterator_train__masking_ratio = float(self.masking_ratio)
         net.iterator_train__mean_mask_length = float(self.mean_mask_length)
-        self._train(net, self._standardize(X), epochs=1 if first_block else None)
+        rows = self._standardize(X)
+        self._train(net, rows, epochs=1 if first_block else None)
+        self._record_effective_rank(rows)
         return self
 
     def _n_epochs(self, n_series):
@@ -290,8 +297,11 @@ class TSTEncoder(
             the float dtype of the validated input.
         """
         X = self._validate_predict_data(X)
+        return self._codes(self._standardize(X)).astype(X.dtype, copy=False)
+
+    def _codes(self, rows):
         pooling = self.pooling
-        return self._forward(lambda m, xb: m.pool(xb, pooling), self._standardize(X)).astype(X.dtype, copy=False)
+        return self._forward(lambda m, xb: m.pool(xb, pooling), rows)
 
     def impute(self, X):
         """Fill the missing (NaN) values of X with the network's reconstruction.

@@ -126,6 +126,15 @@ class SeriesInputMixin:
     def _training_rows(self, X):
         return self._standardize(X)
 
+    def _record_effective_rank(self, rows):
+        """Set ``effective_rank_``: :func:`effective_rank` of the codes (``_codes``) of standardised rows."""
+        from ._rank import effective_rank
+
+        self.effective_rank_ = effective_rank(self._codes(rows))
+
+    def _after_partial_fit(self, X):
+        self._record_effective_rank(X)
+
     def _fit_channel_scaling(self, X):
         """Set ``channel_mean_`` and ``channel_scale_`` (1 for a constant channel) from validated 3-d X."""
         mean = np.nanmean(X, axis=(0, 2), dtype=np.float64)

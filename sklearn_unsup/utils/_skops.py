@@ -41,6 +41,8 @@ _INTERNAL_TYPES = (
     "sklearn_unsup._nn._pbn.PBNNet",
     "sklearn_unsup._nn._sdc.HashHead",
     "sklearn_unsup._nn._sdc.SDCLoss",
+    "sklearn_unsup._nn._simtpr.PredictiveDecorrelationLoss",
+    "sklearn_unsup._nn._simtpr.PredictiveDecorrelationNet",
     "sklearn_unsup._nn._cpc.CPCNet",
     "sklearn_unsup._nn._cpc.InfoNCELoss",
     "sklearn_unsup._nn._tst.MaskedMSELoss",
