@@ -3,6 +3,7 @@
     python benchmarks/bench_timeseries.py --set GunPoint --seeds 0 1 2     # one set per call, appends results
     python benchmarks/bench_timeseries.py --set GunPoint --seeds 1 --only cpc   # CPC, raw and PCA only
     python benchmarks/bench_timeseries.py --set GunPoint --seeds 0 --only none  # raw, PCA, MiniRocket (sktime)
+    python benchmarks/bench_timeseries.py --set GunPoint --seeds 0 --only simtpr  # SimTPR objective vs CPC, raw, PCA
     python benchmarks/bench_timeseries.py --report                         # markdown tables of all appended runs
 
 Sets: ../shared/data/timeseries/{BasicMotions, GunPoint, ItalyPowerDemand, ArrowHead, JapaneseVowels}.npz
@@ -25,7 +26,12 @@ run); ``--report`` merges the rows of one (set, seed), later keys winning, so ea
    linear interpolation along time and sklearn's KNNImputer (5 neighbours, fitted on the flattened TRAIN
    series), on the same masks. ``--impute interpolate`` runs only this part, with
    ``TSTEncoder(masked_input="interpolate")`` (its rows merge with the full run's by set and seed).
-3. ``--anomaly``: a Pipeline(TSTEncoder, IsolationForest) against IsolationForest on the flattened series,
+3. ``--only simtpr``: raw, PCA, CPCEncoder (InfoNCE) and CPCEncoder(objective="predictive_decorrelation")
+   with reg_lambda=0.01 (default) and reg_lambda=0 (no decorrelation), all with their other defaults, in one run:
+   the same linear probe and KMeans, plus two ranks of each method's codes (all series): the entropy-based
+   effective rank (the encoders' ``effective_rank_``) and the number of singular values of the centred codes
+   above 1 % of the largest (a scale-free form of the paper's count of singular values above eps).
+4. ``--anomaly``: a Pipeline(TSTEncoder, IsolationForest) against IsolationForest on the flattened series,
    fitted on GunPoint's clean TRAIN series; scored on the TEST series, 10 % of which get one injected anomaly
    (half a spike: +4 standard deviations over 5 steps; half a flat-line: 30 steps held at the value where they
    start). AUROC of the negated ``score_samples``.
@@ -50,6 +56,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_unsup._nn._tst import geometric_keep_mask
 from sklearn_unsup.metrics import cluster_accuracy
 from sklearn_unsup.timeseries import CPCEncoder, TSTEncoder
+from sklearn_unsup.timeseries._rank import effective_rank
 from sklearn_unsup.timeseries._validation import series_lengths
 
 SETS = ["BasicMotions", "GunPoint", "ItalyPowerDemand", "ArrowHead", "JapaneseVowels", "mnist1d"]
@@ -80,6 +87,41 @@ def probe_and_kmeans(Z, y, seed):
     acc = float(cross_val_score(probe, Z, y, cv=cv).mean())
     labels = KMeans(len(np.unique(y)), n_init=10, random_state=seed).fit_predict(StandardScaler().fit_transform(Z))
     return acc, float(cluster_accuracy(y, labels))
+
+
+def rank_at_1pct(Z):
+    """Singular values of the centred codes above 1 % of the largest."""
+    s = np.linalg.svd(Z - Z.mean(axis=0), compute_uv=False)
+    return int((s > 0.01 * s[0]).sum()) if s[0] > 0 else 0
+
+
+SIMTPR = {"CPC-PD": 0.01, "CPC-PD reg0": 0.0}
+
+
+def run_simtpr(name, seed):
+    """Raw, PCA, CPC (InfoNCE) and the predictive-decorrelation objective with and without its Barlow term."""
+    X, y, train = load(name)
+    mean = np.nanmean(X[train], axis=(0, 2))[:, None]
+    scale = np.nanstd(X[train], axis=(0, 2))[:, None]
+    X = (X - mean) / scale
+    flat = np.nan_to_num(X).reshape(len(X), -1)
+    rec = {"set": name, "seed": seed, "shape": list(X.shape), "n_train": int(train.sum())}
+    feats = {"raw": flat, "PCA": PCA(min(64, flat.shape[1]), random_state=seed).fit_transform(flat)}
+    for key, params in {"CPC": {}, **{k: dict(objective="predictive_decorrelation", reg_lambda=v)
+                                       for k, v in SIMTPR.items()}}.items():
+        t0 = time.perf_counter()
+        enc = CPCEncoder(device="cpu", random_state=seed, **params).fit(X)
+        rec[f"{key}_fit_s"] = time.perf_counter() - t0
+        rec[f"{key}_epochs"] = enc.n_iter_
+        rec[f"{key}_loss_first_last"] = [enc.loss_curve_[0], enc.loss_curve_[-1]]
+        feats[f"{key} mean"] = enc.transform(X)
+        if key != "CPC":
+            feats[f"{key} last"] = enc.set_params(pooling="last").transform(X)
+    for key, Z in feats.items():
+        rec[f"probe {key}"], rec[f"kmeans {key}"] = probe_and_kmeans(Z, y, seed)
+        rec[f"erank {key}"], rec[f"rank1pct {key}"] = effective_rank(Z), rank_at_1pct(np.nan_to_num(Z))
+    rec["machine"] = machine_line()
+    return rec
 
 
 def interpolate(X):
@@ -240,10 +282,42 @@ def report():
             print(f"| {name} | {len(rs)} | {tuple(rs[0]['cpc_strides'])} | {rs[0]['cpc_steps']} | "
                   f"{rs[0]['cpc_epochs']} | {np.mean([r['cpc_epoch_s'] for r in rs]):.2f} | "
                   f"{np.mean([r['cpc_fit_s'] for r in rs]):.0f} | {first:.2f} -> {last:.2f} |")
+    simtpr_report(recs)
     if anomalies:
         keys = [k for k in anomalies[0] if k not in ("section", "seed", "n_anomalies", "n_test")]
         print(f"\nanomaly AUROC on GunPoint TEST, {len(anomalies)} seeds: "
               + ", ".join(f"{k} {np.mean([r[k] for r in anomalies]):.3f}" for k in keys))
+
+
+def simtpr_report(recs):
+    rs_all = [r for r in recs if "probe CPC-PD mean" in r]
+    if not rs_all:
+        return
+    methods = ["raw", "PCA", "CPC mean", "CPC-PD mean", "CPC-PD last", "CPC-PD reg0 mean", "CPC-PD reg0 last"]
+    for what in ("probe", "kmeans", "erank", "rank1pct"):
+        print(f"\nSimTPR objective, {what}: mean (sd, seeds) over seeds\n")
+        print("| set | " + " | ".join(methods) + " |")
+        print("|---|" + "---|" * len(methods))
+        for name in SETS:
+            rs = [r for r in rs_all if r["set"] == name]
+            if rs:
+                cells = []
+                for m in methods:
+                    v = [r[f"{what} {m}"] for r in rs if f"{what} {m}" in r]
+                    cells.append(f"{np.mean(v):.3f} ({np.std(v):.3f}, {len(v)})" if v else "n/a")
+                print(f"| {name} | " + " | ".join(cells) + " |")
+    print("\nSimTPR objective, fit cost (defaults, CPU) and loss first -> last epoch, mean over seeds\n")
+    print("| set | seeds | " + " | ".join(f"{k} epochs | {k} fit s | {k} loss" for k in ["CPC", *SIMTPR]) + " |")
+    print("|---|---|" + "---|---|---|" * (1 + len(SIMTPR)))
+    for name in SETS:
+        rs = [r for r in rs_all if r["set"] == name]
+        if rs:
+            cells = []
+            for k in ["CPC", *SIMTPR]:
+                first, last = np.mean([r[f"{k}_loss_first_last"] for r in rs], axis=0)
+                cells.append(f"{rs[0][f'{k}_epochs']} | {np.mean([r[f'{k}_fit_s'] for r in rs]):.0f} | "
+                             f"{first:.2f} -> {last:.2f}")
+            print(f"| {name} | {len(rs)} | " + " | ".join(cells) + " |")
 
 
 def main():
@@ -252,7 +326,7 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--anomaly", action="store_true")
-    parser.add_argument("--only", choices=["tst", "cpc", "none"],
+    parser.add_argument("--only", choices=["tst", "cpc", "simtpr", "none"],
                         help="run one encoder, or none (raw, PCA and MiniRocket when sktime imports always run)")
     parser.add_argument("--impute", choices=["zero", "interpolate"],
                         help="run only the imputation part, with this TSTEncoder masked_input")
@@ -264,6 +338,8 @@ def main():
         methods = {None: ("tst", "cpc"), "none": ()}.get(args.only, (args.only,))
         if args.anomaly:
             rec = anomaly(seed)
+        elif args.only == "simtpr":
+            rec = run_simtpr(args.set, seed)
         elif args.impute:
             rec = run_imputation(args.set, seed, args.impute)
         else:
