@@ -98,6 +98,15 @@ def rank_at_1pct(Z):
 SIMTPR = {"CPC-PD": 0.01, "CPC-PD reg0": 0.0}
 
 
+def frame_ranks(enc, X, max_frames=20000):
+    """Both ranks of the per-step embeddings z_t (valid frames, at most ``max_frames`` evenly spaced): the paper's."""
+    with torch.no_grad():
+        z, _, valid = enc.net_.module_.eval().context(torch.as_tensor(enc._standardize(X)))
+    Z = z[valid].numpy().astype(np.float64)
+    Z = Z[:: max(1, len(Z) // max_frames)]
+    return effective_rank(Z), rank_at_1pct(Z)
+
+
 def run_simtpr(name, seed):
     """Raw, PCA, CPC (InfoNCE) and the predictive-decorrelation objective with and without its Barlow term."""
     X, y, train = load(name)
@@ -115,6 +124,7 @@ def run_simtpr(name, seed):
         rec[f"{key}_epochs"] = enc.n_iter_
         rec[f"{key}_loss_first_last"] = [enc.loss_curve_[0], enc.loss_curve_[-1]]
         feats[f"{key} mean"] = enc.transform(X)
+        rec[f"erank frames {key}"], rec[f"rank1pct frames {key}"] = frame_ranks(enc, X)
         if key != "CPC":
             feats[f"{key} last"] = enc.set_params(pooling="last").transform(X)
     for key, Z in feats.items():
@@ -306,6 +316,17 @@ def simtpr_report(recs):
                     v = [r[f"{what} {m}"] for r in rs if f"{what} {m}" in r]
                     cells.append(f"{np.mean(v):.3f} ({np.std(v):.3f}, {len(v)})" if v else "n/a")
                 print(f"| {name} | " + " | ".join(cells) + " |")
+    keys = ["CPC", *SIMTPR]
+    print("\nSimTPR objective, ranks of the per-step embeddings z_t (entropy effective rank / singular values above "
+          "1 % of the largest), mean over seeds\n")
+    print("| set | " + " | ".join(keys) + " |")
+    print("|---|" + "---|" * len(keys))
+    for name in SETS:
+        rs = [r for r in rs_all if r["set"] == name and "erank frames CPC" in r]
+        if rs:
+            print(f"| {name} | " + " | ".join(f"{np.mean([r[f'erank frames {k}'] for r in rs]):.1f} / "
+                                               f"{np.mean([r[f'rank1pct frames {k}'] for r in rs]):.0f}"
+                                               for k in keys) + " |")
     print("\nSimTPR objective, fit cost (defaults, CPU) and loss first -> last epoch, mean over seeds\n")
     print("| set | seeds | " + " | ".join(f"{k} epochs | {k} fit s | {k} loss" for k in ["CPC", *SIMTPR]) + " |")
     print("|---|---|" + "---|---|---|" * (1 + len(SIMTPR)))
