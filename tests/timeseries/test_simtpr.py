@@ -153,7 +153,7 @@ def test_loss_falls_and_codes_separate_two_families():
     assert acc > 0.9, acc  # chance is about 0.5
     enc.set_params(max_epochs="auto")
     assert enc._n_epochs(80) == 200  # the cap
-    assert enc._n_epochs(5000) == 5  # half the passes of infonce's 10: two views per series
+    assert enc._n_epochs(5000) == 10  # the same budget as infonce
 
 
 def test_effective_rank_function():
