@@ -13,7 +13,7 @@
 3. ContrastiveEncoder: KMeans ACC on its 16-d codes vs on the input.
 4. Whitening: cosine kNN retrieval (precision@10 of the label) on the BERT
    20news embeddings, raw vs whitened.
-5. Graph autoencoders (VGAE, GAE) on the kNN graph: 10-NN accuracy and
+5. Graph encoders (VGAE, GAE, GRACE) on the kNN graph: 10-NN accuracy and
    trustworthiness of 16-d codes against PCA, TLDR and UMAP at 16-d, on the
    three sets of 1.
 
@@ -21,6 +21,7 @@
    the best |Spearman| per factor and the codes' correlation, for PCA,
    FastICA, VAE, beta-VAE and DIP-VAE-I/II.
 
+``--sets`` limits the graph section to the named sets.
 ``--only`` runs the named sections (reduction, aloi, contrastive, whitening, graph, disentanglement).
 """
 
@@ -37,7 +38,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_unsup.decomposition import Whitening
-from sklearn_unsup.manifold import TLDR, ContrastiveEncoder, GraphAutoEncoder
+from sklearn_unsup.manifold import TLDR, ContrastiveEncoder, GraphAutoEncoder, GraphContrastiveEncoder
 from sklearn_unsup.metrics import cluster_accuracy
 
 
@@ -60,21 +61,29 @@ def reduction_rows(quick):
         ("UMAP(32)", lambda: umap.UMAP(n_components=32, random_state=0))])
 
 
-def graph_rows(quick):
+def graph_rows(quick, sets=None, keep=None, grace_epochs=None):
     import umap
 
-    return _embedding_rows(quick, [
+    grace = {} if grace_epochs is None else {"max_epochs": grace_epochs}
+    methods = [
         ("PCA(16)", lambda: PCA(16, random_state=0)),
         ("TLDR(16)", lambda: TLDR(16, random_state=0)),
         ("UMAP(16)", lambda: umap.UMAP(n_components=16, random_state=0)),
         ("GraphAutoEncoder(16) (VGAE)", lambda: GraphAutoEncoder(16, random_state=0)),
         ("GraphAutoEncoder(16, variational=False) (GAE)",
-         lambda: GraphAutoEncoder(16, variational=False, random_state=0))])
+         lambda: GraphAutoEncoder(16, variational=False, random_state=0)),
+        (f"GraphContrastiveEncoder(16{''.join(f', {k}={v}' for k, v in grace.items())}) (GRACE)",
+         lambda: GraphContrastiveEncoder(16, random_state=0, **grace))]
+    if keep:  # labels containing one of the given words (a set's methods split over runs)
+        methods = [m for m in methods if any(w in m[0] for w in keep)]
+    return _embedding_rows(quick, sets=sets, methods=methods)
 
 
-def _embedding_rows(quick, methods):
+def _embedding_rows(quick, methods, sets=None):
     rows = []
     for name, path, scale in REDUCTION_SETS:
+        if sets and name not in sets:
+            continue
         X, y = load_shared(path)
         X = X.astype(np.float64) / scale
         if quick:
@@ -236,6 +245,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--sets", nargs="+", choices=[s[0] for s in REDUCTION_SETS],
+                        help="graph section: only these sets (one set per run on a shared machine)")
+    parser.add_argument("--methods", nargs="+", help="graph section: only methods whose label contains one of these")
+    parser.add_argument("--grace-epochs", type=int, help="graph section: GRACE's max_epochs (default: its own)")
     args = parser.parse_args()
     print(f"# Representation learning; {machine_line()}\n")
     if "reduction" in args.only:
@@ -254,7 +267,8 @@ def main():
     if "graph" in args.only:
         print("\n## Graph autoencoders on the kNN graph (16-d codes, defaults): 10-NN accuracy (5-fold) and "
               "trustworthiness\n")
-        print_table(graph_rows(args.quick), ["data", "method", "10-NN acc", "trustworthiness", "fit s"])
+        print_table(graph_rows(args.quick, args.sets, args.methods, args.grace_epochs),
+                    ["data", "method", "10-NN acc", "trustworthiness", "fit s"])
     if "disentanglement" in args.only:
         print("\n## Disentanglement: 5 independent factors through a random MLP to 30 features (6,000 rows, "
               "standardised), 5-d codes, mean of 3 seeds\n")

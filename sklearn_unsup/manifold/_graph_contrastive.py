@@ -39,12 +39,23 @@ class GraphContrastiveEncoder(GraphEncoderBase):
     symmetrised). The embedding is the encoder's output on the full graph.
 
     The loss compares every pair of a step's rows, O(batch_size²) time and
-    memory: up to ``batch_size`` training rows (4,096 by default) a step holds
-    them all (the authors' full-batch loss, one step per epoch); above, each
-    epoch splits the rows into random batches of ``batch_size``, and a row's
-    negatives are the rows of its batch. Each step still encodes the whole
-    graph (two sparse products per layer and view), so the graph costs
-    O(n k) memory. Adapted from the paper, which takes the graph as given.
+    memory: up to ``batch_size`` training rows a step holds them all (the
+    authors' full-batch loss, one step per epoch); above, each epoch splits
+    the rows into random batches of ``batch_size`` (1,024 by default: the
+    full n x n loss took 0.9 s per epoch on 3,823 rows on 2 CPU cores), and a
+    row's negatives are the rows of its batch. Each step still encodes the
+    whole graph (two sparse products per layer and view), so the graph costs
+    O(n k) memory and an epoch O(n k d * n / batch_size) time. Adapted from
+    the paper, which takes the graph as given.
+
+    Defaults: the authors' architecture, optimiser (Adam, lr 5e-4, weight
+    decay 1e-5) and loss; views, temperature, activation, batch size and
+    epochs were chosen on optdigits_train (10-NN accuracy of the 16-d codes
+    after 100 epochs, batches of 1,024): Cora's settings (feature masking
+    .3/.4, edges .2/.4, ``temperature=0.4``, ReLU) gave .967, PReLU and
+    ``temperature=0.9`` .972, edge dropping alone at (.4, .6) .978, with
+    ``temperature=0.5`` .979 (200 epochs: .979). The ReLU after the last layer
+    left 2 of 16 codes always zero; with PReLU none.
 
     ``transform`` works as in :class:`GraphAutoEncoder`: a new row is linked
     to the training rows it would have been linked to, never to the other new
@@ -67,17 +78,18 @@ class GraphContrastiveEncoder(GraphEncoderBase):
         encoder, ``(2 * n_components,)``.
     projection_dim : int, default=128
         Hidden width of the projection head (the authors' ``num_proj_hidden``).
-    activation : {"relu", "prelu"}, default="relu"
-        Activation after every GCN layer, the last included.
-    edge_drop : float or pair of float, default=(0.2, 0.4)
+    activation : {"relu", "prelu"}, default="prelu"
+        Activation after every GCN layer, the last included (one PReLU slope
+        per layer).
+    edge_drop : float or pair of float, default=(0.4, 0.6)
         Probability of dropping each edge in the first and second view.
-    feature_drop : float or pair of float, default=(0.3, 0.4)
+    feature_drop : float or pair of float, default=(0.0, 0.0)
         Probability of zeroing each feature column in the first and second view.
-    temperature : float, default=0.4
+    temperature : float, default=0.5
         Temperature of the contrastive loss.
-    max_epochs : int, default=200
+    max_epochs : int, default=100
         Passes over the training data.
-    batch_size : int, default=4096
+    batch_size : int, default=1024
         Rows per loss step (anchors and negatives); see above.
     lr : float, default=5e-4
         Learning rate.
@@ -168,12 +180,12 @@ class GraphContrastiveEncoder(GraphEncoderBase):
         metric="euclidean",
         hidden_dims=None,
         projection_dim=128,
-        activation="relu",
-        edge_drop=(0.2, 0.4),
-        feature_drop=(0.3, 0.4),
-        temperature=0.4,
-        max_epochs=200,
-        batch_size=4096,
+        activation="prelu",
+        edge_drop=(0.4, 0.6),
+        feature_drop=(0.0, 0.0),
+        temperature=0.5,
+        max_epochs=100,
+        batch_size=1024,
         lr=5e-4,
         optimizer="adam",
         weight_decay=1e-5,
