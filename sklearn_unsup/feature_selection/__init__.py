@@ -6,5 +6,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "InfFS": "._inf_fs",
+        "QuickSelection": "._quick_selection",
     },
 )

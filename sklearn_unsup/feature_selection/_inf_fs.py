@@ -5,20 +5,13 @@ from scipy.stats import rankdata
 from sklearn.feature_selection import SelectorMixin
 
 from ..base import BaseEstimator
-from ..utils._sklearn_compat import (
-    Integral,
-    Interval,
-    Real,
-    RealNotInt,
-    _fit_context,
-    check_is_fitted,
-    validate_data,
-)
+from ..utils._sklearn_compat import Interval, Real, _fit_context, validate_data
+from ._base import N_FEATURES_TO_SELECT_CONSTRAINT, ScoreSelectorMixin
 
 __all__ = ["InfFS"]
 
 
-class InfFS(SelectorMixin, BaseEstimator):
+class InfFS(ScoreSelectorMixin, SelectorMixin, BaseEstimator):
     """Infinite Feature Selection: rank features by all paths through a feature graph.
 
     Features are the nodes of a complete graph whose edge weights mix two
@@ -76,8 +69,7 @@ class InfFS(SelectorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_features_to_select": [Interval(Integral, 1, None, closed="left"),
-                                 Interval(RealNotInt, 0, 1, closed="right"), None],
+        "n_features_to_select": N_FEATURES_TO_SELECT_CONSTRAINT,
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "path_decay": [Interval(Real, 0, 1, closed="neither")],
     }
@@ -121,30 +113,7 @@ class InfFS(SelectorMixin, BaseEstimator):
         if radius > 0:
             r = self.path_decay / radius
             S = np.linalg.inv(np.eye(n_features) - r * A) - np.eye(n_features)
-            self.scores_ = S.sum(axis=1)
+            self._set_scores(S.sum(axis=1))
         else:
-            self.scores_ = np.zeros(n_features)
-        self.ranking_ = rankdata(-self.scores_, method="ordinal").astype(int)
+            self._set_scores(np.zeros(n_features))
         return self
-
-    def _n_selected(self):
-        n = self.n_features_in_
-        k = self.n_features_to_select
-        if k is None:
-            return max(1, n // 2)
-        if isinstance(k, (Integral, np.integer)):
-            if k > n:
-                raise ValueError(f"n_features_to_select={k} must be <= n_features={n}.")
-            return int(k)
-        return max(1, int(round(k * n)))
-
-    def _get_support_mask(self):
-        check_is_fitted(self)
-        mask = np.zeros(self.n_features_in_, dtype=bool)
-        mask[np.argsort(-self.scores_, kind="stable")[: self._n_selected()]] = True
-        return mask
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags

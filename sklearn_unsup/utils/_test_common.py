@@ -29,6 +29,7 @@ FAST_PARAMS = {
     "GraphAutoEncoder": dict(n_components=2, n_neighbors=3, hidden_dims=(8,), max_epochs=5),
     "EnergyDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
     "InfFS": dict(n_features_to_select=1),
+    "QuickSelection": dict(n_features_to_select=1, hidden_size=16, max_epochs=3),
     "InvariantsDetector": dict(n_coupling_layers=1, hidden_dims=(8,), max_epochs=2, batch_size=32),
     "MaxLogitDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
     "MSPDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
