@@ -19,7 +19,8 @@ _INSTANCES = [e.set_params(n_neighbors=0) if type(e).__name__ == "SwAV" else e
               for e in make_test_instances(all_estimators())]
 INCREMENTAL = [e for e in _INSTANCES if hasattr(e, "partial_fit")]
 NOT_INCREMENTAL = {"SCAN", "SeLa", "DeepCluster", "TLDR", "ScoreMatchingDetector",
-                   "InvariantsDetector", "GraphAutoEncoder", "ProjectionBasedNCD",
+                   "InvariantsDetector", "GraphAutoEncoder", "GraphContrastiveEncoder",
+                   "ProjectionBasedNCD",
                    "DeepLowDensitySeparation"}
 
 

@@ -27,6 +27,7 @@ FAST_PARAMS = {
     "FlowOutlierDetector": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "ContrastiveEncoder": dict(n_components=2, hidden_dims=(8,), projector_dims=(8,), max_epochs=3, batch_size=32),
     "GraphAutoEncoder": dict(n_components=2, n_neighbors=3, hidden_dims=(8,), max_epochs=5),
+    "GraphContrastiveEncoder": dict(n_components=2, n_neighbors=3, projection_dim=8, max_epochs=5, batch_size=32),
     "EnergyDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
     "InfFS": dict(n_features_to_select=1),
     "QuickSelection": dict(n_features_to_select=1, hidden_size=16, max_epochs=3),
