@@ -7,6 +7,7 @@
     python benchmarks/bench_anomaly.py --protocol thresholds             # contamination options, MCC
     python benchmarks/bench_anomaly.py --protocol retrieval --seeds 3    # query by example, precision@50
     python benchmarks/bench_anomaly.py --protocol explanations           # top feature = the perturbed one?
+    python benchmarks/bench_anomaly.py --protocol selection --seeds 3    # label-free detector choice
 
 Protocols (../shared/data/README.md):
 
@@ -30,6 +31,13 @@ Protocols (../shared/data/README.md):
   training range; share of them whose top-ranked feature (AE/VAE
   reconstruction error, DIFFI, ECOD-style tail, SHAP) is that one
   (``benchmarks/_explanations.py``).
+* ``selection``: the unsupervised protocol; ``select_outlier_detector`` picks
+  one of six classical candidates (IsolationForest, kNN distance k=5 and
+  k=50, LOF, EllipticEnvelope, the default EnsembleOutlierDetector) by
+  Mass-Volume, Excess-Mass or consensus, without labels; the AUROC of its
+  pick against IsolationForest's (the default a user would take), the
+  oracle pick, and the mean candidate; and how often the pick beats
+  IsolationForest.
 
 Our detectors and scikit-learn's follow scikit-learn's sign (higher = more
 normal), so the anomaly score is ``-score_samples``; PyOD's scores are "higher
@@ -328,10 +336,68 @@ def run_rejection(args):
     print_table(rows, ["data", "detector"] + cols)
 
 
+def selection_candidates(seed):
+    from sklearn.covariance import EllipticEnvelope
+
+    return [
+        ("IsolationForest", IsolationForest(random_state=seed)),
+        ("kNN k=5", make_pipeline(StandardScaler(), KNNDetector(n_neighbors=5, normalize=False))),
+        ("kNN k=50", make_pipeline(StandardScaler(), KNNDetector(n_neighbors=50, normalize=False))),
+        ("LOF", make_pipeline(StandardScaler(), LocalOutlierFactor(novelty=True))),
+        ("EllipticEnvelope", make_pipeline(StandardScaler(), EllipticEnvelope(random_state=seed))),
+        ("Ensemble (mean)", EnsembleOutlierDetector(random_state=seed)),
+    ]
+
+
+def run_selection(args):
+    from sklearn.base import clone
+
+    from sklearn_unsup.model_selection import select_outlier_detector
+
+    criteria = ["mass_volume", "excess_mass", "consensus"]
+    rows = []
+    for label, X, _, y, seed in tasks("unsupervised", args.seeds):
+        if args.sets and label.split()[0] not in args.sets:
+            continue
+        X = StandardScaler().fit_transform(X)  # one scale for the uniform box of every candidate
+        candidates = selection_candidates(seed)
+        auroc = {}
+        for name, det in candidates:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    auroc[name] = roc_auc_score(y, -clone(det).fit(X).score_samples(X))
+                except ValueError:  # e.g. a singular covariance
+                    auroc[name] = np.nan
+        ok = [(n, d) for n, d in candidates if np.isfinite(auroc[n])]
+        row = {"data": label, "seed": seed, "IsolationForest": auroc["IsolationForest"],
+               "oracle": max(auroc[n] for n, _ in ok), "mean candidate": float(np.mean([auroc[n] for n, _ in ok]))}
+        for criterion in criteria:
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pick = select_outlier_detector(ok, X, criterion=criterion, random_state=seed).best_name
+            row[f"{criterion} pick"] = pick
+            row[criterion] = auroc[pick]
+            row[f"{criterion} s"] = time.perf_counter() - t
+        rows.append(row)
+        print(f"done {label} seed {seed}: " + ", ".join(f"{c} -> {row[c + ' pick']}" for c in criteria), flush=True)
+    cols = ["IsolationForest", "oracle", "mean candidate"] + criteria
+    print(f"\n## Mean AUROC over {len(rows)} (set, seed) runs\n")
+    summary = [{"choice": c, "mean AUROC": float(np.mean([r[c] for r in rows])),
+                "beats IsolationForest": int(sum(r[c] > r["IsolationForest"] + 1e-12 for r in rows)),
+                "below IsolationForest": int(sum(r[c] < r["IsolationForest"] - 1e-12 for r in rows)),
+                "seconds": float(sum(r.get(f"{c} s", 0.0) for r in rows))} for c in cols]
+    print_table(summary, ["choice", "mean AUROC", "beats IsolationForest", "below IsolationForest", "seconds"])
+    print("\n## Per set\n")
+    print_table(rows, ["data", "seed"] + cols + [f"{c} pick" for c in criteria])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--protocol", default="unsupervised",
-                        choices=["unsupervised", "novelty", "rejection", "thresholds", "retrieval", "explanations"])
+                        choices=["unsupervised", "novelty", "rejection", "thresholds", "retrieval", "explanations",
+                                 "selection"])
     parser.add_argument("--sets", default=None, help="comma-separated set names (default: all)")
     parser.add_argument("--methods", default="", help="comma-separated substrings of method names")
     parser.add_argument("--seeds", type=int, default=1)
@@ -348,6 +414,8 @@ def main():
         run_rejection(args)
     elif args.protocol == "thresholds":
         run_thresholds(args)
+    elif args.protocol == "selection":
+        run_selection(args)
     elif args.protocol == "retrieval":
         run_retrieval(args)
     elif args.protocol == "explanations":
