@@ -90,7 +90,8 @@ class GraphContrastiveEncoder(GraphEncoderBase):
     max_epochs : int, default=100
         Passes over the training data.
     batch_size : int, default=1024
-        Rows per loss step (anchors and negatives); see above.
+        Rows per optimisation step: the anchors and negatives of its loss; each
+        step encodes the whole graph (see above).
     lr : float, default=5e-4
         Learning rate.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
@@ -106,9 +107,10 @@ class GraphContrastiveEncoder(GraphEncoderBase):
         ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
         ``accelerate.Accelerator`` configured by the environment.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, the views, the batches and every random draw of
-        training through a private generator; torch's global random state is left as it
-        was. The same seed gives identical results on CPU.
+        Seeds weight initialisation, shuffling and every random draw of training through
+        a private generator; torch's global random state is left as it was. The same
+        seed gives identical results on CPU. The two views of each step are drawn
+        from that generator.
     verbose : int, default=0
         0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
 
