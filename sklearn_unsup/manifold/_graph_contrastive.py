@@ -90,8 +90,8 @@ class GraphContrastiveEncoder(GraphEncoderBase):
     max_epochs : int, default=100
         Passes over the training data.
     batch_size : int, default=1024
-        Rows per optimisation step: the anchors and negatives of its loss; each
-        step encodes the whole graph (see above).
+        Rows per optimisation step. They are the anchors and negatives of the
+        step's loss; each step encodes the whole graph (see above).
     lr : float, default=5e-4
         Learning rate.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="adam"
