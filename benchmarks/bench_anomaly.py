@@ -354,7 +354,7 @@ def run_selection(args):
 
     from sklearn_unsup.model_selection import select_outlier_detector
 
-    criteria = ["mass_volume", "excess_mass", "consensus"]
+    criteria = [c for c in ["mass_volume", "excess_mass", "consensus"] if _keep(c, args.methods)]
     rows = []
     for label, X, _, y, seed in tasks("unsupervised", args.seeds):
         if args.sets and label.split()[0] not in args.sets:
