@@ -1,7 +1,9 @@
 """Label-free quality of an outlier detector: agreement of its ranking with a consensus of other detectors."""
 
+import warnings
+
 import numpy as np
-from scipy.stats import rankdata
+from scipy.stats import ConstantInputWarning, rankdata, spearmanr
 from sklearn.base import clone
 from sklearn.utils import check_array
 
@@ -34,10 +36,11 @@ def consensus_ranks(score_columns):
 
 
 def _spearman(a, b):
-    ra, rb = rankdata(a), rankdata(b)
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    denominator = np.sqrt((ra**2).sum() * (rb**2).sum())
-    return float((ra * rb).sum() / denominator) if denominator > 0 else 0.0
+    """Spearman's rank correlation; 0 where it is undefined (a constant score ranks nothing)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstantInputWarning)
+        rho = spearmanr(a, b).statistic
+    return float(rho) if np.isfinite(rho) else 0.0
 
 
 class ConsensusScorer:
