@@ -12,7 +12,8 @@ IDS = [type(e).__name__ for e in INSTANCES]
 
 
 # Transductive estimators (like AgglomerativeClustering): they label their training rows (labels_) and nothing else.
-TRANSDUCTIVE = {"VotingClustering"}  # with its default members: Ward cannot label new rows
+TRANSDUCTIVE = {"VotingClustering",  # with its default members: Ward cannot label new rows
+                "GraphDegreeLinkage"}  # agglomerative on a kNN graph: fit_predict only
 
 
 def _first_predict_method(est):

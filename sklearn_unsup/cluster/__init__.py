@@ -1,4 +1,5 @@
-"""Clustering: deep clusterers (SCAN, DEC/IDEC, DeepCluster/ODC, SwAV, SeLa), balanced k-means, self-organising maps."""
+"""Clustering: deep clusterers (SCAN, DEC/IDEC, DeepCluster/ODC, SwAV, SeLa), balanced k-means, self-organising maps,
+graph degree linkage."""
 
 from ..utils._lazy import lazy_exports
 
@@ -9,6 +10,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "DEC": "._dec",
         "DeepCluster": "._deep_cluster",
         "DenseMulticut": "._dense_multicut",
+        "GraphDegreeLinkage": "._gdl",
         "make_umap_pipeline": "._umap_pipeline",
         "SCAN": "._scan",
         "SeLa": "._sela",
