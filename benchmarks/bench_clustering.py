@@ -2,6 +2,7 @@
 
     python benchmarks/bench_clustering.py [--seeds 3] [--data digits,mnist5k,...] [--quick]
     python benchmarks/bench_clustering.py --voting [--seeds 3]     # VotingClustering vs its members, HDBSCAN
+    python benchmarks/bench_clustering.py --gdl [--data ...]       # GraphDegreeLinkage vs Ward, average, KMeans
 
 Protocol of ../shared/data/README.md: transductive ``fit_predict`` on all rows,
 ``n_clusters`` = number of classes, ACC (Hungarian) / NMI / ARI, mean over
@@ -29,7 +30,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_unsup.cluster import DEC, SCAN, DeepCluster, SeLa, SwAV, VotingClustering
+from sklearn_unsup.cluster import DEC, SCAN, DeepCluster, GraphDegreeLinkage, SeLa, SwAV, VotingClustering
 from sklearn_unsup.metrics import cluster_accuracy
 
 DATASETS = ["digits", "mnist5k", "stackoverflow_minilm", "optdigits_train", "mnist1d",
@@ -142,16 +143,67 @@ def run_voting(args):
         print()
 
 
+def _agglomerative(linkage):
+    from sklearn.cluster import AgglomerativeClustering
+
+    return lambda k: AgglomerativeClustering(k, linkage=linkage)
+
+
+GDL = {
+    "KMeans (seed 0)": lambda k: KMeans(k, n_init=10, random_state=0),
+    "Agglomerative (ward)": _agglomerative("ward"),
+    "Agglomerative (average)": _agglomerative("average"),
+    "GraphDegreeLinkage": lambda k: GraphDegreeLinkage(k),
+    "GraphDegreeLinkage (k_c=1, plain AGDL)": lambda k: GraphDegreeLinkage(k, k_c=1),
+}
+
+
+def run_gdl(args):
+    """GraphDegreeLinkage (JULE's clusterer, no deep features) against Ward, average linkage and KMeans, same run.
+
+    Every method but KMeans draws no random numbers: one run. Average linkage (a dense n x n distance matrix) is
+    left out above 10,000 rows.
+    """
+    GraphDegreeLinkage(2).fit(np.random.RandomState(0).rand(50, 3))  # load the numba kernels before timing
+    for name in args.data.split(","):
+        X, y = load(name)
+        if args.quick:
+            X, y = X[:1000], y[:1000]
+        k = len(np.unique(y))
+        rows = []
+        for label, make in GDL.items():
+            if label.endswith("(average)") and X.shape[0] > 10000:
+                continue
+            t0 = time.perf_counter()
+            labels = np.asarray(make(k).fit_predict(X))
+            seconds = time.perf_counter() - t0
+            rows.append({"method": label, "ACC": cluster_accuracy(y, labels),
+                         "NMI": normalized_mutual_info_score(y, labels), "ARI": adjusted_rand_score(y, labels),
+                         "s": seconds})
+            print(f"  {name} {label}: ACC {rows[-1]['ACC']:.3f} NMI {rows[-1]['NMI']:.3f} ({seconds:.1f} s)",
+                  flush=True)
+        ref = rows[0]["s"]
+        for r in rows:
+            r["fit time / KMeans"] = r.pop("s") / ref
+        print(f"\n## {name} ({X.shape[0]} x {X.shape[1]}, {k} classes), graph degree linkage; KMeans fit {ref:.2f} s\n")
+        print_table(rows, ["method", "ACC", "NMI", "ARI", "fit time / KMeans"])
+        print()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--data", default="digits,mnist5k,stackoverflow_minilm")
     parser.add_argument("--quick", action="store_true", help="1,000 rows per data set (smoke test)")
     parser.add_argument("--voting", action="store_true", help="VotingClustering against its members and HDBSCAN")
+    parser.add_argument("--gdl", action="store_true", help="GraphDegreeLinkage against Ward, average and KMeans")
     args = parser.parse_args()
     print(f"# bench_clustering — {machine_line()}, seeds 0..{args.seeds - 1}\n")
     if args.voting:
         run_voting(args)
+        return
+    if args.gdl:
+        run_gdl(args)
         return
     import umap  # compile umap's numba functions before timing it
 
