@@ -94,7 +94,7 @@ class GraphDegreeLinkage(ClusterMixin, BaseEstimator):
     --------
     sklearn.cluster.AgglomerativeClustering : Ward, average, complete and
         single linkage.
-    DenseMulticut : agglomerative clustering without a number of clusters.
+    sklearn_unsup.cluster.DenseMulticut : agglomerative clustering without a number of clusters.
 
     References
     ----------
