@@ -13,8 +13,9 @@ classes), ``exceptions``, ``base`` (the outlier-detector conventions) and
 ``utils``. See the README for the quickstart.
 """
 
+from ._config import config_context, get_config, set_config
 from ._show_versions import show_versions
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__", "show_versions"]
+__all__ = ["__version__", "config_context", "get_config", "set_config", "show_versions"]

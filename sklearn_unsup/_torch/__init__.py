@@ -9,6 +9,7 @@ from ._estimator import BaseTorchEstimator
 from ._generative import GenerativeMixin
 from ._inference import forward_in_batches, has_batch_norm
 from ._partial_fit import TorchPartialFitMixin
+from ._threads import threads_for, torch_threads
 
 __all__ = [
     "OPTIMIZERS",
@@ -17,5 +18,7 @@ __all__ = [
     "TorchPartialFitMixin",
     "forward_in_batches",
     "has_batch_norm",
+    "threads_for",
     "torch_rng",
+    "torch_threads",
 ]

@@ -32,6 +32,7 @@ from ._device import (
 )
 from ._inference import INFERENCE_BATCH_ROWS, forward_in_batches, has_batch_norm
 from ._portable import estimator_state_from_plain, estimator_state_to_plain
+from ._threads import threads_for, torch_threads
 
 __all__ = ["BaseTorchEstimator"]
 
@@ -243,9 +244,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         with torch_rng(self.device_, seed):
             net.initialize()
             net.iterator_train__drop_last = self._drop_last(net, len(dataset))
-            if before_training is not None:
-                before_training(net, dataset)
-            net.partial_fit(dataset, None, epochs=epochs)
+            with torch_threads(threads_for(net.module_, self.batch_size, self.device_)):
+                if before_training is not None:
+                    before_training(net, dataset)
+                net.partial_fit(dataset, None, epochs=epochs)
         if "accelerator" in net.__dict__:
             strip_accelerator(net, type(net).__bases__[1])  # (AccelerateMixin, net_class)
         self._record_history(net)
@@ -267,7 +269,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         # plain attributes: skorch's set_params would treat these as module parameters
         net.iterator_train__drop_last = self._drop_last(net, len(X))
         net.iterator_train__seed = seed
-        with torch_rng(self.device_, seed):
+        with torch_rng(self.device_, seed), torch_threads(threads_for(net.module_, self.batch_size, self.device_)):
             net.partial_fit(TensorDataset(as_float32_tensor(X), y), None, epochs=1)
         self._record_history(net)
         return net
@@ -310,8 +312,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         zero-padded to that size (see :func:`forward_in_batches`): a call with
         a few rows costs one chunk.
         """
-        return forward_in_batches(self.net_.module_, X, fn, device=self.device_,
-                                  batch_size=max(int(self.batch_size), INFERENCE_BATCH_ROWS), numpy=numpy)
+        module = self.net_.module_
+        batch_size = max(int(self.batch_size), INFERENCE_BATCH_ROWS)
+        with torch_threads(threads_for(module, batch_size, self.device_)):
+            return forward_in_batches(module, X, fn, device=self.device_, batch_size=batch_size, numpy=numpy)
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):

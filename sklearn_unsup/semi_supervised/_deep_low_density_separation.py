@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 
 from .._nn import TensorDataset, as_float32_tensor
 from .._nn._deep_lds import EmbeddingClassifierNet, WeightedCrossEntropyLoss
-from .._torch import BaseTorchEstimator, torch_rng
+from .._torch import BaseTorchEstimator, threads_for, torch_rng, torch_threads
 from ..utils._sklearn_compat import Integral, Interval, Real, _fit_context
 from ..utils._validation import check_hidden_dims
 from ._labels import labelled_accuracy, split_partial_labels
@@ -306,7 +306,7 @@ class DeepLowDensitySeparation(ClassNamePrefixFeaturesOutMixin, TransformerMixin
         """``round_epochs`` more passes of the net over all rows with the new targets (weights and optimizer kept)."""
         seed = self._seed(rng)
         net.iterator_train__seed = seed  # plain attribute: skorch's set_params would re-initialise
-        with torch_rng(self.device_, seed):
+        with torch_rng(self.device_, seed), torch_threads(threads_for(net.module_, self.batch_size, self.device_)):
             net.partial_fit(TensorDataset(as_float32_tensor(X), target), None, epochs=int(self.round_epochs))
         self._record_history(net)
 
