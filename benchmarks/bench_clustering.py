@@ -2,7 +2,7 @@
 
     python benchmarks/bench_clustering.py [--seeds 3] [--data digits,mnist5k,...] [--quick]
     python benchmarks/bench_clustering.py --voting [--seeds 3]     # VotingClustering vs its members, HDBSCAN
-    python benchmarks/bench_clustering.py --gdl [--data ...]       # GraphDegreeLinkage vs Ward, average, KMeans
+    python benchmarks/bench_clustering.py --gdl [--umap] [--data ...]  # GraphDegreeLinkage vs Ward, average, KMeans
 
 Protocol of ../shared/data/README.md: transductive ``fit_predict`` on all rows,
 ``n_clusters`` = number of classes, ACC (Hungarian) / NMI / ARI, mean over
@@ -182,6 +182,16 @@ def run_gdl(args):
                          "s": seconds})
             print(f"  {name} {label}: ACC {rows[-1]['ACC']:.3f} NMI {rows[-1]['NMI']:.3f} ({seconds:.1f} s)",
                   flush=True)
+        if args.umap:  # the package's documented UMAP step (seed 0), its time added to each row
+            Z, umap_seconds = umap_codes(X, 0, "cosine" if name == "stackoverflow_minilm" else "euclidean")
+            for label in ("KMeans (seed 0)", "Agglomerative (ward)", "GraphDegreeLinkage"):
+                t0 = time.perf_counter()
+                labels = np.asarray(GDL[label](k).fit_predict(Z))
+                seconds = time.perf_counter() - t0 + umap_seconds
+                rows.append({"method": f"UMAP(10)+{label}", "ACC": cluster_accuracy(y, labels),
+                             "NMI": normalized_mutual_info_score(y, labels), "ARI": adjusted_rand_score(y, labels),
+                             "s": seconds})
+                print(f"  {name} UMAP(10)+{label}: ACC {rows[-1]['ACC']:.3f} NMI {rows[-1]['NMI']:.3f}", flush=True)
         ref = rows[0]["s"]
         for r in rows:
             r["fit time / KMeans"] = r.pop("s") / ref
@@ -197,6 +207,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="1,000 rows per data set (smoke test)")
     parser.add_argument("--voting", action="store_true", help="VotingClustering against its members and HDBSCAN")
     parser.add_argument("--gdl", action="store_true", help="GraphDegreeLinkage against Ward, average and KMeans")
+    parser.add_argument("--umap", action="store_true", help="with --gdl: also on the UMAP(10) codes (seed 0)")
     args = parser.parse_args()
     print(f"# bench_clustering — {machine_line()}, seeds 0..{args.seeds - 1}\n")
     if args.voting:
