@@ -41,3 +41,92 @@ def test_codes_keep_class_structure(digits):
     Z = ContrastiveEncoder(16, random_state=0, **dict(FAST, max_epochs=40)).fit_transform(X)
     acc = cross_val_score(KNeighborsClassifier(10), Z, y, cv=3).mean()
     assert acc > 0.7  # chance is 0.1 (a random 16-d projection scores higher: see the benchmark)
+
+
+INSTANCE = dict(hidden_dims=(32,), projector_dims=(32,), batch_size=64)
+
+
+def _blobs():
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(300, n_features=10, centers=2, cluster_std=3.0, random_state=0)
+
+
+@pytest.mark.parametrize("loss", ["moco", "npid"])
+def test_instance_losses_separate_blobs_and_reproduce(loss):
+    from sklearn.cluster import KMeans
+
+    from sklearn_unsup.metrics import cluster_accuracy
+
+    X, y = _blobs()
+    enc = ContrastiveEncoder(4, loss=loss, max_epochs=20, random_state=0, **INSTANCE).fit(X)
+    # random keys (queue) or codes (bank) first make the task easy; it gets harder as they fill, then falls
+    assert enc.loss_curve_[-1] < max(enc.loss_curve_)
+    Z = enc.transform(X)
+    assert cluster_accuracy(y, KMeans(2, n_init=3, random_state=0).fit_predict(Z)) > 0.95
+    # batch-independent transform, reproducible fit
+    np.testing.assert_array_equal(enc.transform(X[:7]), Z[:7])
+    Z2 = ContrastiveEncoder(4, loss=loss, max_epochs=20, random_state=0, **INSTANCE).fit_transform(X)
+    np.testing.assert_array_equal(Z, Z2)
+
+
+def test_moco_queue_and_key_encoder():
+    X, _ = _blobs()
+    enc = ContrastiveEncoder(4, loss="moco", max_epochs=3, queue_size=1000, random_state=0, **INSTANCE).fit(X)
+    queue = enc.net_.criterion_.queue
+    # min(queue_size, max(n - b, b), n - 1) = min(1000, 236, 299)
+    assert queue.shape == (236, 32)
+    torch.testing.assert_close(queue.norm(dim=1), torch.ones(236))
+    rows = enc.net_.criterion_.queue_rows
+    assert rows.min() >= 0 and len(torch.unique(rows)) == len(rows)  # real keys, one per row
+    assert enc.net_.criterion_.temperature == 0.2
+    m = enc.net_.module_
+    assert all(not p.requires_grad for p in m.key_encoder.parameters())
+    assert not m.key_encoder.training
+    q, k = m.encoder[0].weight, m.key_encoder[0].weight
+    assert not torch.equal(q, k) and (q - k).abs().max() < 0.5 * q.abs().max()  # a lagging average
+    # small data: the queue stays below n and holds at least a batch when the data hold two
+    small = ContrastiveEncoder(2, loss="moco", max_epochs=1, random_state=0, **INSTANCE).fit(X[:100])
+    assert small.net_.criterion_.queue.shape[0] == 64
+    # partial_fit continues with the same queue; symmetric runs both directions
+    enc.partial_fit(X[:100])
+    assert enc.n_iter_ == 4 and enc.net_.criterion_.queue.shape == (236, 32)
+    sym = ContrastiveEncoder(4, loss="moco", symmetric=True, max_epochs=2, random_state=0, **INSTANCE).fit(X)
+    assert np.isfinite(sym.loss_curve_).all()
+
+
+def test_npid_memory_bank():
+    X, _ = _blobs()
+    enc = ContrastiveEncoder(4, loss="npid", max_epochs=5, random_state=0, **INSTANCE).fit(X)
+    crit = enc.net_.criterion_
+    assert crit.memory.shape == (300, 32) and crit.n_negatives == 0 and crit.temperature == 0.07
+    # every row was visited, so every entry is an L2-normalised moving average of its codes
+    torch.testing.assert_close(crit.memory.norm(dim=1), torch.ones(300))
+    f = enc._forward(lambda m, xb: m(xb), X, numpy=False)
+    assert (f * crit.memory).sum(1).mean() > (f @ crit.memory.T).mean() + 0.1  # each entry follows its row's code
+    with pytest.raises(ValueError, match="npid"):
+        enc.partial_fit(X)
+    with pytest.raises(ValueError, match="npid"):
+        ContrastiveEncoder(loss="npid").partial_fit(X)
+    nce = ContrastiveEncoder(4, loss="npid", n_negatives=50, max_epochs=2, random_state=0, **INSTANCE).fit(X)
+    assert nce.net_.criterion_.n_negatives == 50 and float(nce.net_.criterion_.normaliser) > 0
+    assert np.isfinite(nce.transform(X)).all()
+    # K >= n - 1 is the exact softmax
+    assert ContrastiveEncoder(4, loss="npid", n_negatives=299, max_epochs=1, random_state=0,
+                              **INSTANCE).fit(X).net_.criterion_.n_negatives == 0
+
+
+@pytest.mark.parametrize("loss", ["moco", "npid"])
+def test_instance_losses_persist(loss, tmp_path):
+    import pickle
+
+    pytest.importorskip("skops.io")
+    from sklearn_unsup.utils import dump_skops, load_skops
+
+    X, _ = _blobs()
+    enc = ContrastiveEncoder(4, loss=loss, max_epochs=1, random_state=0, **INSTANCE).fit(X)
+    dump_skops(enc, tmp_path / "m.skops")
+    for loaded in (load_skops(tmp_path / "m.skops"), pickle.loads(pickle.dumps(enc))):
+        np.testing.assert_array_equal(loaded.transform(X[:5]), enc.transform(X[:5]))
+        state, state2 = enc.net_.criterion_.state_dict(), loaded.net_.criterion_.state_dict()
+        assert all(torch.equal(state[key], state2[key]) for key in state)  # queue or bank kept
