@@ -18,7 +18,8 @@ def moons():
 @pytest.fixture(scope="module")
 def moons_flow(moons):
     Xtr, _ = moons
-    return RealNVP(n_coupling_layers=8, hidden_dims=(64, 64), max_epochs=60, random_state=0).fit(Xtr)
+    return RealNVP(n_coupling_layers=8, hidden_dims=(64, 64), n_base_components=1, max_epochs=60,
+                   random_state=0).fit(Xtr)
 
 
 def test_beats_single_gaussian_on_moons(moons, moons_flow):
@@ -72,3 +73,34 @@ def test_dequantize_integer_data():
     assert np.all(np.isfinite(flow.score_samples(X)))
     with pytest.raises(ValueError, match="n_base_components=600 must be <= n_samples"):
         RealNVP(n_base_components=600, max_epochs=1).fit(X)
+
+
+def three_blobs(n=600, seed=0):
+    rng = np.random.RandomState(seed)
+    centers = np.array([[-6.0, 0.0], [0.0, 6.0], [6.0, 0.0]])
+    return centers[rng.randint(3, size=n)] + 0.4 * rng.normal(size=(n, 2))
+
+
+def test_auto_base_keeps_the_flow_with_the_better_held_out_likelihood():
+    X = three_blobs()
+    flow = RealNVP(n_coupling_layers=2, hidden_dims=(16,), max_epochs=15, random_state=0).fit(X)
+    scores = flow.base_validation_log_likelihood_
+    assert len(scores) == 2 and all(np.isfinite(v) for v in scores.values())
+    # three well-separated blobs: the mixture base wins, with the three components the held-out rows prefer
+    best = max(scores, key=scores.get)
+    assert best == f"mixture({flow.n_base_components_})" and flow.n_base_components_ >= 3
+    assert set(scores) == {"normal", best}
+    # the figure is the kept flow's own mean log-density on the held-out rows
+    _, valid = flow._split_rows(len(X), int(np.random.RandomState(0).randint(np.iinfo(np.int32).max)))
+    assert flow.score(X[valid]) == pytest.approx(scores[best], abs=1e-3)
+    assert len(flow.validation_loss_curve_) == flow.n_iter_
+    again = RealNVP(n_coupling_layers=2, hidden_dims=(16,), max_epochs=15, random_state=0).fit(X)
+    np.testing.assert_array_equal(flow.score_samples(X), again.score_samples(X))
+
+
+def test_auto_base_without_a_hold_out_uses_bic():
+    X = three_blobs(200)
+    flow = RealNVP(n_coupling_layers=2, hidden_dims=(8,), max_epochs=2, early_stopping=False, random_state=0).fit(X)
+    assert flow.base_validation_log_likelihood_ is None and flow.n_base_components_ >= 3
+    part = RealNVP(n_coupling_layers=2, hidden_dims=(8,), random_state=0).partial_fit(X)
+    assert part.base_validation_log_likelihood_ is None and part.n_base_components_ >= 3
