@@ -40,8 +40,11 @@ class TwinEncoder(nn.Module):
         self.projector = nn.Sequential(*layers)
         self.bn_out = nn.BatchNorm1d(width, affine=False)
 
-    def encode(self, x):
-        return self.encoder(x)
+    def encode(self, x, layer=0):
+        """The encoder's output (``layer=0``) or that of the first projector block (``layer=1``: Linear,
+        BatchNorm, ReLU), SimCLRv2's representation."""
+        z = self.encoder(x)
+        return self.projector[:3](z) if layer == 1 else z
 
     def project(self, x):
         return self.bn_out(self.projector(self.encoder(x)))

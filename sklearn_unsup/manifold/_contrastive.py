@@ -48,7 +48,13 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
     hidden_dims : sequence of int, default=(256,)
         Encoder hidden widths (BatchNorm, ReLU).
     projector_dims : sequence of int, default=(256, 256)
-        Projector widths.
+        Projector widths (each hidden layer Linear, BatchNorm, ReLU; the last
+        Linear, then BatchNorm without affine). SimCLRv2 [5]_ uses three layers.
+    transform_layer : {0, 1}, default=0
+        The representation ``transform`` returns: 0 the encoder's output
+        (``n_components`` columns); 1 the output of the first projector layer
+        after its ReLU (``projector_dims[0]`` columns; needs at least two
+        projector layers), where SimCLRv2 starts fine-tuning from.
     temperature : float or None, default=None
         Softmax temperature of ``"simclr"``, ``"moco"`` and ``"npid"``; None is
         each paper's: 0.5 (SimCLR), 0.2 (MoCo v2), 0.07 (NPID).
@@ -139,6 +145,9 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
        contrastive learning" (MoCo v2), arXiv:2003.04297, 2020.
     .. [4] Z. Wu, Y. Xiong, S. X. Yu and D. Lin, "Unsupervised feature learning
        via non-parametric instance discrimination", CVPR 2018.
+    .. [5] T. Chen, S. Kornblith, K. Swersky, M. Norouzi and G. Hinton, "Big
+       self-supervised models are strong semi-supervised learners" (SimCLRv2),
+       NeurIPS 2020.
 
     Examples
     --------
@@ -160,6 +169,7 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
         "noise_scale": [Interval(Real, 0, None, closed="neither")],
         "hidden_dims": ["array-like"],
         "projector_dims": ["array-like"],
+        "transform_layer": [Interval(Integral, 0, 1, closed="both")],
         "temperature": [Interval(Real, 0, None, closed="neither"), None],
         "queue_size": [Interval(Integral, 1, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
@@ -180,6 +190,7 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
         noise_scale=0.1,
         hidden_dims=(256,),
         projector_dims=(256, 256),
+        transform_layer=0,
         temperature=None,
         queue_size=4096,
         momentum=0.99,
@@ -203,6 +214,7 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
         self.noise_scale = noise_scale
         self.hidden_dims = hidden_dims
         self.projector_dims = projector_dims
+        self.transform_layer = transform_layer
         self.temperature = temperature
         self.queue_size = queue_size
         self.momentum = momentum
@@ -226,6 +238,9 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
         projector = check_hidden_dims(self.projector_dims)
         if not projector:
             raise ValueError("projector_dims must have at least one layer.")
+        if self.transform_layer == 1 and len(projector) < 2:
+            raise ValueError("transform_layer=1 needs at least two projector layers (projector_dims), got "
+                             f"{len(projector)}.")
         n = X.shape[0]
         temperature = self._default_temperature[self.loss] if self.temperature is None else self.temperature
         module, criterion, extra, rows = AugmentedTwin, TwinLoss, {}, None
@@ -262,7 +277,7 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
             criterion_kwargs=criterion_kwargs,
         )
         self._train(net, X, rows, epochs=1 if first_block else None)
-        self._n_features_out = self.n_components
+        self._n_features_out = projector[0] if self.transform_layer == 1 else self.n_components
         return self
 
     def _check_incremental(self):
@@ -296,10 +311,12 @@ class ContrastiveEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Torc
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_components)
+        Z : ndarray of shape (n_samples, n_components) or (n_samples, projector_dims[0])
+            The encoder's output, or the first projector layer's with ``transform_layer=1``.
         """
         X = self._validate_predict_data(X)
-        return self._forward(lambda m, xb: m.encode(xb), X).astype(X.dtype, copy=False)
+        layer = int(self.transform_layer)
+        return self._forward(lambda m, xb: m.encode(xb, layer), X).astype(X.dtype, copy=False)
 
     def score(self, X, y=None):
         """Minus the mean training loss of the last epoch (higher is better).

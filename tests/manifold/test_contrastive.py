@@ -130,3 +130,21 @@ def test_instance_losses_persist(loss, tmp_path):
         np.testing.assert_array_equal(loaded.transform(X[:5]), enc.transform(X[:5]))
         state, state2 = enc.net_.criterion_.state_dict(), loaded.net_.criterion_.state_dict()
         assert all(torch.equal(state[key], state2[key]) for key in state)  # queue or bank kept
+
+
+def test_transform_layer_first_projector_layer():
+    X, _ = _blobs()
+    params = dict(hidden_dims=(16,), projector_dims=(24, 24, 8), batch_size=64, max_epochs=2, random_state=0)
+    enc0 = ContrastiveEncoder(4, loss="simclr", **params).fit(X)
+    enc1 = ContrastiveEncoder(4, loss="simclr", transform_layer=1, **params).fit(X)
+    Z0, Z1 = enc0.transform(X), enc1.transform(X)
+    assert Z0.shape == (300, 4) and Z1.shape == (300, 24) and Z1.min() >= 0  # after the first ReLU
+    assert enc1.get_feature_names_out().shape == (24,)
+    np.testing.assert_array_equal(enc1.transform(X[:3]), Z1[:3])
+    # same training, another output: the first projector block applied to the encoder's codes
+    m = enc1.net_.module_.eval()
+    with torch.no_grad():
+        expected = m.projector[:3](torch.as_tensor(Z0, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(Z1, expected, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="two projector layers"):
+        ContrastiveEncoder(4, transform_layer=1, projector_dims=(8,)).fit(X)
