@@ -67,6 +67,7 @@ from sklearn_unsup.outlier import (
     DeepSVDD,
     EnsembleOutlierDetector,
     FlowOutlierDetector,
+    InternalContrastiveDetector,
     RejectionOutlierDetector,
     VAEOutlierDetector,
 )
@@ -107,6 +108,7 @@ def detectors(seed, novelty):
     if novelty:
         d["KNNDetector (ours, k=50)"] = lambda: KNNDetector()
         d["InvariantsDetector (ours)"] = lambda: InvariantsDetector(random_state=seed)
+        d["InternalContrastiveDetector (ours, ICL)"] = lambda: InternalContrastiveDetector(random_state=seed)
     return d
 
 

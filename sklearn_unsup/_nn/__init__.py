@@ -28,6 +28,7 @@ from ._deep_svdd import DeepSVDDNet, MeanLoss
 from ._flows import FlowNLLLoss, RealNVPFlow
 from ._gcn import GCNEncoder, GraphAutoEncoderLoss, GraphBatchIterator, GraphTargets, to_sparse_tensor
 from ._grace import GraceLoss, GraceNet, GraphViewIterator, GraphViews
+from ._icl import ICLNet
 from ._losses import CategoricalTargetLoss, JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
@@ -61,6 +62,7 @@ __all__ = [
     "self_label_loss",
     "ACTIVATIONS",
     "DeepSVDDNet",
+    "ICLNet",
     "MeanLoss",
     "AUGMENTATIONS",
     "AugmentedTwin",

@@ -9,6 +9,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "DeepSVDD": "._deep_svdd",
         "EnsembleOutlierDetector": "._ensemble",
         "FlowOutlierDetector": "._flow",
+        "InternalContrastiveDetector": "._icl",
         "RejectionOutlierDetector": "._rejection",
         "to_pyod_labels": "._pyod",
         "to_pyod_scores": "._pyod",

@@ -25,6 +25,7 @@ FAST_PARAMS = {
                                      n_rounds=1, round_epochs=2, s3vm_max_iter=20),
     "DeepSVDD": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "FlowOutlierDetector": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
+    "InternalContrastiveDetector": dict(n_components=4, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "ContrastiveEncoder": dict(n_components=2, hidden_dims=(8,), projector_dims=(8,), max_epochs=3, batch_size=32),
     "GraphAutoEncoder": dict(n_components=2, n_neighbors=3, hidden_dims=(8,), max_epochs=5),
     "GraphContrastiveEncoder": dict(n_components=2, n_neighbors=3, projection_dim=8, max_epochs=5, batch_size=32),
