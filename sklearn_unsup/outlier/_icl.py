@@ -13,7 +13,7 @@ from ._preprocessing import WideDataProjectionMixin
 
 __all__ = ["InternalContrastiveDetector"]
 
-MIN_FEATURES = 3
+MIN_FEATURES = 2
 
 
 def auto_kernel_size(n_features):
@@ -72,9 +72,9 @@ class InternalContrastiveDetector(WideDataProjectionMixin, OutlierDetectorMixin,
         Temperature of the InfoNCE loss (the authors' value).
     input_pca_components : "auto", int or None, default="auto"
         Project wide data onto their leading principal axes first: ``"auto"``
-        takes ``n_samples // 5`` axes (at least 3) when there are fewer rows
+        takes ``n_samples // 5`` axes (at least 2) when there are fewer rows
         than features (e.g. a few hundred embedding vectors), else none; an
-        int (at least 3) sets the number of axes; None never projects.
+        int (at least 2) sets the number of axes; None never projects.
     scaling : {"minmax", "standard"} or None, default="minmax"
         Feature scaling before the network, fitted on the training rows:
         ``"minmax"`` maps each feature's training range onto [0, 1] (the
@@ -207,7 +207,7 @@ class InternalContrastiveDetector(WideDataProjectionMixin, OutlierDetectorMixin,
         if self.input_pca_components != "auto":
             raise ValueError(f"InternalContrastiveDetector needs at least {MIN_FEATURES} features; "
                              f"input_pca_components={self.input_pca_components} projects onto {width}.")
-        # "auto" on very few rows: at least 3 axes, or no projection when the rows cannot give them
+        # "auto" on very few rows: at least 2 axes, or no projection when the rows cannot give them
         return MIN_FEATURES if min(n_samples, n_features) > MIN_FEATURES else None
 
     def _fit_preprocessing(self, X):
@@ -221,9 +221,9 @@ class InternalContrastiveDetector(WideDataProjectionMixin, OutlierDetectorMixin,
     def _windows(self, n_features):
         """(kernel_size, window starts) for rows of ``n_features`` features."""
         if n_features < MIN_FEATURES:
-            raise ValueError(f"InternalContrastiveDetector needs at least {MIN_FEATURES} features (a window and a "
-                             f"complement, and a second window as the negative); got {n_features}.")
-        k = auto_kernel_size(n_features) if self.kernel_size == "auto" else int(self.kernel_size)
+            raise ValueError(f"InternalContrastiveDetector needs at least {MIN_FEATURES} features (a window and its "
+                             f"complement, and a second window as the negative); got {n_features} feature(s).")
+        k = min(auto_kernel_size(n_features), n_features - 1) if self.kernel_size == "auto" else int(self.kernel_size)
         if k >= n_features:
             raise ValueError(f"kernel_size={k} leaves no complement: it must be below the number of features "
                              f"the network sees ({n_features}).")

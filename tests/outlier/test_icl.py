@@ -89,11 +89,12 @@ def test_contamination_sets_the_flagged_share():
     assert abs(np.mean(det.predict(X) == -1) - 0.1) <= 2 / len(X)
 
 
-@pytest.mark.parametrize("n_features", [1, 2])
-def test_fewer_than_three_features_is_refused(n_features):
-    X = np.random.RandomState(0).normal(size=(50, n_features))
-    with pytest.raises(ValueError, match="at least 3 features"):
-        InternalContrastiveDetector(**FAST).fit(X)
+def test_one_feature_is_refused_two_give_one_negative():
+    X = np.random.RandomState(0).normal(size=(50, 2))
+    with pytest.raises(ValueError, match="at least 2 features"):
+        InternalContrastiveDetector(**FAST).fit(X[:, :1])
+    det = InternalContrastiveDetector(**FAST).fit(X)
+    assert det.kernel_size_ == 1 and list(det.window_starts_) == [0, 1]
 
 
 def test_kernel_size_must_leave_a_complement():
@@ -102,12 +103,12 @@ def test_kernel_size_must_leave_a_complement():
         InternalContrastiveDetector(**FAST, kernel_size=4).fit(X)
 
 
-def test_wide_data_projected_onto_at_least_three_axes():
-    X = np.random.RandomState(0).normal(size=(12, 40))  # 12 // 5 = 2 axes by the shared rule: 3 here
+def test_wide_data_projected_onto_at_least_two_axes():
+    X = np.random.RandomState(0).normal(size=(9, 40))  # 9 // 5 = 1 axis by the shared rule: 2 here
     det = InternalContrastiveDetector(**{**FAST, "max_epochs": 1}).fit(X)
-    assert det.pca_.n_components_ == 3 and det.kernel_size_ == 2
-    with pytest.raises(ValueError, match="at least 3 features"):
-        InternalContrastiveDetector(**FAST, input_pca_components=2).fit(X)
+    assert det.pca_.n_components_ == 2 and det.kernel_size_ == 1
+    with pytest.raises(ValueError, match="at least 2 features"):
+        InternalContrastiveDetector(**FAST, input_pca_components=1).fit(X)
 
 
 @pytest.mark.slow
