@@ -1,5 +1,6 @@
 """Clustering: deep clusterers (SCAN, DEC/IDEC, DeepCluster/ODC, SwAV, SeLa), balanced k-means, self-organising maps,
-graph degree linkage."""
+graph degree linkage,
+hierarchical k-means and balanced subsampling for data curation."""
 
 from ..utils._lazy import lazy_exports
 
@@ -11,6 +12,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "DeepCluster": "._deep_cluster",
         "DenseMulticut": "._dense_multicut",
         "GraphDegreeLinkage": "._gdl",
+        "HierarchicalKMeans": "._hierarchical_kmeans",
+        "balanced_subsample": "._hierarchical_kmeans",
         "make_umap_pipeline": "._umap_pipeline",
         "SCAN": "._scan",
         "SeLa": "._sela",

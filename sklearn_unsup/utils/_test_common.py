@@ -70,6 +70,7 @@ FAST_PARAMS_NOT_NEEDED = {
     "EnsembleOutlierDetector": "its default members (an isolation forest, k-NN distance, LOF) are fast",
     "DenseMulticut": "a kNN search and a greedy contraction; defaults are fast",
     "GraphDegreeLinkage": "a kNN graph and a numba merging kernel; defaults are fast",
+    "HierarchicalKMeans": "a few numba k-means runs of about sqrt(n) clusters; defaults are fast",
     "SplitMergeGMM": "k-means rounds with split/merge tests on a 10-component PCA; defaults are fast",
     "VotingClustering": "its default clusterers (k-means, Ward, BIRCH) are fast on the checks' data",
     "ViMDetector": "a linear classifier and one PCA; defaults are fast",
