@@ -1,5 +1,7 @@
 """Real NVP normalizing flow as a scikit-learn density estimator."""
 
+import copy
+
 import numpy as np
 import torch
 from sklearn import config_context
@@ -7,7 +9,7 @@ from sklearn.base import DensityMixin
 from sklearn.utils import check_random_state
 
 from .._nn import FlowNLLLoss, RealNVPFlow, TensorDataset, TensorValidSplit
-from .._torch import BaseTorchEstimator, GenerativeMixin, TorchPartialFitMixin
+from .._torch import BaseTorchEstimator, GenerativeMixin, TorchPartialFitMixin, forward_in_batches
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
@@ -28,6 +30,10 @@ def _gaussian_mixture(n_components, Z, seed):
 
     with config_context(array_api_dispatch=False):
         return GaussianMixture(n_components, covariance_type="full", reg_covar=1e-4, random_state=seed).fit(Z)
+
+
+def _log_prob(module, xb):
+    return module.log_prob(xb)
 
 
 def _mixture_tensors(gmm):
@@ -72,8 +78,9 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
         2, 4, 8 or 16 components with the best likelihood on the early
         stopping's held-out rows is fitted, then the flow is trained twice,
         on the standard normal and on that mixture, from the same
-        initialisation, and the one with the better held-out likelihood is
-        kept (about twice the fit time of a fixed base). Without a hold-out
+        initialisation, and the better of the two and of the mixture itself
+        (the mixture flow before training) on the held-out rows is kept
+        (about twice the fit time of a fixed base). Without a hold-out
         (``early_stopping=False``, ``partial_fit``, under 10 rows) ``"auto"``
         picks 1 to 10 components by BIC.
     early_stopping : bool, default=True
@@ -125,8 +132,11 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
         Components of the base distribution (1 for the standard normal).
     base_validation_log_likelihood_ : dict or None
         With ``n_base_components="auto"`` and a hold-out: the best held-out
-        mean log-likelihood (nats per row) of each flow trained,
-        ``{"normal": ..., "mixture(k)": ...}``; the fitted flow is the larger.
+        mean log-likelihood (nats per row) of each candidate,
+        ``{"normal": ..., "mixture(k)": ..., "mixture(k) untrained": ...}``;
+        the fitted flow is the largest (``loss_curve_`` and
+        ``validation_loss_curve_`` are its training run's, also when the
+        untrained mixture is kept).
         None otherwise.
     n_features_in_ : int
         Number of features seen during fit.
@@ -223,17 +233,30 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
             self._train(self._flow_net(X, loc, std, base, rng, held_out), X, epochs=1 if first_block else None)
             return self
         # "auto" with a hold-out: the flow with the standard-normal base and the flow with the mixture that the
-        # held-out rows prefer train on the same split from the same initialisation; the better one is kept.
+        # held-out rows prefer train on the same split from the same initialisation; the mixture flow before
+        # training (couplings at the identity: the mixture itself) is a third candidate. The best is kept.
         net_seed = int(rng.randint(np.iinfo(np.int32).max))
         train_rows, valid_rows = self._split_rows(len(X), net_seed)
         mixture, k = self._held_out_mixture(Z[train_rows], Z[valid_rows], rng)
+        start = {}
+
+        def remember_start(net, dataset):
+            start["state"] = copy.deepcopy(net.module_.state_dict())
+            start["score"] = float(np.mean(forward_in_batches(net.module_, X[valid_rows], _log_prob,
+                                                              device=self.device_)))
+
         scores, fitted = {}, {}
         for name, base, n_components in (("normal", {}, 1), (f"mixture({k})", mixture, k)):
-            self._train(self._flow_net(X, loc, std, base, net_seed, held_out), X)
+            self._train(self._flow_net(X, loc, std, base, net_seed, held_out), X,
+                        before_training=remember_start if base else None)
             scores[name] = -float(np.min(self.validation_loss_curve_))
             fitted[name] = (self.net_, list(self.validation_loss_curve_), n_components)
+        scores[f"mixture({k}) untrained"] = start["score"]
+        fitted[f"mixture({k}) untrained"] = fitted[f"mixture({k})"]
         best = max(scores, key=scores.get)
         net, valid_curve, self.n_base_components_ = fitted[best]
+        if best.endswith("untrained"):
+            net.module_.load_state_dict(start["state"])
         self._record_history(net)
         self.validation_loss_curve_ = valid_curve
         self.base_validation_log_likelihood_ = scores
