@@ -22,6 +22,8 @@ def _threads_per_xdist_worker():
 
 _XDIST_THREADS = _threads_per_xdist_worker()
 if _XDIST_THREADS is not None:
+    # worker_thread_env's four variables, written out: importing sklearn_unsup.utils here would load NumPy's BLAS
+    # before they are set
     for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ.setdefault(_name, str(_XDIST_THREADS))
 

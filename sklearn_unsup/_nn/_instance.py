@@ -57,11 +57,12 @@ class MomentumTwin(AugmentedTwin):
 
     @torch.no_grad()
     def momentum_update(self):
-        keys = self._key_modules().state_dict()
-        for name, q in self._query_modules().state_dict().items():
-            k = keys[name]
+        queries, keys = self._query_modules(), self._key_modules()
+        for q, k in zip(queries.parameters(), keys.parameters()):
+            k.mul_(self.momentum).add_(q, alpha=1.0 - self.momentum)
+        for q, k in zip(queries.buffers(), keys.buffers()):  # BatchNorm statistics and step counts
             if torch.is_floating_point(k):
-                k.mul_(self.momentum).add_(q.detach(), alpha=1.0 - self.momentum)
+                k.mul_(self.momentum).add_(q, alpha=1.0 - self.momentum)
             else:
                 k.copy_(q)
 
