@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 from ._distances import row_sq_norms
 from ._kmeans import _e_step, assign_labels
 
-__all__ = ["minibatch_update", "minibatch_kmeans"]
+__all__ = ["minibatch_update", "minibatch_steps", "minibatch_kmeans"]
 
 
 @numba.njit(cache=True)
@@ -54,31 +54,12 @@ def minibatch_update(X, labels, centers, counts):
     return shift
 
 
-def minibatch_kmeans(X, centers_init, random_state, *, batch_size=1024, max_steps=100, tol=0.0, x_sq=None):
-    """Mini-batch k-means from given centres.
+def minibatch_steps(X, centers_init, random_state, *, batch_size=1024, max_steps=100, tol=0.0):
+    """The mini-batch steps of :func:`minibatch_kmeans`, without the final pass over all rows.
 
-    Parameters
-    ----------
-    X : ndarray of shape (n, d), float32 or float64
-    centers_init : ndarray of shape (k, d)
-    random_state : numpy.random.RandomState
-        Draws the batches (with replacement, as scikit-learn's MiniBatchKMeans).
-    batch_size : int
-        Rows per step.
-    max_steps : int
-        Number of batches.
-    tol : float
-        Stop early when a step moves the centres by at most ``tol`` times the
-        mean feature variance (total squared shift); 0 runs every step.
-    x_sq : ndarray of shape (n,) or None
-        Precomputed squared row norms.
-
-    Returns
-    -------
-    centers : ndarray of shape (k, d), X's dtype
-    labels : ndarray of shape (n,), int64 (nearest final centre)
-    inertia : float (sum of squared distances to the final centres)
-    n_steps : int
+    Returns the centres (X's dtype) and the number of steps taken; callers
+    that assign the rows themselves (or only need the centres) skip the
+    O(n k d) labelling pass.
     """
     n, d = X.shape
     k = centers_init.shape[0]
@@ -105,7 +86,37 @@ def minibatch_kmeans(X, centers_init, random_state, *, batch_size=1024, max_step
             shift = minibatch_update(batch[:, :-1], labels, centers, counts)
             if threshold > 0 and shift <= threshold:
                 break
-    centers = centers.astype(X.dtype)
+    return centers.astype(X.dtype), n_steps
+
+
+def minibatch_kmeans(X, centers_init, random_state, *, batch_size=1024, max_steps=100, tol=0.0, x_sq=None):
+    """Mini-batch k-means from given centres.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d), float32 or float64
+    centers_init : ndarray of shape (k, d)
+    random_state : numpy.random.RandomState
+        Draws the batches (with replacement, as scikit-learn's MiniBatchKMeans).
+    batch_size : int
+        Rows per step.
+    max_steps : int
+        Number of batches.
+    tol : float
+        Stop early when a step moves the centres by at most ``tol`` times the
+        mean feature variance (total squared shift); 0 runs every step.
+    x_sq : ndarray of shape (n,) or None
+        Precomputed squared row norms.
+
+    Returns
+    -------
+    centers : ndarray of shape (k, d), X's dtype
+    labels : ndarray of shape (n,), int64 (nearest final centre)
+    inertia : float (sum of squared distances to the final centres)
+    n_steps : int
+    """
+    centers, n_steps = minibatch_steps(X, centers_init, random_state, batch_size=batch_size, max_steps=max_steps,
+                                       tol=tol)
     x_sq = row_sq_norms(X) if x_sq is None else x_sq
     labels, min_d = assign_labels(X, centers, x_sq)
     return centers, labels, float(min_d.sum()), n_steps

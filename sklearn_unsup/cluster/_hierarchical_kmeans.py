@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 
 from .._kernels import assign_labels as _nearest_center
 from .._kernels import kmeans_plusplus, lloyd, pairwise_sq_euclidean
+from .._kernels._minibatch_kmeans import minibatch_steps
 from ..base import BaseEstimator
 from ..utils._sklearn_compat import (
     Integral,
@@ -22,11 +23,20 @@ from ..utils._sklearn_compat import (
 __all__ = ["HierarchicalKMeans", "balanced_subsample"]
 
 
-def _kmeans(X, k, rng, max_iter):
-    """Greedy k-means++ then Lloyd (numba kernels); returns the centres and the Lloyd iterations."""
-    centers, _ = kmeans_plusplus(X, k, rng)
-    centers, _, _, n_iter = lloyd(X, centers, max_iter=max_iter)
-    return centers, n_iter
+def _kmeans(X, k, rng, max_iter, batch_size=None):
+    """Greedy k-means++ then Lloyd (numba kernels); returns the centres and the iterations (or mini-batch steps).
+
+    With a ``batch_size``, k-means++ runs on ``max(3 * batch_size, 3 * k)`` random rows (as scikit-learn's
+    MiniBatchKMeans seeds) and mini-batch steps follow, ``8 * max_iter`` rows per centre on average.
+    """
+    if batch_size is None:
+        centers, _ = kmeans_plusplus(X, k, rng)
+        centers, _, _, n_iter = lloyd(X, centers, max_iter=max_iter)
+        return centers, n_iter
+    n = len(X)
+    init = np.sort(rng.choice(n, min(n, max(3 * batch_size, 3 * k)), replace=False))
+    centers, _ = kmeans_plusplus(np.ascontiguousarray(X[init]), k, rng)
+    return minibatch_steps(X, centers, rng, batch_size=batch_size, max_steps=-(-8 * max_iter * k // batch_size))
 
 
 def _closest_first(labels, sq_dist, k):
@@ -76,7 +86,19 @@ class HierarchicalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clus
         to its centre, or a random subset.
     max_iter : int, default=50
         Lloyd iterations of every k-means run (they stop earlier at
-        scikit-learn's tolerance, ``1e-4`` of the mean feature variance).
+        scikit-learn's tolerance, ``1e-4`` of the mean feature variance). A
+        mini-batch run draws batches until it has seen ``8 * max_iter`` rows
+        per centre on average.
+    minibatch_threshold : int or None, default=100_000
+        A level with more rows than this (in practice level 1 of a large data
+        set) runs mini-batch k-means (Sculley 2010) instead of Lloyd, for its
+        first k-means and its resampling steps: k-means++ on
+        ``max(3 * batch_size, 3 * k)`` random rows, then mini-batch updates,
+        then one pass assigning all rows. Each run then costs about two
+        passes over the rows instead of up to ``max_iter`` (at 10^6 rows,
+        about ten times less). ``None``: always Lloyd.
+    batch_size : int, default=4096
+        Rows per mini-batch step.
     random_state : int, RandomState instance or None, default=None
         Seeds the k-means++ draws and the random resampling.
 
@@ -102,8 +124,11 @@ class HierarchicalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clus
     inertia_ : float
         Sum of squared distances of the training rows to their level-1 centres.
     n_iter_ : int
-        Lloyd iterations summed over every k-means run (first runs and
-        resampling steps) of every level.
+        Lloyd iterations (mini-batch steps on a mini-batch level) summed over
+        every k-means run (first runs and resampling steps) of every level.
+    minibatch_per_level_ : tuple of bool
+        Whether each level ran mini-batch k-means (more rows than
+        ``minibatch_threshold``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -140,16 +165,20 @@ class HierarchicalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clus
         "sample_sizes": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), tuple, list],
         "resample_strategy": [StrOptions({"closest", "random"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "minibatch_threshold": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
     def __init__(self, n_clusters="auto", *, n_resamples=5, sample_sizes="auto", resample_strategy="closest",
-                 max_iter=50, random_state=None):
+                 max_iter=50, minibatch_threshold=100_000, batch_size=4096, random_state=None):
         self.n_clusters = n_clusters
         self.n_resamples = n_resamples
         self.sample_sizes = sample_sizes
         self.resample_strategy = resample_strategy
         self.max_iter = max_iter
+        self.minibatch_threshold = minibatch_threshold
+        self.batch_size = batch_size
         self.random_state = random_state
 
     def _levels(self, n):
@@ -180,22 +209,19 @@ class HierarchicalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clus
         return ks, ss
 
     def _fit_level(self, X, k, sample_size, rng):
-        centers, n_iter = _kmeans(X, k, rng, self.max_iter)
+        mb = self.minibatch_threshold is not None and len(X) > self.minibatch_threshold
+        batch = self.batch_size if mb else None
+        centers, n_iter = _kmeans(X, k, rng, self.max_iter, batch)
         labels, sq = _nearest_center(X, centers)
         if sample_size <= 1:
             return centers, labels, sq, n_iter
         for _ in range(self.n_resamples):
-            if self.resample_strategy == "closest":
-                order, bounds = _closest_first(labels, sq, k)
-                take = np.concatenate([order[bounds[j]: min(bounds[j + 1], bounds[j] + sample_size)]
-                                       for j in range(k)])
-            else:
-                order, bounds = _closest_first(labels, rng.random_sample(len(labels)), k)
-                take = np.concatenate([order[bounds[j]: min(bounds[j + 1], bounds[j] + sample_size)]
-                                       for j in range(k)])
+            key = sq if self.resample_strategy == "closest" else rng.random_sample(len(labels))
+            order, bounds = _closest_first(labels, key, k)
+            take = np.concatenate([order[bounds[j]: min(bounds[j + 1], bounds[j] + sample_size)] for j in range(k)])
             if len(take) < k:  # clusters emptied by the last reassignment: too few points to resample
                 break
-            centers, it = _kmeans(np.ascontiguousarray(X[np.sort(take)]), k, rng, self.max_iter)
+            centers, it = _kmeans(np.ascontiguousarray(X[np.sort(take)]), k, rng, self.max_iter, batch)
             n_iter += it
             labels, sq = _nearest_center(X, centers)
         return centers, labels, sq, n_iter
@@ -234,6 +260,8 @@ class HierarchicalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clus
             labels_per_level.append(row_labels)
             points = centers
         self.n_clusters_per_level_ = tuple(len(c) for c in centers_per_level)
+        self.minibatch_per_level_ = tuple(self.minibatch_threshold is not None and m > self.minibatch_threshold
+                                          for m in (X.shape[0], *ks[:-1]))
         self.sample_sizes_ = ss
         self.cluster_centers_per_level_ = centers_per_level
         self.cluster_centers_ = centers_per_level[0]

@@ -108,3 +108,20 @@ def test_validation_errors():
         balanced_subsample(hkm, 5, strategy="far")
     single = HierarchicalKMeans(7, random_state=0).fit(X)
     assert single.n_clusters_per_level_ == (7,) and len(balanced_subsample(single, 20, random_state=0)) == 20
+
+
+def test_minibatch_level_one():
+    """Above minibatch_threshold, level 1 runs mini-batch k-means: reproducible, close to Lloyd's inertia."""
+    X, _ = make_blobs(1500, centers=6, n_features=4, random_state=0)
+    X = X.astype(np.float32)
+    mb = HierarchicalKMeans((20, 4), n_resamples=2, minibatch_threshold=1000, batch_size=128, random_state=0).fit(X)
+    assert mb.minibatch_per_level_ == (True, False) and mb.cluster_centers_.dtype == np.float32
+    again = HierarchicalKMeans((20, 4), n_resamples=2, minibatch_threshold=1000, batch_size=128,
+                               random_state=0).fit(X)
+    for u, v in zip(mb.cluster_centers_per_level_, again.cluster_centers_per_level_):
+        np.testing.assert_array_equal(u, v)
+    np.testing.assert_array_equal(mb.predict(X), mb.labels_)
+    lloyd = HierarchicalKMeans((20, 4), n_resamples=2, minibatch_threshold=None, random_state=0).fit(X)
+    assert lloyd.minibatch_per_level_ == (False, False)
+    assert mb.inertia_ < 1.15 * lloyd.inertia_, (mb.inertia_, lloyd.inertia_)
+    assert len(balanced_subsample(mb, 100, random_state=0)) == 100
