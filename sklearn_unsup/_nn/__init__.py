@@ -32,6 +32,7 @@ from ._icl import ICLNet
 from ._losses import CategoricalTargetLoss, JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
+from ._neutral import NeuTraLNet
 from ._score_net import NoiseConditionalScoreNet
 from ._twins import (
     AugmentedTwin,
@@ -63,6 +64,7 @@ __all__ = [
     "ACTIVATIONS",
     "DeepSVDDNet",
     "ICLNet",
+    "NeuTraLNet",
     "MeanLoss",
     "AUGMENTATIONS",
     "AugmentedTwin",

@@ -10,6 +10,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "EnsembleOutlierDetector": "._ensemble",
         "FlowOutlierDetector": "._flow",
         "InternalContrastiveDetector": "._icl",
+        "NeuralTransformationDetector": "._neutral",
         "RejectionOutlierDetector": "._rejection",
         "to_pyod_labels": "._pyod",
         "to_pyod_scores": "._pyod",

@@ -1,15 +1,13 @@
 """ICL: novelty detection on tables by internal contrastive learning between feature windows."""
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from .._nn import ICLNet, MeanLoss
 from .._torch import BaseTorchEstimator, TorchPartialFitMixin
 from ..base import OutlierDetectorMixin
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
-from ..utils._validation import check_hidden_dims, finite_scores
-from ._preprocessing import WideDataProjectionMixin
+from ..utils._validation import check_hidden_dims
+from ._preprocessing import BoundedInputMixin
 
 __all__ = ["InternalContrastiveDetector"]
 
@@ -29,7 +27,7 @@ def auto_kernel_size(n_features):
     return n_features - 400
 
 
-class InternalContrastiveDetector(WideDataProjectionMixin, OutlierDetectorMixin, TorchPartialFitMixin,
+class InternalContrastiveDetector(BoundedInputMixin, OutlierDetectorMixin, TorchPartialFitMixin,
                                   BaseTorchEstimator):
     """Internal contrastive learning (ICL) novelty detector for tables.
 
@@ -183,13 +181,13 @@ class InternalContrastiveDetector(WideDataProjectionMixin, OutlierDetectorMixin,
 
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
-        **WideDataProjectionMixin._projection_constraints,
+        **BoundedInputMixin._projection_constraints,
         "kernel_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_windows": [Interval(Integral, 2, None, closed="left"), None],
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_dims": ["array-like"],
         "temperature": [Interval(Real, 0, None, closed="neither")],
-        "scaling": [StrOptions({"minmax", "standard"}), None],
+        **BoundedInputMixin._scaling_constraints,
         **OutlierDetectorMixin._parameter_constraints,
     }
 
@@ -225,23 +223,6 @@ class InternalContrastiveDetector(WideDataProjectionMixin, OutlierDetectorMixin,
         # "auto" on very few rows: at least 2 axes, or no projection when the rows cannot give them
         return MIN_FEATURES if min(n_samples, n_features) > MIN_FEATURES else None
 
-    def _fit_preprocessing(self, X):
-        width = self._projection_width(*X.shape)
-        self.pca_ = None if width is None else PCA(width, random_state=self.random_state).fit(X)
-        Xp = self._project(X)
-        scalers = {"minmax": MinMaxScaler, "standard": StandardScaler}
-        self.scaler_ = None if self.scaling is None else scalers[self.scaling]().fit(Xp)
-        Xs = self._scale(Xp)
-        self.input_range_ = np.vstack([Xs.min(axis=0), Xs.max(axis=0)]).astype(np.float64)
-        return Xs
-
-    def _bounded(self, Xs):
-        """The scaled rows clipped to ``input_range_``, and each row's total excess over that range."""
-        low, high = self.input_range_
-        wide = np.asarray(Xs, dtype=np.float64)
-        excess = (np.clip(low - wide, 0.0, None) + np.clip(wide - high, 0.0, None)).sum(axis=1)
-        return np.clip(wide, low, high).astype(Xs.dtype, copy=False), excess
-
     def _windows(self, n_features):
         """(kernel_size, window starts) for rows of ``n_features`` features."""
         if n_features < MIN_FEATURES:
@@ -276,16 +257,9 @@ class InternalContrastiveDetector(WideDataProjectionMixin, OutlierDetectorMixin,
         self._set_offset(self._scores(Xs))
         return self
 
-    def _training_rows(self, X):
-        return self._bounded(self._preprocess(X))[0]
-
-    def _after_partial_fit(self, Xs):
-        self._set_offset(self._scores(Xs))
-
-    def _scores(self, Xs):
-        Xc, excess = self._bounded(Xs)
-        loss = self._forward(lambda m, xb: m(xb).mean(-1), Xc).astype(np.float64)
-        return finite_scores(-loss - excess)
+    @staticmethod
+    def _row_loss(module, xb):
+        return module(xb).mean(-1)
 
     def score_samples(self, X):
         """Normality: minus the row's contrastive loss averaged over its windows, minus its out-of-range excess.

@@ -4,12 +4,14 @@ Torch-free. Used by the outlier detectors (AutoEncoder, VAE, flow, Deep SVDD)
 and the unsupervised OOD detectors (invariants, score matching).
 """
 
+import numpy as np
 from sklearn.decomposition import PCA
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from ..utils._sklearn_compat import Integral, Interval, StrOptions
+from ..utils._validation import finite_scores
 
-__all__ = ["StandardizeMixin", "WideDataProjectionMixin"]
+__all__ = ["BoundedInputMixin", "StandardizeMixin", "WideDataProjectionMixin"]
 
 
 class StandardizeMixin:
@@ -65,3 +67,45 @@ class WideDataProjectionMixin(StandardizeMixin):
 
     def _project(self, X):
         return X if self.pca_ is None else self.pca_.transform(X)
+
+
+class BoundedInputMixin(WideDataProjectionMixin):
+    """Projection, ``scaling``, then rows clipped to the scaled training range with their excess penalised.
+
+    For the contrastive detectors (ICL, NeuTraL) whose bias-free networks and
+    unit-normalised embeddings make the loss blind to a row's scale: the
+    network sees each scaled row clipped to the training rows' range
+    (``input_range_``) and the row's total excess over that range is
+    subtracted from its score. A subclass defines ``_row_loss(module, xb)``
+    (one loss per row); ``_scores`` is minus that loss minus the excess.
+    """
+
+    _scaling_constraints: dict = {"scaling": [StrOptions({"minmax", "standard"}), None]}
+
+    def _fit_preprocessing(self, X):
+        width = self._projection_width(*X.shape)
+        self.pca_ = None if width is None else PCA(width, random_state=self.random_state).fit(X)
+        Xp = self._project(X)
+        scalers = {"minmax": MinMaxScaler, "standard": StandardScaler}
+        self.scaler_ = None if self.scaling is None else scalers[self.scaling]().fit(Xp)
+        Xs = self._scale(Xp)
+        self.input_range_ = np.vstack([Xs.min(axis=0), Xs.max(axis=0)]).astype(np.float64)
+        return Xs
+
+    def _bounded(self, Xs):
+        """The scaled rows clipped to ``input_range_``, and each row's total excess over that range."""
+        low, high = self.input_range_
+        wide = np.asarray(Xs, dtype=np.float64)
+        excess = (np.clip(low - wide, 0.0, None) + np.clip(wide - high, 0.0, None)).sum(axis=1)
+        return np.clip(wide, low, high).astype(Xs.dtype, copy=False), excess
+
+    def _training_rows(self, X):
+        return self._bounded(self._preprocess(X))[0]
+
+    def _after_partial_fit(self, Xs):
+        self._set_offset(self._scores(Xs))
+
+    def _scores(self, Xs):
+        Xc, excess = self._bounded(Xs)
+        loss = self._forward(self._row_loss, Xc).astype(np.float64)
+        return finite_scores(-loss - excess)

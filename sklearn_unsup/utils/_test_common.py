@@ -26,6 +26,8 @@ FAST_PARAMS = {
     "DeepSVDD": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "FlowOutlierDetector": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "InternalContrastiveDetector": dict(n_components=4, hidden_dims=(8,), max_epochs=3, batch_size=32),
+    "NeuralTransformationDetector": dict(n_transformations=3, transformation_hidden_dims=(4,), hidden_dims=(8,),
+                                         n_components=4, max_epochs=3, batch_size=32),
     "ContrastiveEncoder": dict(n_components=2, hidden_dims=(8,), projector_dims=(8,), max_epochs=3, batch_size=32),
     "GraphAutoEncoder": dict(n_components=2, n_neighbors=3, hidden_dims=(8,), max_epochs=5),
     "GraphContrastiveEncoder": dict(n_components=2, n_neighbors=3, projection_dim=8, max_epochs=5, batch_size=32),
