@@ -84,18 +84,37 @@ class ClusteringNet(nn.Module):
         return self.all_logits(va), self.all_logits(vb), weak
 
 
-def scan_loss(logits_a, logits_b, entropy_weight=5.0):
+def _sorted_log_prior(log_prior, n_clusters, like):
+    """``log_prior`` sorted in decreasing order, on ``like``'s device and dtype (None stays None)."""
+    if log_prior is None:
+        return None
+    lp = torch.as_tensor(log_prior, dtype=like.dtype, device=like.device).reshape(n_clusters)
+    return lp.sort(descending=True).values
+
+
+def scan_loss(logits_a, logits_b, entropy_weight=5.0, log_prior=None):
     """SCAN: ``-mean log <p_a, p_b> - entropy_weight * H(mean p_a)`` per head.
 
     ``logits_*`` have shape (n_heads, batch, n_clusters). Returns the total,
-    consistency and entropy terms, each of shape (n_heads,).
+    consistency and prior terms, each of shape (n_heads,).
+
+    With ``log_prior`` (log cluster proportions, shape (n_clusters,)), the
+    entropy is replaced by ``-KL(sort(mean p_a) || sort(prior))``: the
+    *sorted* mean prediction is pulled towards the sorted prior, so the prior
+    fixes the distribution of cluster sizes without saying which cluster is
+    the large one. A uniform prior gives the entropy minus ``log n_clusters``.
     """
     pa = F.softmax(logits_a, dim=-1)
     pb = F.softmax(logits_b, dim=-1)
     consistency = -torch.log((pa * pb).sum(-1).clamp_min(_EPS)).mean(-1)
     mean_p = pa.mean(1)
-    entropy = -(mean_p * torch.log(mean_p.clamp_min(_EPS))).sum(-1)
-    return consistency - entropy_weight * entropy, consistency, entropy
+    lp = _sorted_log_prior(log_prior, mean_p.shape[-1], mean_p)
+    if lp is None:
+        prior_term = -(mean_p * torch.log(mean_p.clamp_min(_EPS))).sum(-1)
+    else:
+        sp = mean_p.sort(dim=-1, descending=True).values
+        prior_term = -(sp * (torch.log(sp.clamp_min(_EPS)) - lp)).sum(-1)
+    return consistency - entropy_weight * prior_term, consistency, prior_term
 
 
 class SCANLoss(nn.Module):
@@ -104,14 +123,16 @@ class SCANLoss(nn.Module):
     Self-labelling: rows whose un-augmented prediction (kept head) has a
     maximum probability above ``confidence_threshold`` take its argmax as
     target; cross-entropy on the augmented view's logits, each target class
-    weighted by the inverse of its frequency among the confident rows.
+    weighted by the inverse of its frequency among the confident rows (times
+    the prior share matched to it by rank, with ``log_prior``).
     ``head_losses`` accumulates each head's SCAN loss over the current epoch.
     """
 
-    def __init__(self, entropy_weight=5.0, confidence_threshold=0.99):
+    def __init__(self, entropy_weight=5.0, confidence_threshold=0.99, log_prior=None):
         super().__init__()
         self.entropy_weight = entropy_weight
         self.confidence_threshold = confidence_threshold
+        self.log_prior = log_prior
         self.phase = "scan"
         self.head = 0
         self.head_losses = None
@@ -119,16 +140,21 @@ class SCANLoss(nn.Module):
     def forward(self, y_pred, X):
         la, lb, weak = y_pred
         if self.phase == "scan":
-            total, _, _ = scan_loss(la, lb, self.entropy_weight)
+            total, _, _ = scan_loss(la, lb, self.entropy_weight, self.log_prior)
             detached = total.detach().cpu()
             self.head_losses = detached if self.head_losses is None else self.head_losses + detached
             return total.sum()
         return self_label_loss(la[self.head], la[self.head] if weak is None else weak[self.head],
-                               self.confidence_threshold)
+                               self.confidence_threshold, self.log_prior)
 
 
-def self_label_loss(strong_logits, weak_logits, threshold):
-    """Cross-entropy of the strong view on the confident weak predictions (class-balanced)."""
+def self_label_loss(strong_logits, weak_logits, threshold, log_prior=None):
+    """Cross-entropy of the strong view on the confident weak predictions (class-balanced).
+
+    Each target class is weighted by the inverse of its count among the
+    confident rows, so that every class weighs the same; with ``log_prior``
+    the classes, ranked by count, weigh the prior's shares ranked the same way.
+    """
     with torch.no_grad():
         prob = F.softmax(weak_logits, dim=-1)
         conf, target = prob.max(-1)
@@ -136,8 +162,14 @@ def self_label_loss(strong_logits, weak_logits, threshold):
     if not bool(mask.any()):
         return strong_logits.sum() * 0.0
     target = target[mask]
-    counts = torch.bincount(target, minlength=strong_logits.shape[-1]).to(strong_logits.dtype)
+    n_clusters = strong_logits.shape[-1]
+    counts = torch.bincount(target, minlength=n_clusters).to(strong_logits.dtype)
     weight = torch.where(counts > 0, mask.sum() / counts.clamp_min(1), torch.zeros_like(counts))
+    lp = _sorted_log_prior(log_prior, n_clusters, counts)
+    if lp is not None:
+        share = torch.empty_like(counts)
+        share[counts.argsort(descending=True, stable=True)] = lp.exp() * n_clusters
+        weight = weight * share
     return F.cross_entropy(strong_logits[mask], target, weight=weight)
 
 

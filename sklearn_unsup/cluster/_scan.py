@@ -7,8 +7,12 @@ import numpy as np
 from .._nn import ClusterBatchIterator, ClusteringNet, SCANLoss
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ._deep_base import BaseDeepClusterer, EpochHook
+from ._feature_kmeans import feature_kmeans
 
 __all__ = ["SCAN"]
+
+# "auto" keeps equal sizes unless the k-means shares' entropy is below this share of log(k)
+AUTO_PRIOR_MIN_ENTROPY = 0.95
 
 
 def _scan_epoch(net, dataset, scan_epochs):
@@ -61,6 +65,21 @@ class SCAN(BaseDeepClusterer):
         ``"auto"`` (exact up to 200,000 rows, NN-descent above).
     entropy_weight : float, default=5.0
         Weight of the entropy term (5.0 in every configuration of the paper).
+    cluster_prior : {"auto", "uniform", "kmeans"} or array-like of shape (n_clusters,), default="auto"
+        Cluster sizes the entropy term pulls towards. ``"uniform"`` is the
+        paper's entropy of the mean prediction (equal sizes). ``"kmeans"``
+        estimates the shares from a k-means clustering of the training rows
+        (in the space the neighbours are mined in); an array gives them
+        directly (normalised to sum to one). ``"auto"`` takes the k-means
+        shares when they are clearly unequal (their entropy below
+        ``0.95 log(n_clusters)``) and equal sizes otherwise: k-means splits
+        balanced classes into parts of somewhat unequal sizes (normalised
+        entropy .96 to .99 on the balanced benchmark sets), and the paper's
+        equal sizes are then the better guess. With a non-uniform prior the
+        term is ``-KL(sorted mean prediction || sorted prior)``: the prior fixes
+        the spread of the cluster sizes, not which cluster is the large one;
+        the self-labelling weights follow the same shares. Equal sizes
+        penalise imbalanced tables (see ``benchmarks/results/clustering.md``).
     n_heads : int, default=5
         Cluster heads trained together; the lowest-loss one is kept.
     self_label : bool, default=True
@@ -115,6 +134,8 @@ class SCAN(BaseDeepClusterer):
         Training rows per cluster.
     neighbors_ : ndarray of shape (n_samples, n_neighbors)
         Mined neighbour indices of the training rows.
+    cluster_prior_ : ndarray of shape (n_clusters,)
+        The cluster shares the loss pulled towards, in decreasing order.
     head_ : int
         Index of the kept head.
     head_losses_ : ndarray of shape (n_heads,)
@@ -159,6 +180,7 @@ class SCAN(BaseDeepClusterer):
         "metric": [StrOptions({"euclidean", "cosine"})],
         "neighbors_algorithm": [StrOptions({"auto", "exact", "nndescent"})],
         "entropy_weight": [Interval(Real, 0, None, closed="left")],
+        "cluster_prior": [StrOptions({"auto", "uniform", "kmeans"}), "array-like"],
         "n_heads": [Interval(Integral, 1, None, closed="left")],
         "self_label": ["boolean"],
         "confidence_threshold": [Interval(Real, 0, 1, closed="neither")],
@@ -173,6 +195,7 @@ class SCAN(BaseDeepClusterer):
         metric="euclidean",
         neighbors_algorithm="auto",
         entropy_weight=5.0,
+        cluster_prior="auto",
         n_heads=5,
         self_label=True,
         confidence_threshold=0.99,
@@ -197,6 +220,7 @@ class SCAN(BaseDeepClusterer):
         self.metric = metric
         self.neighbors_algorithm = neighbors_algorithm
         self.entropy_weight = entropy_weight
+        self.cluster_prior = cluster_prior
         self.n_heads = n_heads
         self.self_label = self_label
         self.confidence_threshold = confidence_threshold
@@ -220,6 +244,9 @@ class SCAN(BaseDeepClusterer):
         X = self._validate_clustering_data(X)
         nbrs = self._mine_neighbors(X, self.n_neighbors, self.metric)
         self.neighbors_ = nbrs.numpy()
+        self.cluster_prior_ = self._estimate_prior(X)
+        uniform = np.ptp(self.cluster_prior_) == 0
+        log_prior = None if uniform else tuple(float(v) for v in np.log(self.cluster_prior_))
         scan_epochs = int(self.max_epochs)
         extra = int(self.self_label_epochs) if self.self_label else 0
         net = self._build_net(
@@ -227,7 +254,7 @@ class SCAN(BaseDeepClusterer):
             module_kwargs=self._clustering_net_kwargs(X.shape[1], n_heads=self.n_heads),
             criterion=SCANLoss,
             criterion_kwargs=dict(entropy_weight=self.entropy_weight,
-                                  confidence_threshold=self.confidence_threshold),
+                                  confidence_threshold=self.confidence_threshold, log_prior=log_prior),
             iterator=ClusterBatchIterator,
             callbacks=[("scan_phase", EpochHook(partial(_scan_epoch, scan_epochs=scan_epochs)))],
             max_epochs=scan_epochs + extra,
@@ -239,6 +266,27 @@ class SCAN(BaseDeepClusterer):
             module.head = crit.head = int(np.argmin(self.head_losses_))
         self.head_ = int(module.head)
         return self._finish_fit(X)
+
+    def _estimate_prior(self, X):
+        """The cluster shares of ``cluster_prior``, sorted in decreasing order (floored at 1e-3 / k)."""
+        k = int(self.n_clusters)
+        if isinstance(self.cluster_prior, str):
+            if self.cluster_prior == "uniform" or k == 1:
+                return np.full(k, 1.0 / k)
+            _, labels, _ = feature_kmeans(X, k, n_init=3, random_state=self._seed())
+            prior = np.bincount(labels, minlength=k).astype(np.float64)
+        else:
+            prior = np.asarray(self.cluster_prior, dtype=np.float64).ravel()
+            if prior.shape != (k,) or not np.all(np.isfinite(prior)) or prior.min() < 0 or prior.sum() <= 0:
+                raise ValueError(f"cluster_prior must hold {k} (n_clusters) non-negative finite shares, "
+                                 f"got {self.cluster_prior!r}.")
+        prior = np.maximum(prior / prior.sum(), 1e-3 / k)
+        prior = np.sort(prior / prior.sum())[::-1].copy()
+        if isinstance(self.cluster_prior, str) and self.cluster_prior == "auto":
+            entropy = -float(np.sum(prior * np.log(prior)))
+            if entropy >= AUTO_PRIOR_MIN_ENTROPY * np.log(k):
+                return np.full(k, 1.0 / k)
+        return prior
 
     @staticmethod
     def _proba_fn(module, xb):

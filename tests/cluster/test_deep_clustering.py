@@ -98,6 +98,55 @@ def test_scan_loss_entropy_prevents_collapse():
     assert np.all(kept.cluster_sizes_ > 20)
 
 
+def test_scan_loss_prior_is_a_sorted_kl_and_uniform_is_the_entropy():
+    rng = np.random.RandomState(0)
+    la, lb = torch.tensor(rng.randn(2, 50, 4)), torch.tensor(rng.randn(2, 50, 4))
+    total, cons, ent = scan_loss(la, lb, 5.0)
+    total_u, cons_u, kl_u = scan_loss(la, lb, 5.0, log_prior=np.log(np.full(4, 0.25)))
+    torch.testing.assert_close(kl_u, ent - np.log(4))  # a uniform prior only shifts the loss
+    torch.testing.assert_close(total_u - total, torch.full_like(total, 5.0 * np.log(4)))
+    # sizes (.7, .1, .1, .1): zero penalty against that prior whichever cluster is the large one
+    for big in range(4):
+        logits = torch.full((1, 10, 4), -30.0)
+        owner = [big] * 7 + [c for c in range(4) if c != big]
+        logits[0, torch.arange(10), torch.tensor(owner)] = 30.0
+        _, _, term = scan_loss(logits, logits, 5.0, log_prior=np.log([0.1, 0.7, 0.1, 0.1]))
+        assert term.item() == pytest.approx(0.0, abs=1e-5)
+        _, _, term_u = scan_loss(logits, logits, 5.0, log_prior=np.log(np.full(4, 0.25)))
+        assert term_u.item() < -0.3
+
+
+def test_self_label_weights_follow_the_prior_by_rank():
+    weak = torch.tensor([[10.0, -10.0]] * 6 + [[-10.0, 10.0]] * 2)
+    strong = torch.zeros(8, 2, requires_grad=True)
+    self_label_loss(strong, weak, 0.99).backward()
+    balanced = strong.grad.clone()
+    assert balanced[:6, 0].sum().item() == pytest.approx(balanced[6:, 1].sum().item(), rel=1e-5)
+    strong.grad = None
+    self_label_loss(strong, weak, 0.99, log_prior=np.log([0.25, 0.75])).backward()
+    # the larger confident class (6 rows) gets the larger share, .75: the classes weigh 3:1
+    assert strong.grad[:6, 0].sum().item() == pytest.approx(3 * strong.grad[6:, 1].sum().item(), rel=1e-5)
+
+
+def test_scan_cluster_prior_options(blobs):
+    X, _ = blobs
+    uniform = _fast(SCAN, cluster_prior="uniform").fit(X)
+    np.testing.assert_allclose(uniform.cluster_prior_, [1 / 3] * 3)
+    auto = _fast(SCAN).fit(X)  # three equal blobs: k-means' shares are near equal, so equal sizes
+    np.testing.assert_allclose(auto.cluster_prior_, [1 / 3] * 3)
+    np.testing.assert_array_equal(auto.labels_, uniform.labels_)
+    given = _fast(SCAN, cluster_prior=[1, 3, 6]).fit(X)
+    np.testing.assert_allclose(given.cluster_prior_, [0.6, 0.3, 0.1])
+    # imbalanced blobs (150, 30, 20 rows): "auto" takes k-means' unequal shares
+    Xi, _ = make_blobs(n_samples=[150, 30, 20], cluster_std=0.5, random_state=0)
+    prior = _fast(SCAN).fit(Xi).cluster_prior_
+    assert prior[0] > 0.6 and prior[-1] < 0.15
+    with pytest.raises(ValueError, match="cluster_prior must hold 3"):
+        _fast(SCAN, cluster_prior=[0.5, 0.5]).fit(X)
+    with pytest.raises(ValueError, match="cluster_prior"):
+        _fast(SCAN, cluster_prior=[1, -1, 1]).fit(X)
+
+
 def test_self_label_loss_uses_only_confident_rows():
     strong = torch.zeros(4, 2, requires_grad=True)
     weak = torch.tensor([[10.0, -10.0], [0.1, 0.0], [-10.0, 10.0], [0.0, 0.0]])
