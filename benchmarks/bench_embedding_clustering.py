@@ -4,6 +4,7 @@ clustering with a distance threshold and HDBSCAN, in one run; and DenseMulticut'
     python benchmarks/bench_embedding_clustering.py [--data digits,stackoverflow_minilm]
     python benchmarks/bench_embedding_clustering.py --scaling [--sizes 100000,300000,1000000]
     python benchmarks/bench_embedding_clustering.py --curation [--seeds 0,1,2]
+    python benchmarks/bench_embedding_clustering.py --hkm-scaling [--sizes 100000,1000000]
 
 Curation protocol (HierarchicalKMeans + balanced_subsample, Vo et al. 2024): from stackoverflow_minilm
 (20 classes of 1,000 L2-normalised rows) hold out 200 rows per class (a balanced test set); the pool keeps
@@ -33,6 +34,12 @@ each method in a fresh process (fit time after a small warm-up fit, so numba
 compilation is not counted; peak resident memory of the process, data
 included), DenseMulticut with its defaults but ``offset=0.5`` against
 scikit-learn's ``KMeans(100)`` (``n_init=1``, k-means++).
+
+HierarchicalKMeans scaling (``--hkm-scaling``): the same blobs and fresh processes; HierarchicalKMeans with
+its defaults (level 1 by mini-batch above 50,000 rows) against scikit-learn's ``MiniBatchKMeans`` with the
+same level-1 k (its defaults otherwise: batch 1024, k-means++ on 3 batches, early stopping), and, where
+``--lloyd-max`` allows, HierarchicalKMeans with ``minibatch_threshold=None`` (Lloyd on every level).
+Level-1 inertia is reported for context only: resampling moves centres out of dense regions on purpose.
 """
 
 import argparse
@@ -143,6 +150,64 @@ def worker(method, n):
                       "ARI": float(adjusted_rand_score(y, est.labels_))}))
 
 
+def hkm_worker(method, n):
+    """One HierarchicalKMeans scaling measurement in this (fresh) process; prints a JSON line."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    from sklearn_unsup.cluster import HierarchicalKMeans
+
+    k1 = HierarchicalKMeans()._levels(n)[0][0]
+    warm = {"HierarchicalKMeans": HierarchicalKMeans(minibatch_threshold=1500, random_state=0),
+            "HierarchicalKMeans (Lloyd)": HierarchicalKMeans(minibatch_threshold=None, random_state=0),
+            "MiniBatchKMeans": MiniBatchKMeans(50, random_state=0)}[method]
+    warm.fit(blobs(3000, seed=1)[0])  # warm-up: numba compilation (mini-batch or Lloyd path)
+    X = np.load(_blobs_file(n))  # written by the parent: data generation's temporaries stay out of the peak
+    est = {"HierarchicalKMeans": HierarchicalKMeans(random_state=0),
+           "HierarchicalKMeans (Lloyd)": HierarchicalKMeans(minibatch_threshold=None, random_state=0),
+           "MiniBatchKMeans": MiniBatchKMeans(k1, random_state=0)}[method]
+    _, seconds = timed(lambda: est.fit(X))
+    # VmHWM (this process's own peak): ru_maxrss would carry the parent's peak over from fork + exec
+    rss_gb = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 2**20
+    levels = getattr(est, "n_clusters_per_level_", (est.n_clusters,))
+    print(json.dumps({"method": method, "n": n, "fit s": seconds, "peak RSS GB": rss_gb,
+                      "data GB": X.nbytes / 2**30, "levels": list(levels),
+                      "inertia / n": float(est.inertia_) / n}))
+
+
+def _blobs_file(n):
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"bench_embedding_clustering_blobs_{n}.npy"
+
+
+def run_hkm_scaling(sizes, lloyd_max):
+    rows = []
+    for n in sizes:
+        np.save(_blobs_file(n), blobs(n)[0])
+        res = {}
+        methods = ["MiniBatchKMeans", "HierarchicalKMeans"] + (["HierarchicalKMeans (Lloyd)"] if n <= lloyd_max
+                                                                 else [])
+        for method in methods:
+            out = subprocess.run([sys.executable, __file__, "--hkm-worker", method, str(n)], capture_output=True,
+                                 text=True, cwd=Path(__file__).parent)
+            if out.returncode:
+                print(out.stderr[-3000:])
+                raise SystemExit(out.returncode)
+            res[method] = json.loads(out.stdout.strip().splitlines()[-1])
+            print("  ", res[method], flush=True)
+        _blobs_file(n).unlink()
+        mb = res["MiniBatchKMeans"]
+        for method in methods[1:]:
+            h = res[method]
+            rows.append({"n": n, "method": method, "levels": str(tuple(h["levels"])), "fit s": h["fit s"],
+                         "MiniBatchKMeans(k1) fit s": mb["fit s"], "time ratio": h["fit s"] / mb["fit s"],
+                         "peak RSS GB": h["peak RSS GB"], "MBKM peak RSS GB": mb["peak RSS GB"],
+                         "memory ratio": h["peak RSS GB"] / mb["peak RSS GB"], "data GB": h["data GB"],
+                         "inertia / n": h["inertia / n"], "MBKM inertia / n": mb["inertia / n"]})
+    print("\n## HierarchicalKMeans scaling: 64-d Gaussian blobs, 100 power-law sized clusters\n")
+    print_table(rows, list(rows[0]))
+
+
 def run_scaling(sizes):
     rows = []
     for n in sizes:
@@ -223,14 +288,22 @@ def main():
     parser.add_argument("--sizes", default="100000,300000,1000000")
     parser.add_argument("--curation", action="store_true")
     parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--hkm-scaling", action="store_true")
+    parser.add_argument("--lloyd-max", type=int, default=100000)
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--hkm-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker[0], int(args.worker[1]))
         return
+    if args.hkm_worker:
+        hkm_worker(args.hkm_worker[0], int(args.hkm_worker[1]))
+        return
     print(f"# bench_embedding_clustering — {machine_line()}")
     if args.curation:
         run_curation([int(s) for s in args.seeds.split(",")])
+    elif args.hkm_scaling:
+        run_hkm_scaling([int(s) for s in args.sizes.split(",")], args.lloyd_max)
     elif args.scaling:
         run_scaling([int(s) for s in args.sizes.split(",")])
     else:

@@ -46,7 +46,8 @@ def test_levels_shapes_and_consistency():
 def test_auto_defaults_and_reproducibility():
     X = np.random.RandomState(1).normal(size=(400, 5)).astype(np.float32)
     a = HierarchicalKMeans(random_state=3).fit(X)
-    assert a.n_clusters_per_level_ == (20, 4) and a.sample_sizes_ == (10, 2)
+    assert a.n_clusters_per_level_ == (20,) and a.sample_sizes_ == (10,)
+    assert HierarchicalKMeans()._levels(10**6)[0] == (1000, 200)  # levels of a fifth while >= 100 clusters
     assert a.cluster_centers_.dtype == np.float32
     b = HierarchicalKMeans(random_state=3).fit(X)
     for u, v in zip(a.cluster_centers_per_level_, b.cluster_centers_per_level_):
