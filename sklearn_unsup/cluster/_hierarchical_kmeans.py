@@ -109,8 +109,8 @@ class HierarchicalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clus
         first k-means and its resampling steps: k-means++ on
         ``max(3 * batch_size, 3 * k)`` random rows, then mini-batch updates,
         then one pass assigning all rows. Each run then costs about two
-        passes over the rows instead of up to ``max_iter`` (at 10^6 rows,
-        about ten times less). ``None``: always Lloyd.
+        passes over the rows instead of up to ``max_iter`` plus k-means++
+        over all of them. ``None``: always Lloyd.
     batch_size : int, default=4096
         Rows per mini-batch step.
     random_state : int, RandomState instance or None, default=None
