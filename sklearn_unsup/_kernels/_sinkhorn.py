@@ -140,7 +140,7 @@ def _write_plan(K, u, v, scale):
             row[j] = row[j] * (u[j] * f)
 
 
-def sinkhorn_knopp(scores, *, epsilon=0.05, n_iter=3, tol=None, out=None):
+def sinkhorn_knopp(scores, *, epsilon=0.05, n_iter=3, tol=None, out=None, col_marginals=None):
     """Equipartitioned soft assignment of rows to columns by Sinkhorn-Knopp.
 
     Parameters
@@ -157,13 +157,16 @@ def sinkhorn_knopp(scores, *, epsilon=0.05, n_iter=3, tol=None, out=None):
         Stop when ``sum_b |v_b / v_b_new - 1| < tol`` (SeLa uses 0.1).
     out : ndarray or None
         Buffer of scores' shape and dtype for the result (may be ``scores``).
+    col_marginals : ndarray of shape (n_clusters,) or None
+        Share of the rows each column should receive (summing to 1); None:
+        ``1 / n_clusters`` each (equipartition).
 
     Returns
     -------
     Q : ndarray of shape (n_samples, n_clusters)
         Assignment whose rows sum to 1 and whose columns each sum to about
-        ``n_samples / n_clusters`` (exactly after convergence), as SwAV's
-        ``Q * B``.
+        ``n_samples / n_clusters`` (``n_samples * col_marginals`` when given;
+        exactly after convergence), as SwAV's ``Q * B``.
     n_iter : int
         Iterations run.
     """
@@ -179,8 +182,9 @@ def sinkhorn_knopp(scores, *, epsilon=0.05, n_iter=3, tol=None, out=None):
         np.exp(K, out=K)
     v = np.exp((row_max - row_max.max()) * inv_eps)
     r = _col_sums(K, v, n_parts)
+    target = None if col_marginals is None else np.asarray(col_marginals, dtype=np.float64)
     for it in range(1, n_iter + 1):
-        u = 1.0 / (m * r)
+        u = 1.0 / (m * r) if target is None else target / r
         last = tol is None and it == n_iter
         r, err = _rows_then_cols(K, u, v, float(n), n_parts, float(n) if last else 0.0)
         if last:

@@ -14,8 +14,12 @@ from ..neighbors import mine_neighbors
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import check_hidden_dims, check_n_clusters, check_n_neighbors
 from ..utils._warnings import warn_caller
+from ._feature_kmeans import feature_kmeans
 
 __all__ = ["BaseDeepClusterer", "EpochHook"]
+
+# cluster_prior="auto" keeps equal sizes unless the k-means shares' entropy is below this share of log(k)
+AUTO_PRIOR_MIN_ENTROPY = 0.95
 
 
 class EpochHook(Callback):
@@ -56,6 +60,10 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         "noise_scale": [Interval(Real, 0, None, closed="neither")],
     }
 
+    _prior_constraints: dict = {
+        "cluster_prior": [StrOptions({"auto", "uniform", "kmeans"}), "array-like"],
+    }
+
     # ----------------------------------------------------------------- fit helpers
     def _validate_clustering_data(self, X, min_samples=2):
         X = self._validate_fit_data(X, ensure_min_samples=min_samples)
@@ -74,6 +82,30 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         algorithm = getattr(self, "neighbors_algorithm", "exact")
         return torch.from_numpy(mine_neighbors(X, k, metric=metric, algorithm=algorithm,
                                                random_state=self.random_state))
+
+    def _cluster_prior(self, X):
+        """The cluster shares ``cluster_prior`` asks for, sorted in decreasing order (floored at 1e-3 / k).
+
+        Subclasses with a ``cluster_prior`` parameter (SCAN, SeLa) document it.
+        """
+        k = int(self.n_clusters)
+        if isinstance(self.cluster_prior, str):
+            if self.cluster_prior == "uniform" or k == 1:
+                return np.full(k, 1.0 / k)
+            _, labels, _ = feature_kmeans(X, k, n_init=3, random_state=self._seed())
+            prior = np.bincount(labels, minlength=k).astype(np.float64)
+        else:
+            prior = np.asarray(self.cluster_prior, dtype=np.float64).ravel()
+            if prior.shape != (k,) or not np.all(np.isfinite(prior)) or prior.min() < 0 or prior.sum() <= 0:
+                raise ValueError(f"cluster_prior must hold {k} (n_clusters) non-negative finite shares, "
+                                 f"got {self.cluster_prior!r}.")
+        prior = np.maximum(prior / prior.sum(), 1e-3 / k)
+        prior = np.sort(prior / prior.sum())[::-1].copy()
+        if isinstance(self.cluster_prior, str) and self.cluster_prior == "auto":
+            entropy = -float(np.sum(prior * np.log(prior)))
+            if entropy >= AUTO_PRIOR_MIN_ENTROPY * np.log(k):
+                return np.full(k, 1.0 / k)
+        return prior
 
     def _finish_fit(self, X):
         self._n_features_out = self.n_components

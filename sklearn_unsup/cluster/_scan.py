@@ -7,12 +7,8 @@ import numpy as np
 from .._nn import ClusterBatchIterator, ClusteringNet, SCANLoss
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ._deep_base import BaseDeepClusterer, EpochHook
-from ._feature_kmeans import feature_kmeans
 
 __all__ = ["SCAN"]
-
-# "auto" keeps equal sizes unless the k-means shares' entropy is below this share of log(k)
-AUTO_PRIOR_MIN_ENTROPY = 0.95
 
 
 def _scan_epoch(net, dataset, scan_epochs):
@@ -180,7 +176,7 @@ class SCAN(BaseDeepClusterer):
         "metric": [StrOptions({"euclidean", "cosine"})],
         "neighbors_algorithm": [StrOptions({"auto", "exact", "nndescent"})],
         "entropy_weight": [Interval(Real, 0, None, closed="left")],
-        "cluster_prior": [StrOptions({"auto", "uniform", "kmeans"}), "array-like"],
+        "cluster_prior": BaseDeepClusterer._prior_constraints["cluster_prior"],
         "n_heads": [Interval(Integral, 1, None, closed="left")],
         "self_label": ["boolean"],
         "confidence_threshold": [Interval(Real, 0, 1, closed="neither")],
@@ -244,7 +240,7 @@ class SCAN(BaseDeepClusterer):
         X = self._validate_clustering_data(X)
         nbrs = self._mine_neighbors(X, self.n_neighbors, self.metric)
         self.neighbors_ = nbrs.numpy()
-        self.cluster_prior_ = self._estimate_prior(X)
+        self.cluster_prior_ = self._cluster_prior(X)
         uniform = np.ptp(self.cluster_prior_) == 0
         log_prior = None if uniform else tuple(float(v) for v in np.log(self.cluster_prior_))
         scan_epochs = int(self.max_epochs)
@@ -266,27 +262,6 @@ class SCAN(BaseDeepClusterer):
             module.head = crit.head = int(np.argmin(self.head_losses_))
         self.head_ = int(module.head)
         return self._finish_fit(X)
-
-    def _estimate_prior(self, X):
-        """The cluster shares of ``cluster_prior``, sorted in decreasing order (floored at 1e-3 / k)."""
-        k = int(self.n_clusters)
-        if isinstance(self.cluster_prior, str):
-            if self.cluster_prior == "uniform" or k == 1:
-                return np.full(k, 1.0 / k)
-            _, labels, _ = feature_kmeans(X, k, n_init=3, random_state=self._seed())
-            prior = np.bincount(labels, minlength=k).astype(np.float64)
-        else:
-            prior = np.asarray(self.cluster_prior, dtype=np.float64).ravel()
-            if prior.shape != (k,) or not np.all(np.isfinite(prior)) or prior.min() < 0 or prior.sum() <= 0:
-                raise ValueError(f"cluster_prior must hold {k} (n_clusters) non-negative finite shares, "
-                                 f"got {self.cluster_prior!r}.")
-        prior = np.maximum(prior / prior.sum(), 1e-3 / k)
-        prior = np.sort(prior / prior.sum())[::-1].copy()
-        if isinstance(self.cluster_prior, str) and self.cluster_prior == "auto":
-            entropy = -float(np.sum(prior * np.log(prior)))
-            if entropy >= AUTO_PRIOR_MIN_ENTROPY * np.log(k):
-                return np.full(k, 1.0 / k)
-        return prior
 
     @staticmethod
     def _proba_fn(module, xb):

@@ -18,19 +18,31 @@ def label_epochs(max_epochs, n_label_updates):
     return {int(e) for e in np.unique(np.floor(np.linspace(0, max_epochs, n, endpoint=False)).astype(int) + 1)}
 
 
-def equipartition_labels(log_proba, sinkhorn_lambda, tol=0.1, max_iter=1000):
-    """SeLa's label step: Sinkhorn on ``P ** sinkhorn_lambda`` until ``sum |c / c_new - 1| < tol``, then argmax."""
-    Q, _ = sinkhorn_knopp(np.ascontiguousarray(log_proba, dtype=np.float64), epsilon=1.0 / sinkhorn_lambda,
-                          n_iter=max_iter, tol=tol)
+def equipartition_labels(log_proba, sinkhorn_lambda, tol=0.1, max_iter=1000, prior=None):
+    """SeLa's label step: Sinkhorn on ``P ** sinkhorn_lambda`` until ``sum |c / c_new - 1| < tol``, then argmax.
+
+    ``prior`` (cluster shares, any order): the columns receive these shares
+    instead of equal ones, matched by rank to the columns' predicted mass
+    (the cluster the network already makes largest gets the largest share).
+    """
+    log_proba = np.ascontiguousarray(log_proba, dtype=np.float64)
+    marginals = None
+    if prior is not None:
+        shares = np.sort(np.asarray(prior, dtype=np.float64))[::-1]
+        mass = np.exp(log_proba).sum(0)
+        marginals = np.empty_like(shares)
+        marginals[np.argsort(-mass, kind="stable")] = shares / shares.sum()
+    Q, _ = sinkhorn_knopp(log_proba, epsilon=1.0 / sinkhorn_lambda, n_iter=max_iter, tol=tol,
+                          col_marginals=marginals)
     return Q.argmax(1).astype(np.int64)
 
 
-def _sela_epoch(net, dataset, update_epochs, sinkhorn_lambda):
+def _sela_epoch(net, dataset, update_epochs, sinkhorn_lambda, prior=None):
     epoch = len(net.history)
     if epoch not in update_epochs:
         return
     logp = full_pass(net.module_, dataset.X, lambda m, xb: m.logits(xb).log_softmax(-1)).numpy()
-    net.criterion_.targets = torch.from_numpy(equipartition_labels(logp, sinkhorn_lambda))
+    net.criterion_.targets = torch.from_numpy(equipartition_labels(logp, sinkhorn_lambda, prior=prior))
 
 
 class SeLa(BasePseudoLabelClusterer):
@@ -56,6 +68,17 @@ class SeLa(BasePseudoLabelClusterer):
         Number of clusters.
     sinkhorn_lambda : float, default=25.0
         Sharpness of the transport (``P ** sinkhorn_lambda``; 25 in the paper).
+    cluster_prior : {"auto", "uniform", "kmeans"} or array-like of shape (n_clusters,), default="auto"
+        Cluster shares the transport gives the columns. ``"uniform"`` is the
+        paper's equipartition. ``"kmeans"`` takes the shares of a k-means
+        clustering of the training rows; an array gives them directly
+        (normalised). ``"auto"`` takes the k-means shares when they are
+        clearly unequal (entropy below ``0.95 log(n_clusters)``; k-means
+        splits balanced classes at .96-.99) and equal shares otherwise. The
+        shares go to the columns by rank of the network's predicted cluster
+        mass, so the prior fixes the spread of the sizes, not which cluster is
+        the large one. Equipartition penalises imbalanced tables
+        (``benchmarks/results/clustering.md``).
     n_label_updates : int, default=20
         Times the labels are re-optimised (evenly spread over the epochs).
     n_neighbors : int, default=10
@@ -104,6 +127,8 @@ class SeLa(BasePseudoLabelClusterer):
         Cluster of each training row (the trained network's prediction).
     pseudo_labels_ : ndarray of shape (n_samples,)
         The last equipartitioned labels.
+    cluster_prior_ : ndarray of shape (n_clusters,)
+        The cluster shares the transport gave the columns, in decreasing order.
     cluster_sizes_ : ndarray of shape (n_clusters,)
         Training rows per cluster.
     neighbors_ : ndarray of shape (n_samples, n_neighbors) or None
@@ -140,6 +165,7 @@ class SeLa(BasePseudoLabelClusterer):
         **BasePseudoLabelClusterer._parameter_constraints,
         "sinkhorn_lambda": [Interval(Real, 0, None, closed="neither")],
         "n_label_updates": [Interval(Integral, 1, None, closed="left")],
+        **BasePseudoLabelClusterer._prior_constraints,
     }
 
     def __init__(
@@ -147,6 +173,7 @@ class SeLa(BasePseudoLabelClusterer):
         n_clusters=10,
         *,
         sinkhorn_lambda=25.0,
+        cluster_prior="auto",
         n_label_updates=20,
         n_neighbors=10,
         hidden_dims=(512, 512),
@@ -166,6 +193,7 @@ class SeLa(BasePseudoLabelClusterer):
     ):
         self.n_clusters = n_clusters
         self.sinkhorn_lambda = sinkhorn_lambda
+        self.cluster_prior = cluster_prior
         self.n_label_updates = n_label_updates
         self.n_neighbors = n_neighbors
         self.hidden_dims = hidden_dims
@@ -185,6 +213,8 @@ class SeLa(BasePseudoLabelClusterer):
 
     def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
+        self.cluster_prior_ = self._cluster_prior(X)
+        prior = None if np.ptp(self.cluster_prior_) == 0 else tuple(float(v) for v in self.cluster_prior_)
         hook = partial(_sela_epoch, update_epochs=label_epochs(self.max_epochs, self.n_label_updates),
-                       sinkhorn_lambda=float(self.sinkhorn_lambda))
+                       sinkhorn_lambda=float(self.sinkhorn_lambda), prior=prior)
         return self._fit_pseudo_label(X, hook)

@@ -183,6 +183,22 @@ def test_sela_equipartition_and_schedule():
     assert label_epochs(3, 10) == {1, 2, 3}
 
 
+def test_sela_prior_sets_the_column_shares_by_rank():
+    rng = np.random.RandomState(0)
+    logits = rng.randn(400, 3)
+    logits[:, 2] += 1.0  # the network already favours cluster 2
+    logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    Q, _ = sinkhorn_knopp(logp, epsilon=1 / 25.0, n_iter=1000, tol=1e-6, col_marginals=np.array([0.6, 0.3, 0.1]))
+    np.testing.assert_allclose(Q.sum(0), [240, 120, 40], rtol=1e-3)
+    np.testing.assert_allclose(Q.sum(1), 1.0, rtol=1e-6)
+    sizes = np.bincount(equipartition_labels(logp, 25.0, prior=[0.1, 0.3, 0.6]), minlength=3)
+    assert sizes.argmax() == 2 and sizes[2] > 200  # the favoured cluster gets the largest share
+    X, _ = make_blobs(n_samples=[150, 30, 20], cluster_std=0.5, random_state=0)
+    sela = _fast(SeLa).fit(X)
+    assert sela.cluster_prior_[0] > 0.6
+    np.testing.assert_allclose(_fast(SeLa, cluster_prior="uniform").fit(X).cluster_prior_, [1 / 3] * 3)
+
+
 def test_swav_codes_spread_a_batch_over_prototypes():
     scores = np.zeros((64, 4), dtype=np.float32)
     scores[:, 0] = 0.5  # every row closest to prototype 0
