@@ -68,6 +68,7 @@ from sklearn_unsup.outlier import (
     EnsembleOutlierDetector,
     FlowOutlierDetector,
     InternalContrastiveDetector,
+    NeuralTransformationDetector,
     RejectionOutlierDetector,
     VAEOutlierDetector,
 )
@@ -109,6 +110,7 @@ def detectors(seed, novelty):
         d["KNNDetector (ours, k=50)"] = lambda: KNNDetector()
         d["InvariantsDetector (ours)"] = lambda: InvariantsDetector(random_state=seed)
         d["InternalContrastiveDetector (ours, ICL)"] = lambda: InternalContrastiveDetector(random_state=seed)
+        d["NeuralTransformationDetector (ours, NeuTraL)"] = lambda: NeuralTransformationDetector(random_state=seed)
     return d
 
 

@@ -14,10 +14,10 @@ TRANSFORMATIONS = ("residual", "multiplicative")
 class NeuTraLNet(nn.Module):
     """``K`` learnable transformations, one shared encoder, and the deterministic contrastive loss of each row.
 
-    Transformation ``T_k`` is a small bias-free MLP ``M_k`` of the row:
+    Transformation ``T_k`` is a small bias-free leaky-ReLU MLP ``M_k`` of the row:
     ``T_k(x) = x + M_k(x)`` (``"residual"``) or ``T_k(x) = sigmoid(M_k(x)) * x``
     (``"multiplicative"``, a learned soft mask). The encoder ``f`` (bias-free
-    ReLU MLP) maps the row and its ``K`` views to unit vectors ``z_0 = f(x)``,
+    leaky-ReLU MLP) maps the row and its ``K`` views to unit vectors ``z_0 = f(x)``,
     ``z_k = f(T_k(x))``. With ``h(a, b) = exp(cos(a, b) / temperature)``, the
     loss of view ``k`` is ``-log(h(z_k, z_0) / (h(z_k, z_0) + sum_{l != k}
     h(z_k, z_l)))``: each view must stay close to the original (semantics kept)
@@ -34,9 +34,9 @@ class NeuTraLNet(nn.Module):
         self.transformation = transformation
         self.temperature = float(temperature)
         self.transformations = nn.ModuleList(
-            make_mlp(n_features, tuple(transformation_hidden_dims), n_features, activation="relu", bias=False)
+            make_mlp(n_features, tuple(transformation_hidden_dims), n_features, activation="leaky_relu", bias=False)
             for _ in range(int(n_transformations)))
-        self.encoder = make_mlp(n_features, tuple(hidden_dims), n_components, activation="relu", bias=False)
+        self.encoder = make_mlp(n_features, tuple(hidden_dims), n_components, activation="leaky_relu", bias=False)
         # row k of the logits (view k + 1) leaves out its own column: the denominator runs over l != k
         k = int(n_transformations)
         self.register_buffer("own", torch.eye(k + 1, dtype=torch.bool)[1:])
