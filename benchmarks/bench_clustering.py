@@ -3,6 +3,7 @@
     python benchmarks/bench_clustering.py [--seeds 3] [--data digits,mnist5k,...] [--quick]
     python benchmarks/bench_clustering.py --voting [--seeds 3]     # VotingClustering vs its members, HDBSCAN
     python benchmarks/bench_clustering.py --gdl [--umap] [--data ...]  # GraphDegreeLinkage vs Ward, average, KMeans
+    python benchmarks/bench_clustering.py --prior --seeds 3 --data ...  # SCAN/SeLa cluster_prior: uniform vs auto
 
 Protocol of ../shared/data/README.md: transductive ``fit_predict`` on all rows,
 ``n_clusters`` = number of classes, ACC (Hungarian) / NMI / ARI, mean over
@@ -200,6 +201,46 @@ def run_gdl(args):
         print()
 
 
+def run_prior(args):
+    """SCAN and SeLa with equal cluster sizes (the papers') against ``cluster_prior="auto"`` (the default), same run.
+
+    Where "auto" keeps equal sizes (the k-means shares' normalised entropy >= .95) both rows are the same fit, so it
+    runs once. KMeans and GaussianMixture (diag) are the classical peers.
+    """
+    for name in args.data.split(","):
+        X, y = load(name)
+        if args.quick:
+            X, y = X[:1000], y[:1000]
+        k = len(np.unique(y))
+        rows, choices, entropies = {}, [], []
+
+        def add(label, labels, rows=rows, y=y):
+            rows.setdefault(label, {"method": label, "ACC": [], "NMI": []})
+            rows[label]["ACC"].append(cluster_accuracy(y, labels))
+            rows[label]["NMI"].append(normalized_mutual_info_score(y, labels))
+
+        for seed in range(args.seeds):
+            add("KMeans", KMeans(k, n_init=10, random_state=seed).fit_predict(X))
+            add("GaussianMixture (diag)", GaussianMixture(k, covariance_type="diag", random_state=seed).fit_predict(X))
+            shares = SCAN(k, cluster_prior="kmeans", random_state=seed)._cluster_prior(X)
+            entropies.append(-float(np.sum(shares * np.log(shares))) / np.log(k))
+            for cls in (SCAN, SeLa):
+                uniform = cls(k, cluster_prior="uniform", random_state=seed).fit(X)
+                add(f"{cls.__name__} (equal sizes)", uniform.labels_)
+                auto = cls(k, random_state=seed)
+                auto_is_uniform = np.ptp(auto._cluster_prior(X)) == 0
+                add(f"{cls.__name__} (auto, default)", uniform.labels_ if auto_is_uniform else auto.fit(X).labels_)
+            choices.append("equal sizes" if auto_is_uniform else "k-means shares")
+            print(f"  {name} seed {seed}: " + ", ".join(f"{r['method']} {r['ACC'][-1]:.3f}" for r in rows.values()),
+                  flush=True)
+        table = [{"method": r["method"], "ACC": np.mean(r["ACC"]), "ACC sd": np.std(r["ACC"]), "NMI": np.mean(r["NMI"])}
+                 for r in rows.values()]
+        print(f"\n## {name} ({X.shape[0]} x {X.shape[1]}, {k} classes): k-means shares' normalised entropy "
+              f"{np.mean(entropies):.3f}; auto chose {', '.join(sorted(set(choices)))}\n")
+        print_table(table, ["method", "ACC", "ACC sd", "NMI"])
+        print()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=1)
@@ -208,6 +249,7 @@ def main():
     parser.add_argument("--voting", action="store_true", help="VotingClustering against its members and HDBSCAN")
     parser.add_argument("--gdl", action="store_true", help="GraphDegreeLinkage against Ward, average and KMeans")
     parser.add_argument("--umap", action="store_true", help="with --gdl: also on the UMAP(10) codes (seed 0)")
+    parser.add_argument("--prior", action="store_true", help="SCAN/SeLa: equal cluster sizes vs cluster_prior='auto'")
     args = parser.parse_args()
     print(f"# bench_clustering — {machine_line()}, seeds 0..{args.seeds - 1}\n")
     if args.voting:
@@ -215,6 +257,9 @@ def main():
         return
     if args.gdl:
         run_gdl(args)
+        return
+    if args.prior:
+        run_prior(args)
         return
     import umap  # compile umap's numba functions before timing it
 
