@@ -3,6 +3,7 @@
     python benchmarks/bench_clustering.py [--seeds 3] [--data digits,mnist5k,...] [--quick]
     python benchmarks/bench_clustering.py --voting [--seeds 3]     # VotingClustering vs its members, HDBSCAN
     python benchmarks/bench_clustering.py --gdl [--umap] [--data ...]  # GraphDegreeLinkage vs Ward, average, KMeans
+    python benchmarks/bench_clustering.py --rate-reduction [--seeds 3] [--data ...]  # CPP/MLC vs KMeans, UMAP+GMM
     python benchmarks/bench_clustering.py --prior --seeds 3 --data ...  # SCAN/SeLa cluster_prior: uniform vs auto
 
 Protocol of ../shared/data/README.md: transductive ``fit_predict`` on all rows,
@@ -31,7 +32,16 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_unsup.cluster import DEC, SCAN, DeepCluster, GraphDegreeLinkage, SeLa, SwAV, VotingClustering
+from sklearn_unsup.cluster import (
+    DEC,
+    SCAN,
+    DeepCluster,
+    GraphDegreeLinkage,
+    RateReductionClustering,
+    SeLa,
+    SwAV,
+    VotingClustering,
+)
 from sklearn_unsup.metrics import cluster_accuracy
 
 DATASETS = ["digits", "mnist5k", "stackoverflow_minilm", "optdigits_train", "mnist1d",
@@ -241,6 +251,68 @@ def run_prior(args):
         print()
 
 
+K_GRID = (5, 8, 9, 10, 11, 15, 20, 30, 50)  # RateReductionClustering's default candidates
+
+
+def _record(rows, y, tag, label, labels, seconds):
+    r = rows.setdefault(label, {"method": label, "ACC": [], "NMI": [], "ARI": [], "s": []})
+    r["ACC"].append(cluster_accuracy(y, labels))
+    r["NMI"].append(normalized_mutual_info_score(y, labels))
+    r["ARI"].append(adjusted_rand_score(y, labels))
+    r["s"].append(seconds)
+    print(f"  {tag} {label}: ACC {r['ACC'][-1]:.3f} ({seconds:.1f} s)", flush=True)
+
+
+def run_rate_reduction(args):
+    """RateReductionClustering (CPP/MLC) with the true k and with n_clusters=None, against KMeans and UMAP(10)+GMM.
+
+    The k choice is compared with GaussianMixture + BIC over the same candidates on the seed's UMAP(10) codes (a
+    full-covariance mixture on the raw 384/784 columns is too slow and too flat to be a fair peer).
+    """
+    for name in args.data.split(","):
+        X, y = load(name)
+        if args.quick:
+            X, y = X[:1000], y[:1000]
+        k = len(np.unique(y))
+        metric = "cosine" if name == "stackoverflow_minilm" else "euclidean"
+        rows, picks = {}, []
+
+        for seed in range(args.seed0, args.seed0 + args.seeds):
+            Z, umap_seconds = umap_codes(X, seed, metric)
+            record = partial(_record, rows, y, f"{name} seed {seed}")
+            t0 = time.perf_counter()
+            record("KMeans", KMeans(k, n_init=10, random_state=seed).fit_predict(X), time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            record("UMAP(10)+GMM", GaussianMixture(k, random_state=seed).fit_predict(Z),
+                   time.perf_counter() - t0 + umap_seconds)
+            for label, n_clusters, data, extra in (("RateReductionClustering", k, X, 0.0),
+                                                   ("RateReductionClustering (n_clusters=None)", None, X, 0.0),
+                                                   ("UMAP(10)+RateReductionClustering", k, Z, umap_seconds)):
+                t0 = time.perf_counter()
+                est = RateReductionClustering(n_clusters, random_state=seed).fit(data)
+                record(label, est.labels_, time.perf_counter() - t0 + extra)
+                if n_clusters is None:
+                    picks.append({"seed": seed, "method": label, "k chosen": est.n_clusters_, "true k": k,
+                                  "ACC at chosen k": rows[label]["ACC"][-1]})
+            t0 = time.perf_counter()
+            grid = [c for c in K_GRID if c < len(X)]
+            gmms = [GaussianMixture(c, random_state=seed).fit(Z) for c in grid]
+            bics = [g.bic(Z) for g in gmms]
+            best = int(np.argmin(bics))
+            picks.append({"seed": seed, "method": "UMAP(10)+GaussianMixture, BIC", "k chosen": grid[best],
+                          "true k": k, "ACC at chosen k": cluster_accuracy(y, gmms[best].predict(Z))})
+            print(f"  {name} seed {seed} GMM+BIC: k {grid[best]} ({time.perf_counter() - t0:.1f} s)", flush=True)
+        ref = np.mean(rows["UMAP(10)+GMM"]["s"])
+        table = [{"method": r["method"], "ACC": float(np.mean(r["ACC"])), "ACC sd": float(np.std(r["ACC"])),
+                  "NMI": float(np.mean(r["NMI"])), "ARI": float(np.mean(r["ARI"])),
+                  "fit time / UMAP+GMM": float(np.mean(r["s"]) / ref)} for r in rows.values()]
+        print(f"\n## {name} ({X.shape[0]} x {X.shape[1]}, {k} classes), rate reduction; UMAP+GMM {ref:.1f} s\n")
+        print_table(table, ["method", "ACC", "ACC sd", "NMI", "ARI", "fit time / UMAP+GMM"])
+        print(f"\n### {name}: choice of k (candidates {', '.join(map(str, K_GRID))})\n")
+        print_table(picks, ["seed", "method", "k chosen", "true k", "ACC at chosen k"])
+        print()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=1)
@@ -249,6 +321,9 @@ def main():
     parser.add_argument("--voting", action="store_true", help="VotingClustering against its members and HDBSCAN")
     parser.add_argument("--gdl", action="store_true", help="GraphDegreeLinkage against Ward, average and KMeans")
     parser.add_argument("--umap", action="store_true", help="with --gdl: also on the UMAP(10) codes (seed 0)")
+    parser.add_argument("--rate-reduction", action="store_true",
+                        help="RateReductionClustering (k given and None) against KMeans, UMAP+GMM, GMM+BIC")
+    parser.add_argument("--seed0", type=int, default=0, help="with --rate-reduction: first seed")
     parser.add_argument("--prior", action="store_true", help="SCAN/SeLa: equal cluster sizes vs cluster_prior='auto'")
     args = parser.parse_args()
     print(f"# bench_clustering — {machine_line()}, seeds 0..{args.seeds - 1}\n")
@@ -257,6 +332,12 @@ def main():
         return
     if args.gdl:
         run_gdl(args)
+        return
+    if args.rate_reduction:
+        import umap  # compile umap's numba functions before timing it
+
+        umap.UMAP(n_components=2, n_neighbors=5).fit_transform(np.random.RandomState(0).rand(200, 5))
+        run_rate_reduction(args)
         return
     if args.prior:
         run_prior(args)

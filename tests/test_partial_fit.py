@@ -21,7 +21,7 @@ INCREMENTAL = [e for e in _INSTANCES if hasattr(e, "partial_fit")]
 NOT_INCREMENTAL = {"SCAN", "SeLa", "DeepCluster", "TLDR", "ScoreMatchingDetector",
                    "InvariantsDetector", "GraphAutoEncoder", "GraphContrastiveEncoder",
                    "ProjectionBasedNCD",
-                   "DeepLowDensitySeparation"}
+                   "DeepLowDensitySeparation", "RateReductionClustering"}
 
 
 def _ids(est):

@@ -33,6 +33,13 @@ from ._losses import CategoricalTargetLoss, JointVAELoss, ReconstructionLoss, VA
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
 from ._neutral import NeuTraLNet
+from ._rate_reduction import (
+    RateReductionLoss,
+    RateReductionNet,
+    coding_rate,
+    membership_coding_rate,
+    sinkhorn_membership,
+)
 from ._score_net import NoiseConditionalScoreNet
 from ._twins import (
     AugmentedTwin,
@@ -93,6 +100,11 @@ __all__ = [
     "MLPAutoEncoder",
     "MLPJointVAE",
     "MLPVAE",
+    "RateReductionLoss",
+    "RateReductionNet",
+    "coding_rate",
+    "membership_coding_rate",
+    "sinkhorn_membership",
     "RealNVPFlow",
     "ReconstructionLoss",
     "VAELoss",

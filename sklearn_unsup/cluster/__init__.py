@@ -15,6 +15,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "HierarchicalKMeans": "._hierarchical_kmeans",
         "balanced_subsample": "._hierarchical_kmeans",
         "make_umap_pipeline": "._umap_pipeline",
+        "RateReductionClustering": "._rate_reduction",
         "SCAN": "._scan",
         "SeLa": "._sela",
         "SelfOrganizingMap": "._som",

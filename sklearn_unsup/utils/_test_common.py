@@ -46,6 +46,8 @@ FAST_PARAMS = {
     "JointVAE": dict(n_clusters=3, n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "ProjectionBasedNCD": dict(n_components=4, hidden_dims=(16,), max_epochs=20, batch_size=32, lr=1e-2,
                                max_novel_clusters=5, n_init=2),
+    "RateReductionClustering": dict(n_clusters=3, hidden_dims=(16,), n_components=8, max_epochs=5, batch_size=32,
+                                    lr=1e-2),
     "RealNVP": dict(n_coupling_layers=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "VAEOutlierDetector": dict(hidden_dims=(8,), max_epochs=3, batch_size=32, n_importance_samples=2),
     "VAE": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
