@@ -2,6 +2,7 @@
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from skorch.callbacks import Callback, GradientNormClipping
 
@@ -10,6 +11,7 @@ from .._nn import DECLoss, DECNet, MLPAutoEncoder, ReconstructionLoss, as_float3
 from .._torch import TorchPartialFitMixin
 from ..utils._sklearn_compat import Integral, Interval, Real
 from ..utils._validation import check_hidden_dims
+from ..utils._warnings import warn_caller
 from ._deep_base import BaseDeepClusterer
 from ._feature_kmeans import feature_kmeans
 from ._pseudo_label import full_pass
@@ -69,6 +71,14 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     every ``update_interval`` batches. Training stops when fewer than a
     fraction ``tol`` of the labels change between two updates, or after
     ``max_epochs``.
+
+    Self-training can collapse (all rows drawn into a few centres, e.g. IDEC
+    on unnormalised UMAP codes). When the trained model fills at most half as
+    many clusters as the k-means start did, ``fit`` falls back to that start
+    (the pre-trained encoder and the k-means centres), sets
+    ``self_training_collapsed_`` and warns (``ConvergenceWarning``). Fewer
+    lost clusters are kept (on imbalanced data a few emptied clusters can be
+    right) with the usual empty-cluster warning.
 
     IDEC (Guo et al., 2017) keeps the decoder during clustering so the
     embedding is not distorted: the loss is
@@ -143,6 +153,9 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         Training rows per cluster.
     delta_label_ : float or None
         Fraction of labels that changed at the last target update.
+    self_training_collapsed_ : bool
+        True when self-training emptied at least half of the clusters and
+        ``fit`` kept the k-means start instead (always False after ``partial_fit``).
     pretrain_loss_curve_ : list of float
         Reconstruction loss of each pre-training epoch.
     net_ : sklearn_unsup._nn.UnsupervisedNet
@@ -249,6 +262,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         # 2. k-means on the codes and 3. KL self-training, in one net holding the encoder and centres
         updater = _TargetUpdate(Xt, self.update_interval, self.tol)
         kmeans_seed = int(rng.randint(np.iinfo(np.int32).max))
+        start_state = {}
 
         def start(net, dataset):
             module = net.module_
@@ -259,6 +273,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
             centers, _, _ = feature_kmeans(z, self.n_clusters, n_init=self.n_init, random_state=kmeans_seed)
             with torch.no_grad():
                 module.centers.copy_(torch.as_tensor(centers, dtype=torch.float32))
+            start_state.update({k: v.detach().clone() for k, v in module.state_dict().items()})
             updater.refresh(net)
 
         net = self._build_net(
@@ -273,9 +288,31 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         )
         self._train(net, X, torch.arange(X.shape[0]), epochs=1 if first_block else None, before_training=start)
         self.delta_label_ = updater.delta_label_
+        self.self_training_collapsed_ = False
+        if not first_block and start_state:
+            self._fall_back_if_collapsed(X, start_state)
         self.cluster_centers_ = self.net_.module_.centers.detach().cpu().numpy().astype(np.float64)
         self.net_.criterion_.targets = None  # training state only
         return self._finish_fit(X)
+
+    def _fall_back_if_collapsed(self, X, start_state):
+        """Restore the k-means start when self-training left clusters empty that the start had filled."""
+        k = self.n_clusters
+        n_filled = np.count_nonzero(np.bincount(self._proba(X).argmax(1), minlength=k))
+        module = self.net_.module_
+        trained = {key: v.detach().clone() for key, v in module.state_dict().items()}
+        module.load_state_dict(start_state)
+        n_filled_start = np.count_nonzero(np.bincount(self._proba(X).argmax(1), minlength=k))
+        if 2 * n_filled > n_filled_start:  # not a collapse: at most half of the start's clusters lost
+            module.load_state_dict(trained)
+            return
+        self.self_training_collapsed_ = True
+        warn_caller(
+            f"DEC's self-training left {k - n_filled} of {k} clusters empty ({k - n_filled_start} at its k-means "
+            "start): the fit keeps the k-means start (pre-trained encoder and k-means centres). Scale the input "
+            "(StandardScaler), lower lr or reconstruction_weight, or raise update_interval.",
+            ConvergenceWarning,
+        )
 
     def _continue_training(self, X):
         """One clustering epoch on a block, with the target distribution computed on that block."""

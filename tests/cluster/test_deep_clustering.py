@@ -291,6 +291,28 @@ def test_degenerate_solution_warns(blobs):
     assert list(dec.cluster_sizes_) == [X.shape[0], 0, 0]
 
 
+def test_dec_falls_back_to_the_kmeans_start_when_self_training_collapses(blobs):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = blobs
+    dec = _fast(DEC).fit(X)
+    assert dec.self_training_collapsed_ is False
+    good = {k: v.clone() for k, v in dec.net_.module_.state_dict().items()}
+    with torch.no_grad():  # a collapse: every centre far away but one
+        dec.net_.module_.centers[1:] = 1e3
+    with pytest.warns(ConvergenceWarning, match="keeps the k-means start"):
+        dec._fall_back_if_collapsed(X, good)
+    assert dec.self_training_collapsed_
+    np.testing.assert_array_equal(dec.predict(X), dec.labels_)
+    assert len(np.unique(dec.predict(X))) == 3
+    # losing fewer than half of the clusters is kept
+    with torch.no_grad():
+        dec.net_.module_.centers[2] = 1e3
+    dec.self_training_collapsed_ = False
+    dec._fall_back_if_collapsed(X, good)
+    assert not dec.self_training_collapsed_ and len(np.unique(dec.predict(X))) == 2
+
+
 def test_dec_soft_assignment_finite_for_huge_rows(blobs):
     """Issue 23: codes of rows of norm >= 1e20 overflowed |z - mu|^2 in float32 (all-NaN predict_proba)."""
     X, _ = blobs
