@@ -147,7 +147,7 @@ class RateReductionClustering(BaseDeepClusterer):
         Passes over the training data. These are the MCR² epochs; the
         ``warmup_epochs`` come before them.
     batch_size : int, default=1024
-        Rows per optimisation step (and per membership matrix).
+        Rows per optimisation step. Also the rows of each membership matrix.
     lr : float, default=1e-4
         Learning rate. Longer or faster training lowers the loss further but, on
         the benchmark sets, not the accuracy.
@@ -157,7 +157,8 @@ class RateReductionClustering(BaseDeepClusterer):
     weight_decay : float, default=1e-4
         L2 penalty passed to the optimizer.
     callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks or (name, callback) pairs, copied at fit.
+        Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints,
+        LR schedulers, ...), copied at fit.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``,
         ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
