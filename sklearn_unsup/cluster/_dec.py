@@ -154,8 +154,9 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     delta_label_ : float or None
         Fraction of labels that changed at the last target update.
     self_training_collapsed_ : bool
-        True when self-training emptied at least half of the clusters and
-        ``fit`` kept the k-means start instead (always False after ``partial_fit``).
+        True when self-training emptied half or more of the clusters its
+        k-means start had filled and ``fit`` kept that start instead (reset to
+        False by ``partial_fit``, which runs no such check).
     pretrain_loss_curve_ : list of float
         Reconstruction loss of each pre-training epoch.
     net_ : sklearn_unsup._nn.UnsupervisedNet
@@ -303,7 +304,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         trained = {key: v.detach().clone() for key, v in module.state_dict().items()}
         module.load_state_dict(start_state)
         n_filled_start = np.count_nonzero(np.bincount(self._proba(X).argmax(1), minlength=k))
-        if 2 * n_filled > n_filled_start:  # not a collapse: at most half of the start's clusters lost
+        if 2 * n_filled > n_filled_start:  # not a collapse: fewer than half of the start's clusters lost
             module.load_state_dict(trained)
             return
         self.self_training_collapsed_ = True
@@ -317,6 +318,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     def _continue_training(self, X):
         """One clustering epoch on a block, with the target distribution computed on that block."""
         updater = dict(self.net_.callbacks_)["dec_target"]
+        self.self_training_collapsed_ = False
         updater.start_block(self.net_, X)
         try:
             self._continue_net(X, y=torch.arange(X.shape[0]))

@@ -64,8 +64,8 @@ class SCAN(BaseDeepClusterer):
     cluster_prior : {"auto", "uniform", "kmeans"} or array-like of shape (n_clusters,), default="auto"
         Cluster sizes the entropy term pulls towards. ``"uniform"`` is the
         paper's entropy of the mean prediction (equal sizes). ``"kmeans"``
-        estimates the shares from a k-means clustering of the training rows
-        (in the space the neighbours are mined in); an array gives them
+        estimates the shares from a k-means clustering (Euclidean, 3 starts)
+        of the training rows; an array gives them
         directly (normalised to sum to one). ``"auto"`` takes the k-means
         shares when they are clearly unequal (their entropy below
         ``0.95 log(n_clusters)``) and equal sizes otherwise: k-means splits
