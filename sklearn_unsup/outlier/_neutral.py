@@ -177,7 +177,7 @@ class NeuralTransformationDetector(BoundedInputMixin, OutlierDetectorMixin, Torc
     >>> t = rng.normal(size=(300, 1))
     >>> X = np.c_[t, 2 * t, -t, t ** 2] + 0.1 * rng.normal(size=(300, 4))  # related features
     >>> det = NeuralTransformationDetector(max_epochs=10, random_state=0).fit(X)
-    >>> s = det.score_samples([[1.0, 2.0, -1.0, 1.0], [1.0, -2.0, 1.0, 1.0]])
+    >>> s = det.score_samples([[0.5, 1.0, -0.5, 0.25], [0.5, -1.0, 0.5, 0.25]])
     >>> bool(s[0] > s[1])  # the second row breaks the relations
     True
     """
