@@ -180,9 +180,9 @@ class RateReductionClustering(BaseDeepClusterer):
         The numbers of clusters compared (``[n_clusters]`` when given).
     coding_length_ : ndarray of shape (n_candidates,)
         Coding length of ``Z`` under each candidate's spectral partition.
-    cluster_means_ : ndarray of shape (n_clusters_, n_components)
+    cluster_means_ : ndarray of shape (`n_clusters_`, n_components)
         L2-normalised mean of ``Z`` per cluster (``predict``'s references).
-    cluster_sizes_ : ndarray of shape (n_clusters_,)
+    cluster_sizes_ : ndarray of shape (`n_clusters_`,)
         Training rows per cluster.
     net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
@@ -354,7 +354,7 @@ class RateReductionClustering(BaseDeepClusterer):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_clusters_)
+        proba : ndarray of shape (n_samples, `n_clusters_`)
             Rows sum to 1; the argmax is the nearest cluster mean (``predict``).
         """
         return super().predict_proba(X)
