@@ -4,7 +4,7 @@
     python benchmarks/bench_clustering.py --voting [--seeds 3]     # VotingClustering vs its members, HDBSCAN
     python benchmarks/bench_clustering.py --gdl [--umap] [--data ...]  # GraphDegreeLinkage vs Ward, average, KMeans
     python benchmarks/bench_clustering.py --rate-reduction [--seeds 3] [--data ...]  # CPP/MLC vs KMeans, UMAP+GMM
-    python benchmarks/bench_clustering.py --prior --seeds 3 --data ...  # SCAN/SeLa cluster_prior: uniform vs auto
+    python benchmarks/bench_clustering.py --prior --seeds 3 --data ...  # SCAN/SeLa/SwAV cluster_prior: uniform vs auto
 
 Protocol of ../shared/data/README.md: transductive ``fit_predict`` on all rows,
 ``n_clusters`` = number of classes, ACC (Hungarian) / NMI / ARI, mean over
@@ -212,7 +212,7 @@ def run_gdl(args):
 
 
 def run_prior(args):
-    """SCAN and SeLa with equal cluster sizes (the papers') against ``cluster_prior="auto"`` (the default), same run.
+    """SCAN, SeLa and SwAV with equal cluster sizes (the papers') against ``cluster_prior="auto"`` (the default).
 
     Where "auto" keeps equal sizes (the k-means shares' normalised entropy >= .95) both rows are the same fit, so it
     runs once. KMeans and GaussianMixture (diag) are the classical peers.
@@ -234,7 +234,7 @@ def run_prior(args):
             add("GaussianMixture (diag)", GaussianMixture(k, covariance_type="diag", random_state=seed).fit_predict(X))
             shares = SCAN(k, cluster_prior="kmeans", random_state=seed)._cluster_prior(X)
             entropies.append(-float(np.sum(shares * np.log(shares))) / np.log(k))
-            for cls in (SCAN, SeLa):
+            for cls in (SCAN, SeLa, SwAV):
                 uniform = cls(k, cluster_prior="uniform", random_state=seed).fit(X)
                 add(f"{cls.__name__} (equal sizes)", uniform.labels_)
                 auto = cls(k, random_state=seed)
@@ -324,7 +324,7 @@ def main():
     parser.add_argument("--rate-reduction", action="store_true",
                         help="RateReductionClustering (k given and None) against KMeans, UMAP+GMM, GMM+BIC")
     parser.add_argument("--seed0", type=int, default=0, help="with --rate-reduction: first seed")
-    parser.add_argument("--prior", action="store_true", help="SCAN/SeLa: equal cluster sizes vs cluster_prior='auto'")
+    parser.add_argument("--prior", action="store_true", help="SCAN/SeLa/SwAV: equal sizes vs cluster_prior='auto'")
     args = parser.parse_args()
     print(f"# bench_clustering — {machine_line()}, seeds 0..{args.seeds - 1}\n")
     if args.voting:

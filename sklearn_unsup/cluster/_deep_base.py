@@ -83,12 +83,12 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         return torch.from_numpy(mine_neighbors(X, k, metric=metric, algorithm=algorithm,
                                                random_state=self.random_state))
 
-    def _cluster_prior(self, X):
+    def _cluster_prior(self, X, n_clusters=None):
         """The cluster shares ``cluster_prior`` asks for, sorted in decreasing order (floored at 1e-3 / k).
 
         Subclasses with a ``cluster_prior`` parameter (SCAN, SeLa) document it.
         """
-        k = int(self.n_clusters)
+        k = int(self.n_clusters if n_clusters is None else n_clusters)
         if isinstance(self.cluster_prior, str):
             if self.cluster_prior == "uniform" or k == 1:
                 return np.full(k, 1.0 / k)
@@ -97,8 +97,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         else:
             prior = np.asarray(self.cluster_prior, dtype=np.float64).ravel()
             if prior.shape != (k,) or not np.all(np.isfinite(prior)) or prior.min() < 0 or prior.sum() <= 0:
-                raise ValueError(f"cluster_prior must hold {k} (n_clusters) non-negative finite shares, "
-                                 f"got {self.cluster_prior!r}.")
+                raise ValueError(f"cluster_prior must hold {k} non-negative finite shares (one per cluster; one per "
+                                 f"prototype for SwAV), got {self.cluster_prior!r}.")
         prior = np.maximum(prior / prior.sum(), 1e-3 / k)
         prior = np.sort(prior / prior.sum())[::-1].copy()
         if isinstance(self.cluster_prior, str) and self.cluster_prior == "auto":

@@ -19,9 +19,21 @@ from ._feature_kmeans import feature_kmeans
 __all__ = ["SwAV"]
 
 
-def batch_codes(scores, epsilon, n_iter):
-    """SwAV's codes of a batch: Sinkhorn-Knopp on ``exp(scores / epsilon)`` (numba kernel), rows sum to 1."""
-    return sinkhorn_knopp(np.ascontiguousarray(scores, dtype=np.float32), epsilon=epsilon, n_iter=n_iter)[0]
+def batch_codes(scores, epsilon, n_iter, prior=None):
+    """SwAV's codes of a batch: Sinkhorn-Knopp on ``exp(scores / epsilon)`` (numba kernel), rows sum to 1.
+
+    ``prior`` (prototype shares, decreasing): the prototypes receive these
+    shares of the batch instead of equal ones, matched by rank of their
+    total ``exp(score / epsilon)`` mass in the batch.
+    """
+    scores = np.ascontiguousarray(scores, dtype=np.float32)
+    marginals = None
+    if prior is not None:
+        s = scores.astype(np.float64) / epsilon
+        mass = np.log(np.exp(s - s.max()).sum(0))  # per-prototype log mass, up to one constant
+        marginals = np.empty(scores.shape[1])
+        marginals[np.argsort(-mass, kind="stable")] = prior
+    return sinkhorn_knopp(scores, epsilon=epsilon, n_iter=n_iter, col_marginals=marginals)[0]
 
 
 def _per_row_views(swav):
@@ -78,6 +90,16 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         Prototypes; None means ``n_clusters``.
     sinkhorn_epsilon : float, default=0.05
         Entropic regularisation of the Sinkhorn codes.
+    cluster_prior : {"auto", "uniform", "kmeans"} or array-like of shape (n_prototypes,), default="auto"
+        Shares of a batch the Sinkhorn codes give the prototypes.
+        ``"uniform"`` is the paper's equipartition. ``"kmeans"`` takes the
+        shares of a k-means clustering (``n_prototypes`` clusters) of the
+        training rows; an array gives them directly (normalised). ``"auto"``
+        takes the k-means shares when they are clearly unequal (entropy below
+        ``0.95 log(n_prototypes)``; k-means splits balanced classes at
+        .96-.99) and equal shares otherwise. The shares go to the prototypes
+        by rank of their mass in each batch, so the prior fixes the spread of
+        the sizes, not which prototype is the large one.
     sinkhorn_max_iter : int, default=3
         Sinkhorn-Knopp iterations per batch. SwAV runs exactly this many (no
         tolerance stop; the authors use 3), so here the maximum is also the
@@ -127,6 +149,8 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
 
     Attributes
     ----------
+    cluster_prior_ : ndarray of shape (n_prototypes,)
+        The prototype shares the codes used, in decreasing order.
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training row.
     cluster_sizes_ : ndarray of shape (n_clusters,)
@@ -172,6 +196,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         "n_prototypes": [Interval(Integral, 1, None, closed="left"), None],
         "sinkhorn_epsilon": [Interval(Real, 0, None, closed="neither")],
         "sinkhorn_max_iter": [Interval(Integral, 1, None, closed="left")],
+        **BaseDeepClusterer._prior_constraints,
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "freeze_prototypes_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 0, None, closed="left")],
@@ -184,6 +209,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         *,
         n_prototypes=None,
         sinkhorn_epsilon=0.05,
+        cluster_prior="auto",
         sinkhorn_max_iter=3,
         temperature=0.1,
         freeze_prototypes_epochs=1,
@@ -207,6 +233,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         self.n_clusters = n_clusters
         self.n_prototypes = n_prototypes
         self.sinkhorn_epsilon = sinkhorn_epsilon
+        self.cluster_prior = cluster_prior
         self.sinkhorn_max_iter = sinkhorn_max_iter
         self.temperature = temperature
         self.freeze_prototypes_epochs = freeze_prototypes_epochs
@@ -236,6 +263,8 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         rng = check_random_state(self.random_state)
         nbrs = self._mine_neighbors(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
         self.neighbors_ = None if nbrs is None else nbrs.numpy()
+        self.cluster_prior_ = self._cluster_prior(X, n_prototypes)
+        prior = None if np.ptp(self.cluster_prior_) == 0 else tuple(float(v) for v in self.cluster_prior_)
         net = self._build_net(
             module=PrototypeNet,
             module_kwargs=dict(
@@ -251,7 +280,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
             criterion=SwAVLoss,
             criterion_kwargs=dict(
                 sinkhorn=partial(batch_codes, epsilon=float(self.sinkhorn_epsilon),
-                                 n_iter=int(self.sinkhorn_max_iter)),
+                                 n_iter=int(self.sinkhorn_max_iter), prior=prior),
                 temperature=self.temperature,
             ),
             random_state=rng,
