@@ -107,6 +107,11 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
                 return np.full(k, 1.0 / k)
         return prior
 
+    def _fit_cluster_prior(self, X, n_clusters=None):
+        """Set ``cluster_prior_``; return its shares as a tuple for the loss, or None when they are equal."""
+        self.cluster_prior_ = self._cluster_prior(X, n_clusters)
+        return None if np.ptp(self.cluster_prior_) == 0 else tuple(float(v) for v in self.cluster_prior_)
+
     def _finish_fit(self, X):
         self._n_features_out = self.n_components
         proba = self._proba(X)

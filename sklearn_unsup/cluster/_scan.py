@@ -240,9 +240,8 @@ class SCAN(BaseDeepClusterer):
         X = self._validate_clustering_data(X)
         nbrs = self._mine_neighbors(X, self.n_neighbors, self.metric)
         self.neighbors_ = nbrs.numpy()
-        self.cluster_prior_ = self._cluster_prior(X)
-        uniform = np.ptp(self.cluster_prior_) == 0
-        log_prior = None if uniform else tuple(float(v) for v in np.log(self.cluster_prior_))
+        prior = self._fit_cluster_prior(X)
+        log_prior = None if prior is None else tuple(float(v) for v in np.log(prior))
         scan_epochs = int(self.max_epochs)
         extra = int(self.self_label_epochs) if self.self_label else 0
         net = self._build_net(

@@ -213,8 +213,7 @@ class SeLa(BasePseudoLabelClusterer):
 
     def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
-        self.cluster_prior_ = self._cluster_prior(X)
-        prior = None if np.ptp(self.cluster_prior_) == 0 else tuple(float(v) for v in self.cluster_prior_)
+        prior = self._fit_cluster_prior(X)
         hook = partial(_sela_epoch, update_epochs=label_epochs(self.max_epochs, self.n_label_updates),
                        sinkhorn_lambda=float(self.sinkhorn_lambda), prior=prior)
         return self._fit_pseudo_label(X, hook)

@@ -263,8 +263,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         rng = check_random_state(self.random_state)
         nbrs = self._mine_neighbors(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
         self.neighbors_ = None if nbrs is None else nbrs.numpy()
-        self.cluster_prior_ = self._cluster_prior(X, n_prototypes)
-        prior = None if np.ptp(self.cluster_prior_) == 0 else tuple(float(v) for v in self.cluster_prior_)
+        prior = self._fit_cluster_prior(X, n_prototypes)
         net = self._build_net(
             module=PrototypeNet,
             module_kwargs=dict(
