@@ -1,6 +1,6 @@
 """Deep clusterers against KMeans, GaussianMixture, HDBSCAN and UMAP+GMM, in one run.
 
-    python benchmarks/bench_clustering.py [--seeds 3] [--data digits,mnist5k,...] [--quick]
+    python benchmarks/bench_clustering.py [--seeds 3] [--seed0 0] [--data digits,mnist5k,...] [--quick] [--no-umap-rows]
     python benchmarks/bench_clustering.py --voting [--seeds 3]     # VotingClustering vs its members, HDBSCAN
     python benchmarks/bench_clustering.py --gdl [--umap] [--data ...]  # GraphDegreeLinkage vs Ward, average, KMeans
     python benchmarks/bench_clustering.py --rate-reduction [--seeds 3] [--data ...]  # CPP/MLC vs KMeans, UMAP+GMM
@@ -82,7 +82,7 @@ DEEP = {
 }
 
 
-def methods(name, k, seed, n):
+def methods(name, k, seed, n, umap_rows=True):
     """(label, make, on_umap): on_umap methods run on the seed's UMAP(10) codes (make_umap_pipeline's step)."""
     out = [
         ("KMeans", lambda: KMeans(k, n_init=10, random_state=seed), False),
@@ -98,7 +98,7 @@ def methods(name, k, seed, n):
             continue
         out.append((label, partial(make, k, seed), False))
     for label, make in DEEP.items():
-        if big and label != "SCAN":
+        if big and label != "SCAN" or not umap_rows:
             continue
         out.append((f"UMAP(10)+{label}", partial(make, k, seed), True))
     return out
@@ -323,10 +323,13 @@ def main():
     parser.add_argument("--umap", action="store_true", help="with --gdl: also on the UMAP(10) codes (seed 0)")
     parser.add_argument("--rate-reduction", action="store_true",
                         help="RateReductionClustering (k given and None) against KMeans, UMAP+GMM, GMM+BIC")
-    parser.add_argument("--seed0", type=int, default=0, help="with --rate-reduction: first seed")
+    parser.add_argument("--seed0", type=int, default=0, help="first seed (main protocol and --rate-reduction)")
+    parser.add_argument("--no-umap-rows", action="store_true",
+                        help="main protocol without the UMAP(10)+<deep method> rows (the defaults' encoder='auto' "
+                             "already puts UMAP in front of them on the larger, wider sets)")
     parser.add_argument("--prior", action="store_true", help="SCAN/SeLa/SwAV: equal sizes vs cluster_prior='auto'")
     args = parser.parse_args()
-    print(f"# bench_clustering — {machine_line()}, seeds 0..{args.seeds - 1}\n")
+    print(f"# bench_clustering — {machine_line()}, seeds {args.seed0}..{args.seed0 + args.seeds - 1}\n")
     if args.voting:
         run_voting(args)
         return
@@ -352,9 +355,9 @@ def main():
         k = len(np.unique(y))
         rows = {}
         metric = "cosine" if name == "stackoverflow_minilm" else "euclidean"
-        for seed in range(args.seeds):
+        for seed in range(args.seed0, args.seed0 + args.seeds):
             Z, umap_seconds = umap_codes(X, seed, metric)
-            for label, make, on_umap in methods(name, k, seed, X.shape[0]):
+            for label, make, on_umap in methods(name, k, seed, X.shape[0], umap_rows=not args.no_umap_rows):
                 t0 = time.perf_counter()
                 labels = make().fit_predict(Z if on_umap else X)
                 dt = time.perf_counter() - t0 + (umap_seconds if on_umap else 0.0)

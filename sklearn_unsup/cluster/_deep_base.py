@@ -4,14 +4,16 @@ from abc import abstractmethod
 
 import numpy as np
 import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, clone
+from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array
 from skorch.callbacks import Callback
 
 from .._torch import BaseTorchEstimator
 from ..metrics import silhouette_score
 from ..neighbors import mine_neighbors
-from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
+from ..utils._sklearn_compat import HasMethods, Integral, Interval, Real, StrOptions
 from ..utils._validation import check_hidden_dims, check_n_clusters, check_n_neighbors
 from ..utils._warnings import warn_caller
 from ._feature_kmeans import feature_kmeans
@@ -20,6 +22,14 @@ __all__ = ["BaseDeepClusterer", "EpochHook"]
 
 # cluster_prior="auto" keeps equal sizes unless the k-means shares' entropy is below this share of log(k)
 AUTO_PRIOR_MIN_ENTROPY = 0.95
+
+# encoder="auto" uses UMAP from this many rows of at least this many features (else the rows as given)
+AUTO_ENCODER_MIN_SAMPLES = 1000
+AUTO_ENCODER_MIN_FEATURES = 20
+# encoder="umap": the N2D settings of make_umap_pipeline
+UMAP_ENCODER_PARAMS = {"n_components": 10, "n_neighbors": 20, "min_dist": 0.0}
+# encoder="pca": at most this many principal components
+PCA_ENCODER_COMPONENTS = 32
 
 
 class EpochHook(Callback):
@@ -63,12 +73,56 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
     _prior_constraints: dict = {
         "cluster_prior": [StrOptions({"auto", "uniform", "kmeans"}), "array-like"],
     }
+    _encoder_constraints: dict = {
+        "encoder": [StrOptions({"auto", "umap", "pca"}), HasMethods(["fit", "transform"]), None],
+    }
 
     # ----------------------------------------------------------------- fit helpers
     def _validate_clustering_data(self, X, min_samples=2):
+        """Validated training rows, passed through the fitted ``encoder`` stage (sets ``encoder_``)."""
         X = self._validate_fit_data(X, ensure_min_samples=min_samples)
         check_n_clusters(self.n_clusters, X.shape[0])
-        return X
+        self.encoder_ = self._make_encoder(X)
+        if self.encoder_ is None:
+            return X
+        return self._encoded(self.encoder_.fit_transform(X), X)
+
+    def _make_encoder(self, X):
+        """The unfitted encoder stage ``encoder`` asks for on these rows, or None."""
+        encoder = self.encoder
+        if isinstance(encoder, str) and encoder == "auto":
+            big = X.shape[0] >= AUTO_ENCODER_MIN_SAMPLES and X.shape[1] >= AUTO_ENCODER_MIN_FEATURES
+            encoder = "umap" if big else None
+        if encoder is None:
+            return None
+        if isinstance(encoder, str) and encoder == "pca":
+            return PCA(min(PCA_ENCODER_COMPONENTS, *X.shape), random_state=self._seed())
+        if isinstance(encoder, str) and encoder == "umap":
+            import umap
+
+            params = dict(UMAP_ENCODER_PARAMS, n_neighbors=min(UMAP_ENCODER_PARAMS["n_neighbors"], X.shape[0] - 1))
+            seed = None if self.random_state is None else self._seed()
+            # a seeded UMAP runs single-threaded anyway; n_jobs=1 says so instead of warning
+            return umap.UMAP(**params, metric=getattr(self, "metric", "euclidean"), random_state=seed,
+                             n_jobs=-1 if seed is None else 1)
+        return clone(encoder)
+
+    def _encoded(self, Z, X):
+        """The encoder's output checked (2-d, finite, one row per row of X) in X's dtype."""
+        Z = check_array(Z, dtype=X.dtype, input_name="the encoder's output")
+        if Z.shape[0] != X.shape[0]:
+            raise ValueError(f"The encoder returned {Z.shape[0]} rows for {X.shape[0]} input rows.")
+        return Z
+
+    def _mining_metric(self, metric):
+        """Neighbour metric in the network's input space: Euclidean on an encoder's codes."""
+        return metric if getattr(self, "encoder_", None) is None else "euclidean"
+
+    def _validate_predict_data(self, X):
+        """Validated rows passed through the fitted encoder stage (what the network sees)."""
+        X = super()._validate_predict_data(X)
+        encoder = getattr(self, "encoder_", None)
+        return X if encoder is None else self._encoded(encoder.transform(X), X)
 
     def _clustering_net_kwargs(self, n_features, *, n_heads):
         """Arguments of a ``ClusteringNet`` from the shared parameters (SCAN, SeLa, DeepCluster)."""
@@ -79,6 +133,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
     def _mine_neighbors(self, X, n_neighbors, metric):
         """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel or NN-descent)."""
         k = check_n_neighbors(self, n_neighbors, X.shape[0] - 1)
+        metric = self._mining_metric(metric)
         algorithm = getattr(self, "neighbors_algorithm", "exact")
         return torch.from_numpy(mine_neighbors(X, k, metric=metric, algorithm=algorithm,
                                                random_state=self.random_state))
@@ -122,9 +177,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
             warn_caller(
                 f"{type(self).__name__} ended with {n_empty} of {self.n_clusters} clusters empty "
                 f"(largest cluster: {int(self.cluster_sizes_.max())} of {X.shape[0]} rows): the "
-                "solution is degenerate. Scale the input (StandardScaler, or the UMAP step of "
-                "make_umap_pipeline), lower lr, or use a method with an equipartition or entropy term "
-                "(SCAN, SwAV, SeLa).",
+                "solution is degenerate. Scale the input (StandardScaler), use encoder=\"umap\", lower lr, or "
+                "use a method with an equipartition or entropy term (SCAN, SwAV, SeLa).",
                 ConvergenceWarning,
             )
         return self
@@ -187,7 +241,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         """Silhouette of the predicted clusters in the input space (higher is better).
 
         Comparable across settings and across methods (it does not depend on
-        the learned embedding), so ``GridSearchCV`` can tune the clusterer
+        the learned embedding nor on the ``encoder`` stage), so ``GridSearchCV`` can tune the clusterer
         without labels. Rewards compact, separated clusters in X's own
         geometry; it misleads where the clusters are curved or only separable
         in a learned space. -1 when all rows fall into one cluster.
@@ -203,8 +257,9 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         -------
         score : float
         """
-        X = self._validate_predict_data(X)
-        labels = self._proba(X).argmax(1)
+        X = BaseTorchEstimator._validate_predict_data(self, X)
+        encoder = getattr(self, "encoder_", None)
+        labels = self._proba(X if encoder is None else self._encoded(encoder.transform(X), X)).argmax(1)
         n_labels = np.unique(labels).size
         if n_labels < 2 or n_labels >= X.shape[0]:
             return -1.0

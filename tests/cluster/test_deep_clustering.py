@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.model_selection import GridSearchCV
@@ -55,6 +55,7 @@ def test_api_and_reproducibility(cls, blobs):
     assert est.transform(X).shape == (X.shape[0], est.n_components)
     assert est.cluster_sizes_.sum() == X.shape[0]
     assert -1.0 <= est.score(X) <= 1.0
+    assert est.encoder_ is None  # encoder="auto" keeps a small table as it is
     # well separated blobs: every method finds them (no collapsed or empty cluster)
     assert cluster_accuracy(y, est.labels_) > 0.9
     np.testing.assert_array_equal(_fast(cls).fit(X).labels_, est.labels_)
@@ -250,7 +251,7 @@ def test_scan_beats_kmeans_on_digits(digits):
     # quality on real data, CPU-sized: small network, few epochs
     X, y = digits
     km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X))
-    scan = SCAN(10, hidden_dims=(256,), n_components=32, max_epochs=60, self_label_epochs=10,
+    scan = SCAN(10, encoder=None, hidden_dims=(256,), n_components=32, max_epochs=60, self_label_epochs=10,
                 random_state=0).fit(X)
     acc = cluster_accuracy(y, scan.labels_)
     assert acc > km + 0.05, (acc, km)
@@ -259,8 +260,51 @@ def test_scan_beats_kmeans_on_digits(digits):
 def test_swav_beats_kmeans_on_digits(digits):
     X, y = digits
     km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X))
-    acc = cluster_accuracy(y, SwAV(10, hidden_dims=(256,), max_epochs=20, random_state=0).fit(X).labels_)
+    acc = cluster_accuracy(y, SwAV(10, encoder=None, hidden_dims=(256,), max_epochs=20, random_state=0).fit(X).labels_)
     assert acc > km + 0.03, (acc, km)
+
+
+@pytest.mark.slow
+def test_default_encoder_is_umap_on_pixels(digits):
+    # encoder="auto" on 1,000 digit rows x 64 pixels: the UMAP stage (N2D) inside the estimator
+    X, y = digits[0][:1000], digits[1][:1000]
+    km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X))
+    est = SwAV(10, max_epochs=20, random_state=0).fit(X)  # measured .935 (KMeans on pixels .8)
+    assert type(est.encoder_).__name__ == "UMAP"
+    acc = cluster_accuracy(y, est.labels_)
+    assert acc > km + 0.08, (acc, km)
+    # labels_ come from UMAP's training layout, predict from its transform (which re-embeds the rows)
+    assert np.mean(est.predict(X[:200]) == est.labels_[:200]) > 0.9
+
+
+class _NaNEncoder(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.full((len(X), 2), np.nan)
+
+
+def test_encoder_stage_pca_and_transformer():
+    X, y = make_blobs(n_samples=150, n_features=40, centers=3, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    est = _fast(SCAN, encoder="pca", n_clusters=3).fit(X)
+    assert type(est.encoder_).__name__ == "PCA" and est.encoder_.n_components == 32
+    assert est.n_features_in_ == 40 and cluster_accuracy(y, est.labels_) > 0.9
+    np.testing.assert_array_equal(est.predict(X[::-1]), est.labels_[::-1])
+    assert est.transform(X[:4]).shape == (4, est.n_components)
+    reducer = TLDR(4, n_neighbors=5, max_epochs=3, random_state=0)
+    est = _fast(SwAV, encoder=reducer, n_clusters=3).fit(X)
+    assert est.encoder_ is not reducer and not hasattr(reducer, "components_")  # cloned, the parameter untouched
+    assert est.net_.module_ is not None and est.predict(X[:3]).shape == (3,)
+    # partial_fit: the first block fits the encoder stage, later blocks go through it
+    est = _fast(DEC, encoder="pca", n_clusters=3)
+    est.partial_fit(X[:100])
+    first = est.encoder_
+    est.partial_fit(X[100:])
+    assert est.encoder_ is first
+    with pytest.raises(ValueError, match="encoder's output"):
+        _fast(DEC, encoder=_NaNEncoder(), n_clusters=3).fit(X)
 
 
 def test_make_umap_pipeline(blobs):
