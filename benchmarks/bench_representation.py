@@ -51,16 +51,19 @@ def knn_acc(Z, y):
 REDUCTION_SETS = [("mnist5k", "cluster/mnist5k.npz", 255.0),
                   ("optdigits_train", "cluster/optdigits_train.npz", 16.0),
                   ("stackoverflow_minilm", "cluster/stackoverflow_minilm.npz", 1.0)]
+# reduction section only, with --sets: the other sets of shared/data with more than 32 features
+EXTRA_REDUCTION_SETS = [("digits", "load_digits", 16.0), ("mnist1d", "cluster/mnist1d.npz", "standardise")]
 
 
-def reduction_rows(quick):
+def reduction_rows(quick, sets=None, seed=0):
     import umap
 
-    return _embedding_rows(quick, [
-        ("PCA(32)", lambda: PCA(32, random_state=0)),
-        ("TLDR(32)", lambda: TLDR(32, random_state=0)),
-        ("TLDR(32, mlp on PCA(32))", lambda: TLDR(32, encoder="mlp", input_pca_components=32, random_state=0)),
-        ("UMAP(32)", lambda: umap.UMAP(n_components=32, random_state=0))])
+    return _embedding_rows(quick, sets=sets, methods=[
+        ("PCA(32)", lambda: PCA(32, random_state=seed)),
+        ("TLDR(32, encoder='linear')", lambda: TLDR(32, encoder="linear", random_state=seed)),
+        ("TLDR(32, mlp on PCA(32))", lambda: TLDR(32, encoder="mlp", input_pca_components=32, random_state=seed)),
+        ("TLDR(32) default (encoder='auto')", lambda: TLDR(32, random_state=seed)),
+        ("UMAP(32)", lambda: umap.UMAP(n_components=32, random_state=seed))])
 
 
 def graph_rows(quick, sets=None, keep=None, grace_epochs=None):
@@ -83,19 +86,28 @@ def graph_rows(quick, sets=None, keep=None, grace_epochs=None):
 
 def _embedding_rows(quick, methods, sets=None):
     rows = []
-    for name, path, scale in REDUCTION_SETS:
+    for name, path, scale in REDUCTION_SETS + (EXTRA_REDUCTION_SETS if sets else []):
         if sets and name not in sets:
             continue
-        X, y = load_shared(path)
-        X = X.astype(np.float64) / scale
+        if path == "load_digits":
+            from sklearn.datasets import load_digits
+
+            X, y = load_digits(return_X_y=True)
+        else:
+            X, y = load_shared(path)
+        X = X.astype(np.float64)
+        X = StandardScaler().fit_transform(X) if scale == "standardise" else X / scale
         if quick:
             X, y = X[:1500], y[:1500]
         # trustworthiness holds an n x n distance matrix: a fixed 5,000-row sample above that
         trust_rows = np.random.RandomState(0).choice(len(X), min(len(X), 5000), replace=False)
         for label, make in [("input space", None), *methods]:
+            est = None if make is None else make()
             t = time.perf_counter()
-            Z = X if make is None else make().fit_transform(X)
+            Z = X if est is None else est.fit_transform(X)
             secs = time.perf_counter() - t
+            if getattr(est, "encoder_scores_", None):  # TLDR's encoder="auto": its choice and criterion
+                label = f"{label}: {est.encoder_} ({', '.join(f'{k} {v:.3f}' for k, v in est.encoder_scores_.items())})"
             rows.append({"data": name, "method": label, "10-NN acc": knn_acc(Z, y),
                          "trustworthiness": (float(trustworthiness(X[trust_rows], Z[trust_rows], n_neighbors=5))
                                              if make else 1.0),
@@ -271,19 +283,23 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
-    parser.add_argument("--sets", nargs="+", choices=sorted({s[0] for s in REDUCTION_SETS + CONTRASTIVE_SETS}),
-                        help="graph and contrastive sections: only these sets (one set per run on a shared machine)")
+    parser.add_argument("--sets", nargs="+",
+                        choices=sorted({s[0] for s in REDUCTION_SETS + EXTRA_REDUCTION_SETS + CONTRASTIVE_SETS}),
+                        help="reduction, graph and contrastive sections: only these sets (one set per run on a shared "
+                             "machine; digits and mnist1d: reduction only)")
     parser.add_argument("--losses", nargs="*", choices=CONTRASTIVE_LOSSES, help="contrastive section: only these")
     parser.add_argument("--simclrv2", action="store_true",
                         help="contrastive section: add SimCLR with a 3-layer projector, transform_layer 0 and 1")
-    parser.add_argument("--seed", type=int, default=0, help="contrastive section: random_state of the encoders")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="reduction and contrastive sections: random_state of the reducers / encoders")
     parser.add_argument("--methods", nargs="+", help="graph section: only methods whose label contains one of these")
     parser.add_argument("--grace-epochs", type=int, help="graph section: GRACE's max_epochs (default: its own)")
     args = parser.parse_args()
     print(f"# Representation learning; {machine_line()}\n")
     if "reduction" in args.only:
         print("## 10-NN accuracy (5-fold) and trustworthiness in the reduced space\n")
-        print_table(reduction_rows(args.quick), ["data", "method", "10-NN acc", "trustworthiness", "fit s"])
+        print_table(reduction_rows(args.quick, args.sets, args.seed),
+                    ["data", "method", "10-NN acc", "trustworthiness", "fit s"])
     if "aloi" in args.only:
         print("\n## ALOI (standardised): fit on 80% of the rows, transform the other 20%\n")
         print_table(aloi_rows(args.quick), ["method", "fit rows", "fit s", "new rows", "transform s"])

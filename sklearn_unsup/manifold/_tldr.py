@@ -5,16 +5,21 @@ import math
 
 import numpy as np
 import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.decomposition import PCA
+from sklearn.utils import check_random_state
 
 from .._nn import BarlowTwinsLoss, NeighborPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
 from .._torch import BaseTorchEstimator
-from ..neighbors import mine_neighbors
+from ..neighbors import kneighbors, mine_neighbors
 from ..utils._sklearn_compat import Integral, Interval, Real, RealNotInt, StrOptions
 from ..utils._validation import check_hidden_dims, check_n_neighbors
 
 __all__ = ["TLDR"]
+
+# encoder="auto": held-out rows (a fifth of the rows, within these bounds) and the MLP candidate's PCA axes
+_MIN_HELD_OUT, _MAX_HELD_OUT = 20, 2000
+_MLP_PCA_COMPONENTS = 32
 
 
 class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
@@ -24,9 +29,24 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
     input space (exact kNN; a new neighbour is drawn every epoch). An encoder maps both to ``n_components``
     dimensions and a projector expands them; the Barlow Twins loss on the
     projections makes the pair's projections agree while decorrelating their
-    dimensions. Only the encoder is kept: with ``encoder="linear"`` (the
-    default) ``transform`` is one matrix product, like PCA's, and works on
-    new rows.
+    dimensions. Only the encoder is kept: with a linear encoder ``transform``
+    is one matrix product, like PCA's; with either encoder it works on new rows.
+
+    ``encoder="auto"`` (the default) chooses between the linear encoder on the
+    input and the MLP encoder on the input's leading principal axes inside
+    ``fit``, by a held-out neighbour criterion that uses no labels: a fifth of
+    the rows (at most 2,000) is held out, both candidates are trained on the
+    others, each held-out row is paired with its nearest training row in the
+    input space (``metric``), and the candidate with the lower Barlow Twins
+    loss on these pairs wins (``encoder_scores_`` holds minus the losses; a tie
+    goes to the linear encoder). The winner is then refitted on all rows, so
+    the fitted model is the one the explicit setting would give. The MLP
+    denoises pixels (neighbours found among a digit's many noisy pixels), the
+    linear map keeps the signal that sentence embeddings spread over all
+    their axes; the criterion is the training objective itself, on pairs that
+    neither candidate saw and that are defined in the same space for both.
+    Fitting costs about 2.6 times one fit. Below 100 rows there is too little
+    to hold out and the linear encoder is fitted directly.
 
     Parameters
     ----------
@@ -52,11 +72,17 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         ``components_`` for the linear encoder, so it stays one matrix
         product). It helps the MLP encoder on pixels; it does not help the
         linear encoder, nor sentence embeddings, whose minor axes carry
-        signal (``benchmarks/results/representation.md``).
-    encoder : {"linear", "mlp"}, default="linear"
-        Linear map, or an MLP with ``hidden_dims`` (BatchNorm, ReLU).
+        signal (``benchmarks/results/representation.md``). With
+        ``encoder="auto"``, None means: no projection for the linear candidate
+        and the leading ``max(32, n_components)`` axes (at most the rows and
+        features there are) for the MLP candidate, the setting measured best
+        for the MLP on pixels; a value applies to both candidates.
+    encoder : {"auto", "linear", "mlp"}, default="auto"
+        Linear map, an MLP with ``hidden_dims`` (BatchNorm, ReLU), or
+        ``"auto"``: one of the two chosen by the held-out criterion above
+        (``encoder_`` says which).
     hidden_dims : sequence of int, default=(512,)
-        Hidden widths of the MLP encoder (ignored for ``"linear"``).
+        Hidden widths of the MLP encoder (unused when the encoder is linear).
     projector_dims : sequence of int, default=(512, 512)
         Widths of the projector; its output is batch-normalised without affine
         parameters. The official code uses ``(2048, 2048)``; on CPU that costs
@@ -99,12 +125,20 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
     ----------
     components_ : ndarray of shape (n_components, n_features)
         Weights of the linear encoder (``transform(X) = X @ components_.T + bias_``,
-        the PCA projection folded in when ``input_pca_components`` is set); only
-        with ``encoder="linear"``.
+        the PCA projection folded in when there is one); only when ``encoder_``
+        is ``"linear"``.
     bias_ : ndarray of shape (n_components,)
-        Bias of the linear encoder; only with ``encoder="linear"``.
+        Bias of the linear encoder; only when ``encoder_`` is ``"linear"``.
+    encoder_ : str
+        The encoder fitted: ``"linear"`` or ``"mlp"`` (the choice of
+        ``encoder="auto"``, else ``encoder`` itself).
+    encoder_scores_ : dict or None
+        With ``encoder="auto"``: minus the Barlow Twins loss of the held-out
+        rows paired with their nearest training row, per candidate
+        (``{"linear": ..., "mlp": ...}``; higher is better). None when no
+        choice was made (an explicit ``encoder``, or fewer than 100 rows).
     pca_ : sklearn.decomposition.PCA or None
-        The projection applied before the encoder (None without ``input_pca_components``).
+        The projection applied before the encoder (None when there is none).
     net_ : sklearn_unsup._nn.UnsupervisedNet
         The fitted skorch net.
     device_ : str
@@ -148,7 +182,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         "neighbors_algorithm": [StrOptions({"auto", "exact", "nndescent"})],
         "input_pca_components": [Interval(Integral, 1, None, closed="left"),
                            Interval(RealNotInt, 0, 1, closed="neither"), None],
-        "encoder": [StrOptions({"linear", "mlp"})],
+        "encoder": [StrOptions({"auto", "linear", "mlp"})],
         "hidden_dims": ["array-like"],
         "projector_dims": ["array-like"],
         "redundancy_weight": [Interval(Real, 0, None, closed="left")],
@@ -165,7 +199,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         metric="euclidean",
         neighbors_algorithm="auto",
         input_pca_components=None,
-        encoder="linear",
+        encoder="auto",
         hidden_dims=(512,),
         projector_dims=(512, 512),
         redundancy_weight=3.9e-3,
@@ -217,13 +251,37 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
 
     def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)
-        projector = check_hidden_dims(self.projector_dims)
-        hidden = check_hidden_dims(self.hidden_dims) if self.encoder == "mlp" else ()
-        if not projector:
+        if not check_hidden_dims(self.projector_dims):
             raise ValueError("projector_dims must have at least one layer.")
+        self.encoder_scores_ = None
+        if self.encoder != "auto":
+            return self._fit_encoder(X, self.encoder, self.input_pca_components)
+        candidates = {"linear": self.input_pca_components, "mlp": self.input_pca_components}
+        n_held = min(X.shape[0] // 5, _MAX_HELD_OUT)
+        if n_held < _MIN_HELD_OUT:
+            return self._fit_encoder(X, "linear", candidates["linear"])
+        held, train = np.split(check_random_state(self._seed()).permutation(X.shape[0]), [n_held])
+        if self.input_pca_components is None:
+            candidates["mlp"] = min(max(_MLP_PCA_COMPONENTS, self.n_components), X.shape[1], len(train))
+        # each held-out row with its nearest training row, found in the input space for both candidates
+        first = kneighbors(X[train], n_neighbors=1, metric=self.metric, query=X[held])[1][:, 0]
+        scores = {}
+        for encoder, n_pca in candidates.items():
+            candidate = clone(self).set_params(encoder=encoder, input_pca_components=n_pca).fit(X[train])
+            scores[encoder] = -candidate._pair_loss(X[held], X[train][first])
+        best = "mlp" if scores["mlp"] > scores["linear"] else "linear"
+        self._fit_encoder(X, best, candidates[best])
+        self.encoder_scores_ = scores
+        return self
+
+    def _fit_encoder(self, X, encoder, input_pca_components):
+        """Fit one encoder (``"linear"`` or ``"mlp"``) on validated X, after the given PCA projection."""
+        projector = check_hidden_dims(self.projector_dims)
+        hidden = check_hidden_dims(self.hidden_dims) if encoder == "mlp" else ()
+        self.encoder_ = encoder
         self.pca_ = None
-        if self.input_pca_components is not None:
-            self.pca_ = PCA(self.input_pca_components, random_state=self.random_state).fit(X)
+        if input_pca_components is not None:
+            self.pca_ = PCA(input_pca_components, random_state=self.random_state).fit(X)
         Xp = self._project(X)
         nbrs = torch.from_numpy(self._neighbors(Xp))
         net = self._build_net(
@@ -240,7 +298,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
             max_epochs=self._n_epochs(X.shape[0]),
         )
         self._train(net, Xp, nbrs)
-        if self.encoder == "linear":
+        if encoder == "linear":
             lin = self.net_.module_.encoder[0]
             W = lin.weight.detach().cpu().numpy().astype(np.float64)
             b = lin.bias.detach().cpu().numpy().astype(np.float64)
@@ -264,7 +322,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         X_new : ndarray of shape (n_samples, n_components)
         """
         X = self._validate_predict_data(X)
-        if self.encoder == "linear":
+        if self.encoder_ == "linear":
             W = self.components_.astype(X.dtype, copy=False)
             return X @ W.T + self.bias_.astype(X.dtype, copy=False)
         return self._forward(lambda m, xb: m.encode(xb), self._project(X)).astype(X.dtype, copy=False)
@@ -286,16 +344,18 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         -------
         score : float
         """
-        X = self._project(self._validate_predict_data(X))
-        first = self._neighbors(X)[:, 0]
-        # a copy in train mode: BatchNorm uses X's own statistics and the fitted
+        X = self._validate_predict_data(X)
+        first = self._neighbors(self._project(X))[:, 0]
+        return -self._pair_loss(X, X[first])
+
+    def _pair_loss(self, A, B):
+        """Barlow Twins loss of the row pairs (A[i], B[i]) (rows of the input space)."""
+        # a copy in train mode: BatchNorm uses the rows' own statistics and the fitted
         # model's running statistics are left untouched
         module = copy.deepcopy(self.net_.module_).train()
         with torch.no_grad():
-            xa = as_float32_tensor(X).to(self.device_)
-            za, zb = module((xa, xa[torch.as_tensor(first, device=self.device_)]))
-            loss = barlow_twins_loss(za, zb, self.redundancy_weight)
-        return -float(loss)
+            za, zb = module(tuple(as_float32_tensor(self._project(R)).to(self.device_) for R in (A, B)))
+            return float(barlow_twins_loss(za, zb, self.redundancy_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
