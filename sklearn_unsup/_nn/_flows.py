@@ -55,11 +55,17 @@ class RealNVPFlow(nn.Module):
     ``loc``/``log_std`` are buffers set from the training data (an exact affine
     layer with its log-determinant). With ``dequantize`` the training rows get
     uniform [0, 1) noise (integer data); evaluation uses the cell midpoint.
+    With ``defensive_weight = w > 0``, ``log_prob`` is the log-density of the
+    mixture ``(1 - w) p_flow + w N(loc, diag(std^2))`` (a defensive component
+    that bounds how low the density of a row far from the training rows can
+    fall); ``forward`` and the training loss are the flow's alone.
     """
 
     def __init__(self, n_features, n_coupling_layers, hidden_dims, activation="relu", dequantize=False,
-                 loc=None, log_std=None, base_weights=None, base_means=None, base_prec_chol=None):
+                 loc=None, log_std=None, base_weights=None, base_means=None, base_prec_chol=None,
+                 defensive_weight=0.0):
         super().__init__()
+        self.defensive_weight = float(defensive_weight)
         # base density: N(0, I), or a fixed Gaussian mixture (FlowGMM-style) given by
         # weights (K,), means (K, d) and precision Cholesky factors (K, d, d)
         self.register_buffer(
@@ -109,7 +115,15 @@ class RealNVPFlow(nn.Module):
 
     def log_prob(self, x):
         z, log_det, _ = self.forward(x)
-        return self.base_log_prob(z) + log_det
+        log_p = self.base_log_prob(z) + log_det
+        w = getattr(self, "defensive_weight", 0.0)
+        if w <= 0:
+            return log_p
+        if self.dequantize:
+            x = x + 0.5
+        z0 = (x - self.loc) * torch.exp(-self.log_std)
+        log_q = (-0.5 * z0.pow(2) - 0.5 * _LOG_2PI).sum(-1) - self.log_std.sum()
+        return torch.logaddexp(log_p + math.log1p(-w), log_q + math.log(w))
 
     def inverse(self, z):
         for layer, mask in zip(reversed(self.layers), reversed(self.masks)):

@@ -172,6 +172,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         optimizer=None,
         validation_fraction=None,
         n_iter_no_change=10,
+        monitor="valid_loss",
     ):
         """An uninitialised skorch net for ``module`` and ``criterion`` (classes).
 
@@ -181,7 +182,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         for this net (a pre-training stage). With ``validation_fraction``, that
         share of the rows is held out, training stops after
         ``n_iter_no_change`` epochs without a better validation loss and the
-        best epoch's weights are restored. Sets ``device_``.
+        best epoch's weights are restored; ``monitor`` names the history key
+        the early stopping follows (lower is better; a callback in ``callbacks``
+        may record its own). Sets ``device_``.
         """
         seed = self._seed(random_state)
         net_kwargs = {}
@@ -205,7 +208,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             from skorch.callbacks import EarlyStopping
 
             train_split = TensorValidSplit(validation_fraction, seed=seed)
-            callbacks.append(("early_stopping", EarlyStopping(monitor="valid_loss", patience=int(n_iter_no_change),
+            callbacks.append(("early_stopping", EarlyStopping(monitor=monitor, patience=int(n_iter_no_change),
                                                               threshold=0, load_best=True)))
         net = net_class(
             module,

@@ -7,6 +7,7 @@ import torch
 from sklearn import config_context
 from sklearn.base import DensityMixin
 from sklearn.utils import check_random_state
+from skorch.callbacks import Callback
 
 from .._nn import FlowNLLLoss, RealNVPFlow, TensorDataset, TensorValidSplit
 from .._torch import BaseTorchEstimator, GenerativeMixin, TorchPartialFitMixin, forward_in_batches
@@ -34,6 +35,23 @@ def _gaussian_mixture(n_components, Z, seed):
 
 def _log_prob(module, xb):
     return module.log_prob(xb)
+
+
+def trimmed_mean(values, trim):
+    """Mean of ``values`` after dropping the ``floor(trim * n)`` lowest of the ``n``."""
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    return float(v[int(trim * len(v)):].mean())
+
+
+class _TrimmedValidationLoss(Callback):
+    """Records ``valid_trimmed_loss`` each epoch: minus the trimmed mean log-density of the held-out rows."""
+
+    def __init__(self, trim):
+        self.trim = trim
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+        log_density = forward_in_batches(net.module_, dataset_valid.X, _log_prob, device=net.device)
+        net.history.record("valid_trimmed_loss", -trimmed_mean(log_density, self.trim))
 
 
 def _mixture_tensors(gmm):
@@ -76,17 +94,37 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
         of Izmailov et al.); as the couplings start at the identity, training
         starts from that mixture's likelihood. ``"auto"``: the mixture of 1,
         2, 4, 8 or 16 components with the best likelihood on the early
-        stopping's held-out rows is fitted, then the flow is trained twice,
+        stopping's held-out rows (trimmed mean, see ``validation_trim``) is fitted, then the flow is trained twice,
         on the standard normal and on that mixture, from the same
         initialisation, and the better of the two and of the mixture itself
         (the mixture flow before training) on the held-out rows is kept
         (about twice the fit time of a fixed base). Without a hold-out
         (``early_stopping=False``, ``partial_fit``, under 10 rows) ``"auto"``
         picks 1 to 10 components by BIC.
+    defensive_weight : float in [0, 1), default=0.01
+        Weight ``w`` of a defensive component: the density is the mixture
+        ``(1 - w) p_flow + w N(mean, diag(var))`` of the flow and the Gaussian
+        with the training rows' means and variances (the standardisation's),
+        which bounds how low the log-density of a row far from the training
+        rows can fall. A flow trained on tables with near-discrete columns
+        puts nearly all its mass on the training values and gives a few new
+        rows log-densities of -1,000 to -20,000, which then decide a mean
+        log-likelihood; the component costs at most ``-log(1 - w)`` (.01 nat)
+        per row elsewhere. The couplings train on the flow's own likelihood;
+        ``score_samples``, ``sample`` and the validation score use the
+        mixture. 0: the flow alone.
+    validation_trim : float in [0, 0.5), default=0.05
+        Share of the held-out rows with the lowest log-densities that the
+        validation score leaves out: the early stopping and the ``"auto"``
+        base choice follow the mean held-out log-density of the other rows
+        (a trimmed mean), so a handful of held-out rows far from the training
+        rows cannot stop training at once nor decide the base. 0: the plain
+        mean (the flow's validation loss).
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the rows, stop after
-        ``n_iter_no_change`` epochs without a better validation likelihood and
-        keep the best epoch's weights (flows overfit small tables quickly).
+        ``n_iter_no_change`` epochs without a better validation score (see
+        ``validation_trim``) and keep the best epoch's weights (flows overfit
+        small tables quickly).
     validation_fraction : float, default=0.1
         Share of rows held out when ``early_stopping``.
     n_iter_no_change : int, default=10
@@ -128,11 +166,15 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
         Mean negative log-likelihood of each epoch (nats per row).
     validation_loss_curve_ : list of float
         Same on the held-out rows (only with ``early_stopping``).
+    validation_score_curve_ : list of float
+        The validation score of each epoch: trimmed mean log-density of the
+        held-out rows, nats per row, higher is better (only with
+        ``early_stopping``).
     n_base_components_ : int
         Components of the base distribution (1 for the standard normal).
     base_validation_log_likelihood_ : dict or None
-        With ``n_base_components="auto"`` and a hold-out: the best held-out
-        mean log-likelihood (nats per row) of each candidate,
+        With ``n_base_components="auto"`` and a hold-out: the best validation
+        score (trimmed mean held-out log-density, nats per row) of each candidate,
         ``{"normal": ..., "mixture(k)": ..., "mixture(k) untrained": ...}``;
         the fitted flow is the largest (``loss_curve_`` and
         ``validation_loss_curve_`` are its training run's, also when the
@@ -174,6 +216,8 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
         "activation": [StrOptions({"relu", "leaky_relu", "elu", "gelu", "tanh"})],
         "dequantize": ["boolean"],
         "n_base_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "defensive_weight": [Interval(Real, 0, 1, closed="left")],
+        "validation_trim": [Interval(Real, 0, 0.5, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -187,6 +231,8 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
         activation="relu",
         dequantize=False,
         n_base_components="auto",
+        defensive_weight=0.01,
+        validation_trim=0.05,
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -205,6 +251,8 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
         self.activation = activation
         self.dequantize = dequantize
         self.n_base_components = n_base_components
+        self.defensive_weight = defensive_weight
+        self.validation_trim = validation_trim
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -231,10 +279,12 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
             base = self._fit_base(Z, rng)
             self.base_validation_log_likelihood_ = None
             self._train(self._flow_net(X, loc, std, base, rng, held_out), X, epochs=1 if first_block else None)
+            self._record_validation_score(self.net_)
             return self
         # "auto" with a hold-out: the flow with the standard-normal base and the flow with the mixture that the
         # held-out rows prefer train on the same split from the same initialisation; the mixture flow before
-        # training (couplings at the identity: the mixture itself) is a third candidate. The best is kept.
+        # training (couplings at the identity: the mixture itself) is a third candidate. The best validation score
+        # (trimmed mean held-out log-density) is kept.
         net_seed = int(rng.randint(np.iinfo(np.int32).max))
         train_rows, valid_rows = self._split_rows(len(X), net_seed)
         mixture, k = self._held_out_mixture(Z[train_rows], Z[valid_rows], rng)
@@ -242,25 +292,34 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
 
         def remember_start(net, dataset):
             start["state"] = copy.deepcopy(net.module_.state_dict())
-            start["score"] = float(np.mean(forward_in_batches(net.module_, X[valid_rows], _log_prob,
-                                                              device=self.device_)))
+            start["score"] = trimmed_mean(forward_in_batches(net.module_, X[valid_rows], _log_prob,
+                                                             device=self.device_), self.validation_trim)
 
         scores, fitted = {}, {}
         for name, base, n_components in (("normal", {}, 1), (f"mixture({k})", mixture, k)):
             self._train(self._flow_net(X, loc, std, base, net_seed, held_out), X,
                         before_training=remember_start if base else None)
-            scores[name] = -float(np.min(self.validation_loss_curve_))
-            fitted[name] = (self.net_, list(self.validation_loss_curve_), n_components)
+            self._record_validation_score(self.net_)
+            scores[name] = float(np.max(self.validation_score_curve_))
+            fitted[name] = (self.net_, list(self.validation_loss_curve_), list(self.validation_score_curve_),
+                            n_components)
         scores[f"mixture({k}) untrained"] = start["score"]
         fitted[f"mixture({k}) untrained"] = fitted[f"mixture({k})"]
         best = max(scores, key=scores.get)
-        net, valid_curve, self.n_base_components_ = fitted[best]
+        net, valid_curve, score_curve, self.n_base_components_ = fitted[best]
         if best.endswith("untrained"):
             net.module_.load_state_dict(start["state"])
         self._record_history(net)
         self.validation_loss_curve_ = valid_curve
+        self.validation_score_curve_ = score_curve
         self.base_validation_log_likelihood_ = scores
         return self
+
+    def _record_validation_score(self, net):
+        if net.train_split is None:
+            self.__dict__.pop("validation_score_curve_", None)
+        else:
+            self.validation_score_curve_ = [-float(row["valid_trimmed_loss"]) for row in net.history]
 
     def _flow_net(self, X, loc, std, base, random_state, held_out):
         return self._build_net(
@@ -273,12 +332,16 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
                 dequantize=self.dequantize,
                 loc=torch.as_tensor(loc, dtype=torch.float32),
                 log_std=torch.as_tensor(np.log(std), dtype=torch.float32),
+                defensive_weight=float(self.defensive_weight),
                 **base,
             ),
             criterion=FlowNLLLoss,
             random_state=random_state,
             validation_fraction=self.validation_fraction if held_out else None,
             n_iter_no_change=self.n_iter_no_change,
+            callbacks=[("trimmed_validation", _TrimmedValidationLoss(float(self.validation_trim)))] if held_out else (),
+            # the flow's own validation loss when the score is the plain mean of the flow alone
+            monitor="valid_loss" if self.validation_trim == 0 and self.defensive_weight == 0 else "valid_trimmed_loss",
         )
 
     def _split_rows(self, n, net_seed):
@@ -288,10 +351,10 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
         return train.X.numpy(), valid.X.numpy()
 
     def _held_out_mixture(self, Z_train, Z_valid, rng):
-        """The full-covariance mixture of 1, 2, 4, 8 or 16 components with the best held-out likelihood."""
+        """The full-covariance mixture of 1, 2, 4, 8 or 16 components with the best held-out trimmed mean likelihood."""
         seed = int(rng.randint(np.iinfo(np.int32).max))
         fits = [_gaussian_mixture(k, Z_train, seed) for k in AUTO_BASE_COMPONENTS if k <= len(Z_train)]
-        gmm = max(fits, key=lambda g: g.score(Z_valid))
+        gmm = max(fits, key=lambda g: trimmed_mean(g.score_samples(Z_valid), self.validation_trim))
         return _mixture_tensors(gmm), gmm.n_components
 
     def _fit_base(self, Z, rng):
@@ -369,4 +432,10 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
                 rows = comp == k
                 # z = mu + L^-T eps where P = L L^T is the precision: solve P_chol^T x = eps
                 Z[rows] = means[k] + np.linalg.solve(prec_chol[k].T, Z[rows].T).T
-        return self._forward(lambda m, zb: m.inverse(zb), Z.astype(np.float32)).astype(np.float64)
+        X = self._forward(lambda m, zb: m.inverse(zb), Z.astype(np.float32)).astype(np.float64)
+        if getattr(flow, "defensive_weight", 0.0) > 0:
+            # rows of the defensive Gaussian, N(loc, diag(std^2)) before dequantisation
+            rows = rng.random_sample(n) < flow.defensive_weight
+            loc, std = flow.loc.cpu().numpy(), flow.log_std.exp().cpu().numpy()
+            X[rows] = loc + std * rng.standard_normal(size=(int(rows.sum()), d)) - (0.5 if flow.dequantize else 0.0)
+        return X

@@ -142,7 +142,8 @@ class FlowOutlierDetector(ModelOutlierDetector):
 
     def _make_model(self, n_features):
         return RealNVP(self.n_coupling_layers, hidden_dims=self.hidden_dims,
-                       n_base_components=self.n_base_components, **self._torch_params())
+                       n_base_components=self.n_base_components, defensive_weight=0.0, validation_trim=0.0,
+                       **self._torch_params())
 
     def _normality(self, model, X):
         return model.score_samples(X)

@@ -83,6 +83,7 @@ _INTERNAL_TYPES = (
     "sklearn_unsup.cluster._sela._sela_epoch",
     "sklearn_unsup.cluster._swav._PrototypeSchedule",
     "sklearn_unsup.cluster._swav.batch_codes",
+    "sklearn_unsup.density._realnvp._TrimmedValidationLoss",
     "skorch.callbacks.regularization.GradientNormClipping",
     "skorch.callbacks.training.EarlyStopping",
     "torch.optim.adam.Adam",

@@ -91,10 +91,11 @@ def test_auto_base_keeps_the_flow_with_the_better_held_out_likelihood():
     k = flow.n_base_components_
     assert best.startswith(f"mixture({k})") and k >= 3
     assert set(scores) == {"normal", f"mixture({k})", f"mixture({k}) untrained"}
-    # the figure is the kept flow's own mean log-density on the held-out rows
+    # the figure is the kept flow's own trimmed mean log-density on the held-out rows (lowest 5 % left out)
     _, valid = flow._split_rows(len(X), int(np.random.RandomState(0).randint(np.iinfo(np.int32).max)))
-    assert flow.score(X[valid]) == pytest.approx(scores[best], abs=1e-3)
-    assert len(flow.validation_loss_curve_) == flow.n_iter_
+    held_out = np.sort(flow.score_samples(X[valid]))
+    assert held_out[int(0.05 * len(valid)):].mean() == pytest.approx(scores[best], abs=1e-3)
+    assert len(flow.validation_loss_curve_) == len(flow.validation_score_curve_) == flow.n_iter_
     again = RealNVP(n_coupling_layers=2, hidden_dims=(16,), max_epochs=15, random_state=0).fit(X)
     np.testing.assert_array_equal(flow.score_samples(X), again.score_samples(X))
 
@@ -105,3 +106,58 @@ def test_auto_base_without_a_hold_out_uses_bic():
     assert flow.base_validation_log_likelihood_ is None and flow.n_base_components_ >= 3
     part = RealNVP(n_coupling_layers=2, hidden_dims=(8,), random_state=0).partial_fit(X)
     assert part.base_validation_log_likelihood_ is None and part.n_base_components_ >= 3
+
+
+def test_trimmed_mean_drops_the_lowest_share():
+    from sklearn_unsup.density._realnvp import trimmed_mean
+
+    values = np.r_[np.arange(19.0), -1e6]
+    assert trimmed_mean(values, 0.05) == pytest.approx(9.0)  # floor(.05 * 20) = 1 row dropped: the -1e6
+    assert trimmed_mean(values, 0.0) == pytest.approx(values.mean())
+    assert trimmed_mean(values[:10], 0.05) == pytest.approx(values[:10].mean())  # floor(.5) = 0 rows
+
+
+def _with_far_held_out_row(X, **params):
+    """X with its first held-out row (of the "auto" fit with random_state=0) moved far from the rest."""
+    net_seed = int(np.random.RandomState(0).randint(np.iinfo(np.int32).max))
+    _, valid = RealNVP(**params)._split_rows(len(X), net_seed)
+    X = X.copy()
+    X[valid[0]] = [40.0, -40.0]
+    return X
+
+
+def test_one_far_held_out_row_neither_stops_training_nor_flips_the_base():
+    X = three_blobs(400)
+    params = dict(n_coupling_layers=2, hidden_dims=(16,), max_epochs=12, n_iter_no_change=2, defensive_weight=0.0,
+                  random_state=0)
+    far = _with_far_held_out_row(X, **params)
+    clean = RealNVP(**params).fit(X)
+    robust = RealNVP(**params).fit(far)
+    plain = RealNVP(validation_trim=0.0, **params).fit(far)
+    # the trimmed score leaves the far row out: the base, the stopping epoch (within one: the row left out of the
+    # clean fit's score differs) and the scores are those of the fit without it
+    assert robust.n_base_components_ == clean.n_base_components_ >= 3
+    assert abs(robust.n_iter_ - clean.n_iter_) <= 1
+    best = f"mixture({clean.n_base_components_})"
+    assert robust.base_validation_log_likelihood_[best] == pytest.approx(clean.base_validation_log_likelihood_[best],
+                                                                         abs=0.1)
+    # the plain mean is decided by that one row: it flips the base to fewer components
+    assert plain.n_base_components_ < clean.n_base_components_
+
+
+def test_defensive_component_bounds_the_log_density_far_away(moons):
+    Xtr, _ = moons
+    w = 0.01
+    flow = RealNVP(n_coupling_layers=2, hidden_dims=(16,), n_base_components=1, defensive_weight=w, max_epochs=3,
+                   random_state=0).fit(Xtr)
+    bare = RealNVP(n_coupling_layers=2, hidden_dims=(16,), n_base_components=1, defensive_weight=0.0, max_epochs=3,
+                   random_state=0).fit(Xtr)
+    far = np.array([[30.0, -30.0]])
+    z = (far - Xtr.mean(0)) / Xtr.std(0)
+    floor = np.log(w) + (-0.5 * z**2 - 0.5 * np.log(2 * np.pi) - np.log(Xtr.std(0))).sum()
+    assert flow.score_samples(far)[0] == pytest.approx(max(floor, np.log1p(-w) + bare.score_samples(far)[0]), abs=0.5)
+    assert flow.score_samples(far)[0] >= floor - 1e-3
+    # elsewhere the cost is at most -log(1 - w) nats per row
+    assert np.all(flow.score_samples(Xtr[:50]) >= bare.score_samples(Xtr[:50]) + np.log1p(-w) - 1e-4)
+    S = flow.sample(2000, random_state=0)
+    assert S.shape == (2000, 2) and np.all(np.isfinite(S))
