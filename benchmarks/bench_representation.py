@@ -72,7 +72,7 @@ def graph_rows(quick, sets=None, keep=None, grace_epochs=None):
     grace = {} if grace_epochs is None else {"max_epochs": grace_epochs}
     methods = [
         ("PCA(16)", lambda: PCA(16, random_state=0)),
-        ("TLDR(16)", lambda: TLDR(16, random_state=0)),
+        ("TLDR(16)", lambda: TLDR(16, encoder="linear", random_state=0)),
         ("UMAP(16)", lambda: umap.UMAP(n_components=16, random_state=0)),
         ("GraphAutoEncoder(16) (VGAE)", lambda: GraphAutoEncoder(16, random_state=0)),
         ("GraphAutoEncoder(16, variational=False) (GAE)",
@@ -125,7 +125,7 @@ def aloi_rows(quick):
     n_fit = int(0.8 * len(X))
     Xtr, Xnew = X[:n_fit], X[n_fit:]
     rows = []
-    for label, est in [("TLDR(16)", TLDR(16, random_state=0)),
+    for label, est in [("TLDR(16)", TLDR(16, encoder="linear", random_state=0)),
                        ("UMAP(16)", umap.UMAP(n_components=16, random_state=0))]:
         t = time.perf_counter()
         est.fit(Xtr)

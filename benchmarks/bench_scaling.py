@@ -156,7 +156,7 @@ def run_method(method, data, n):
     elif method == "tldr":
         from sklearn_unsup.manifold import TLDR
 
-        TLDR(16, n_neighbors=5, max_epochs=2, random_state=0).fit(X)
+        TLDR(16, n_neighbors=5, encoder="linear", max_epochs=2, random_state=0).fit(X)
     elif method == "scan":
         from sklearn_unsup.cluster import SCAN
 

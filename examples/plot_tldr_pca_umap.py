@@ -29,7 +29,7 @@ X, y = load_digits(return_X_y=True)
 X = X / 16.0
 reducers = {
     "PCA": PCA(2, random_state=0),
-    "TLDR": TLDR(2, n_neighbors=10, max_epochs=3 if FAST else 100, batch_size=256, random_state=0),
+    "TLDR": TLDR(2, n_neighbors=10, encoder="linear", max_epochs=3 if FAST else 100, batch_size=256, random_state=0),
     "UMAP": umap.UMAP(n_components=2, random_state=0, n_epochs=20 if FAST else None),
 }
 

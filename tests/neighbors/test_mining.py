@@ -37,7 +37,8 @@ def test_scan_and_tldr_with_nndescent(digits):
     scan = SCAN(10, neighbors_algorithm="nndescent", max_epochs=30, self_label_epochs=0, hidden_dims=(128,),
                 n_components=32, random_state=0).fit(X)
     assert cluster_accuracy(y, scan.labels_) > 0.6  # KMeans on digits: .79 ACC; chance .10
-    tldr = TLDR(8, neighbors_algorithm="nndescent", max_epochs=5, projector_dims=(64,), random_state=0).fit(X)
+    tldr = TLDR(8, neighbors_algorithm="nndescent", encoder="linear", max_epochs=5, projector_dims=(64,),
+                random_state=0).fit(X)
     assert tldr.transform(X).shape == (len(X), 8)
 
 
