@@ -4,10 +4,12 @@
 
 1. 10-NN classification accuracy (5-fold) in the reduced space and
    trustworthiness (5 neighbours; on 5,000 sampled rows for larger sets):
-   input space, PCA(32), TLDR(32), TLDR(32) with the MLP encoder on the
-   leading 32 principal axes, UMAP(32) on mnist5k (/255),
+   input space, PCA(32), TLDR(32) linear, TLDR(32) with the MLP encoder on the
+   leading 32 principal axes, TLDR(32)'s default (encoder="auto": its choice
+   and criterion in the label), UMAP(32) on mnist5k (/255),
    optdigits_train (/16) and 20,000 StackOverflow title embeddings
-   (all-MiniLM-L6-v2, 384-d: the embedding reduction TLDR was made for).
+   (all-MiniLM-L6-v2, 384-d: the embedding reduction TLDR was made for);
+   with ``--sets`` also digits (/16) and mnist1d (standardised).
 2. TLDR vs UMAP fit time on ALOI (the first 80% of the 49,534 rows) and
    transform time on the other 20%.
 3. ContrastiveEncoder: KMeans ACC and 10-NN accuracy of its 16-d codes (every loss, 50 epochs, batch 256;
