@@ -11,7 +11,7 @@ stage (10-d, the N2D recipe) inside each deep clusterer, and the network
 clusters its output; ``encoder=None`` would train on the pixels themselves.
 
 The left panel compares the accuracies; the right panel shows the embedding
-learned by SCAN (the best of them here), projected to 2-d by PCA and coloured
+learned by SCAN, projected to 2-d by PCA and coloured
 by SCAN's cluster. SCAN trains a cluster head so that every row agrees with
 its nearest neighbours, an entropy term keeps the clusters from collapsing,
 and a self-labelling stage sharpens the confident rows.

@@ -72,6 +72,29 @@ def test_skops_roundtrip_with_the_documented_trusted_types(est):
         assert getattr(loaded, "n_iter_", None) == getattr(est, "n_iter_", None)
 
 
+def test_deep_clusterer_with_a_pca_encoder_stage_roundtrips():
+    from sklearn_unsup.cluster import SCAN
+    from sklearn_unsup.utils._test_common import FAST_PARAMS
+
+    est = SCAN(**{**FAST_PARAMS["SCAN"], "n_clusters": 3, "encoder": "pca", "random_state": 0}).fit(X)
+    loaded = _roundtrip(est)
+    assert type(loaded.encoder_).__name__ == "PCA"
+    _assert_same_outputs(est, loaded)
+
+
+def test_a_umap_encoder_stage_is_refused_with_a_clear_error():
+    from sklearn_unsup.cluster import SCAN
+
+    fake_umap = type("UMAP", (), {"__module__": "umap.umap_"})  # stands for a fitted umap.UMAP (cheap)
+    est = SCAN(3)
+    est.encoder_ = fake_umap()
+    with pytest.raises(TypeError, match="UMAP encoder_ stage.*pickle"):
+        dump_skops(est, io.BytesIO())
+    pipe = __import__("sklearn.pipeline", fromlist=["make_pipeline"]).make_pipeline(est)
+    with pytest.raises(TypeError, match="UMAP encoder_ stage"):
+        dump_skops(pipe, io.BytesIO())
+
+
 def test_unfitted_estimators_roundtrip():
     for est in _skops_instances():
         loaded = _roundtrip(est)

@@ -109,11 +109,16 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         and fitted. ``None``: the rows as given (small tables, or embeddings
         that are already good). ``"auto"``: ``"umap"`` for at least 1,000
         rows of at least 20 features, ``None`` otherwise; on the benchmark
-        sets UMAP raised every deep clusterer's accuracy on digit and MNIST
-        pixels and lowered it on the small UCI tables (see the benchmarks
-        page). ``labels_`` come from UMAP's layout of the training rows,
+        sets UMAP raised most deep clusterers' accuracy on digit and MNIST
+        pixels and lowered most of them on the small UCI tables (see the
+        benchmarks page). The stage gets the validated array (no column
+        names). With ``partial_fit`` (DEC, SwAV) the first block decides
+        and fits it.
+        ``labels_`` come from UMAP's layout of the training rows,
         ``predict`` from its ``transform``, which re-embeds them: the two
-        can differ on a few training rows (as in a UMAP pipeline).
+        can differ on a few training rows (as in a UMAP pipeline). A UMAP
+        stage keeps its training rows and cannot be saved with
+        :func:`~sklearn_unsup.utils.dump_skops` (use pickle).
     hidden_dims : sequence of int, default=(500, 500, 2000)
         Encoder hidden widths; the decoder mirrors them (the paper's
         d-500-500-2000-10).
@@ -184,7 +189,8 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     loss_curve_ : list of float
         Mean clustering loss of each epoch.
     encoder_ : transformer or None
-        The fitted ``encoder`` stage (None when the rows are used as given).
+        The fitted ``encoder`` stage (None when the rows are used as given);
+        the network's input is its output.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -85,7 +85,9 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         self.encoder_ = self._make_encoder(X)
         if self.encoder_ is None:
             return X
-        return self._encoded(self.encoder_.fit_transform(X), X)
+        fit_transform = getattr(self.encoder_, "fit_transform", None)
+        Z = fit_transform(X) if fit_transform is not None else self.encoder_.fit(X).transform(X)
+        return self._encoded(Z, X)
 
     def _make_encoder(self, X):
         """The unfitted encoder stage ``encoder`` asks for on these rows, or None."""
@@ -95,6 +97,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
             encoder = "umap" if big else None
         if encoder is None:
             return None
+        if isinstance(encoder, str) and encoder == "umap" and X.shape[0] < 3:
+            raise ValueError(f"encoder='umap' needs at least 3 training rows, got {X.shape[0]}.")
         if isinstance(encoder, str) and encoder == "pca":
             return PCA(min(PCA_ENCODER_COMPONENTS, *X.shape), random_state=self._seed())
         if isinstance(encoder, str) and encoder == "umap":
@@ -105,7 +109,10 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
             # a seeded UMAP runs single-threaded anyway; n_jobs=1 says so instead of warning
             return umap.UMAP(**params, metric=getattr(self, "metric", "euclidean"), random_state=seed,
                              n_jobs=-1 if seed is None else 1)
-        return clone(encoder)
+        encoder = clone(encoder)
+        if hasattr(encoder, "_parameter_constraints"):  # fit's nested validation is skipped under _fit_context
+            encoder._validate_params()
+        return encoder
 
     def _encoded(self, Z, X):
         """The encoder's output checked (2-d, finite, one row per row of X) in X's dtype."""

@@ -133,17 +133,23 @@ class DeepCluster(BasePseudoLabelClusterer):
         and fitted. ``None``: the rows as given (small tables, or embeddings
         that are already good). ``"auto"``: ``"umap"`` for at least 1,000
         rows of at least 20 features, ``None`` otherwise; on the benchmark
-        sets UMAP raised every deep clusterer's accuracy on digit and MNIST
-        pixels and lowered it on the small UCI tables (see the benchmarks
-        page). ``labels_`` come from UMAP's layout of the training rows,
+        sets UMAP raised most deep clusterers' accuracy on digit and MNIST
+        pixels and lowered most of them on the small UCI tables (see the
+        benchmarks page). The stage gets the validated array (no column
+        names). With ``partial_fit`` (DEC, SwAV) the first block decides
+        and fits it.
+        ``labels_`` come from UMAP's layout of the training rows,
         ``predict`` from its ``transform``, which re-embeds them: the two
-        can differ on a few training rows (as in a UMAP pipeline).
+        can differ on a few training rows (as in a UMAP pipeline). A UMAP
+        stage keeps its training rows and cannot be saved with
+        :func:`~sklearn_unsup.utils.dump_skops` (use pickle).
     online : bool, default=False
         Online Deep Clustering instead of epoch-level k-means.
     feature_pca_components : int, default=16
         Dimensions kept by the PCA-whitening before k-means (256 in the paper
         for 4096-d features; whitening many weak directions of a small
-        embedding amplifies noise). At most the number of input features:
+        embedding amplifies noise). At most the network's input width (the number of
+        features, or the ``encoder`` stage's output width):
         the network's features of d-dimensional rows vary along about d
         directions that carry the clusters, and whitening more puts noise on
         an equal footing with them (on three blobs in 2-d, 16 whitened
@@ -195,11 +201,11 @@ class DeepCluster(BasePseudoLabelClusterer):
     ----------
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training row.
-    cluster_centers_ : ndarray of shape (n_clusters, min(feature_pca_components, `n_features_in_`))
+    cluster_centers_ : ndarray of shape (n_clusters, min(feature_pca_components, network input width))
         k-means centres of the final, whitened and normalised features.
     whitening_mean_ : ndarray of shape (n_components,)
         Mean of the final features.
-    whitening_components_ : ndarray of shape (n_components, min(feature_pca_components, `n_features_in_`))
+    whitening_components_ : ndarray of shape (n_components, min(feature_pca_components, network input width))
         PCA-whitening projection of the final features.
     pseudo_labels_ : ndarray of shape (n_samples,)
         The last pseudo-labels the network was trained on.
@@ -216,7 +222,8 @@ class DeepCluster(BasePseudoLabelClusterer):
     loss_curve_ : list of float
         Mean training loss of each epoch.
     encoder_ : transformer or None
-        The fitted ``encoder`` stage (None when the rows are used as given).
+        The fitted ``encoder`` stage (None when the rows are used as given);
+        the network's input is its output.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

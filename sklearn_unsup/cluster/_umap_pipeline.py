@@ -16,7 +16,10 @@ def make_umap_pipeline(clusterer, *, n_components=10, n_neighbors=20, min_dist=0
     features (see ``benchmarks/results/clustering.md``). UMAP is fitted inside the
     pipeline, so ``fit_predict``, ``GridSearchCV``, ``clone`` and pickling
     work as for any pipeline, and ``predict`` on new rows uses UMAP's
-    ``transform``.
+    ``transform``. The deep clusterers hold the same stage inside the
+    estimator (``encoder="umap"``, and ``encoder="auto"`` on at least 1,000
+    rows of at least 20 features); fed this pipeline's 10-d codes, their
+    ``"auto"`` keeps the codes as they are.
 
     Parameters
     ----------

@@ -146,8 +146,25 @@ def dump_skops(estimator, file):
         Any estimator of this package, or a pipeline holding them.
     file : str, path or file object
         Where to write.
+
+    Raises
+    ------
+    TypeError
+        When a deep clusterer in ``estimator`` holds a UMAP ``encoder_``:
+        skops cannot store UMAP's fitted state (save it with pickle, or fit
+        with ``encoder="pca"`` or ``None``).
     """
+    _check_no_umap_stage(estimator)
     _skops_io().dump(estimator, file)
+
+
+def _check_no_umap_stage(estimator):
+    steps = [step for _, step in getattr(estimator, "steps", [])] or [estimator]
+    for step in steps:
+        if type(getattr(step, "encoder_", None)).__module__.split(".")[0] == "umap":
+            raise TypeError(f"{type(step).__name__} holds a fitted UMAP encoder_ stage, which skops cannot store "
+                            "(UMAP keeps generators and numba functions): save it with pickle or joblib, or fit it "
+                            "with encoder='pca' or encoder=None.")
 
 
 def load_skops(file, *, trusted=()):

@@ -6,6 +6,7 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_blobs
+from sklearn.metrics import silhouette_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -293,10 +294,16 @@ def test_encoder_stage_pca_and_transformer():
     assert est.n_features_in_ == 40 and cluster_accuracy(y, est.labels_) > 0.9
     np.testing.assert_array_equal(est.predict(X[::-1]), est.labels_[::-1])
     assert est.transform(X[:4]).shape == (4, est.n_components)
+    # the silhouette of score() is taken in the input space, not in the encoder's
+    assert est.score(X) == pytest.approx(silhouette_score(X, est.predict(X)))
+    np.testing.assert_array_equal(_fast(SCAN, encoder="pca", n_clusters=3).fit(X).labels_, est.labels_)
+    est32 = _fast(SCAN, encoder="pca", n_clusters=3).fit(X.astype(np.float32))
+    assert est32.transform(X[:4].astype(np.float32)).dtype == np.float32
     reducer = TLDR(4, n_neighbors=5, max_epochs=3, random_state=0)
     est = _fast(SwAV, encoder=reducer, n_clusters=3).fit(X)
-    assert est.encoder_ is not reducer and not hasattr(reducer, "components_")  # cloned, the parameter untouched
-    assert est.net_.module_ is not None and est.predict(X[:3]).shape == (3,)
+    assert est.encoder_ is not reducer and not hasattr(reducer, "net_")  # cloned, the parameter untouched
+    assert est.net_.module_.encoder[0].in_features == 4  # the network reads the 4 TLDR codes
+    assert est.predict(X[:3]).shape == (3,)
     # partial_fit: the first block fits the encoder stage, later blocks go through it
     est = _fast(DEC, encoder="pca", n_clusters=3)
     est.partial_fit(X[:100])
