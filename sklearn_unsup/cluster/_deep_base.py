@@ -121,15 +121,14 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
             raise ValueError(f"The encoder returned {Z.shape[0]} rows for {X.shape[0]} input rows.")
         return Z
 
-    def _mining_metric(self, metric):
-        """Neighbour metric in the network's input space: Euclidean on an encoder's codes."""
-        return metric if getattr(self, "encoder_", None) is None else "euclidean"
-
-    def _validate_predict_data(self, X):
-        """Validated rows passed through the fitted encoder stage (what the network sees)."""
-        X = super()._validate_predict_data(X)
+    def _encode(self, X):
+        """Validated rows passed through the fitted encoder stage (identity without one)."""
         encoder = getattr(self, "encoder_", None)
         return X if encoder is None else self._encoded(encoder.transform(X), X)
+
+    def _validate_predict_data(self, X):
+        """Validated rows as the network sees them (through the fitted encoder stage)."""
+        return self._encode(super()._validate_predict_data(X))
 
     def _clustering_net_kwargs(self, n_features, *, n_heads):
         """Arguments of a ``ClusteringNet`` from the shared parameters (SCAN, SeLa, DeepCluster)."""
@@ -140,7 +139,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
     def _mine_neighbors(self, X, n_neighbors, metric):
         """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel or NN-descent)."""
         k = check_n_neighbors(self, n_neighbors, X.shape[0] - 1)
-        metric = self._mining_metric(metric)
+        if getattr(self, "encoder_", None) is not None:  # an encoder's codes are compared as Euclidean points
+            metric = "euclidean"
         algorithm = getattr(self, "neighbors_algorithm", "exact")
         return torch.from_numpy(mine_neighbors(X, k, metric=metric, algorithm=algorithm,
                                                random_state=self.random_state))
@@ -264,9 +264,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         -------
         score : float
         """
-        X = BaseTorchEstimator._validate_predict_data(self, X)
-        encoder = getattr(self, "encoder_", None)
-        labels = self._proba(X if encoder is None else self._encoded(encoder.transform(X), X)).argmax(1)
+        X = super()._validate_predict_data(X)  # the raw rows: the silhouette is taken in the input space
+        labels = self._proba(self._encode(X)).argmax(1)
         n_labels = np.unique(labels).size
         if n_labels < 2 or n_labels >= X.shape[0]:
             return -1.0
