@@ -8,6 +8,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "BalancedKMeans": "._balanced_kmeans",
+        "CoupledMixtureVAE": "._coupled_mixture_vae",
         "DEC": "._dec",
         "DeepCluster": "._deep_cluster",
         "DenseMulticut": "._dense_multicut",

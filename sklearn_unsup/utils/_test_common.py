@@ -60,6 +60,8 @@ FAST_PARAMS = {
     "SelfOrganizingMap": dict(grid=(3, 3), max_epochs=2),
     "SimilarityCalibratedHashing": dict(n_bits=8, max_epochs=3, batch_size=32, lr=1e-3),
     "TLDR": dict(n_components=2, n_neighbors=3, projector_dims=(16,), max_epochs=3, batch_size=32),
+    "CoupledMixtureVAE": dict(n_clusters=3, n_components=2, hidden_dims=(8,), latent_dim=4, max_epochs=3,
+                              batch_size=32),
     "CPCEncoder": dict(n_components=8, encoder_dim=8, max_epochs=2, batch_size=32),
     "TSTEncoder": dict(d_model=8, n_heads=2, n_layers=1, dim_feedforward=16, max_epochs=2, batch_size=32),
 }
