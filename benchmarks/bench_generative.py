@@ -19,6 +19,14 @@ the training part), on the continuous inlier sets (70/30 split, standardised),
 one row per set and seed.
 
     python benchmarks/bench_generative.py --part defaults --seeds 3 [--sets cardio,letter] [--seed-list 1,2]
+
+``--part coupled`` is the issue-21 section-4 check: CoupledMixtureVAE (cpl-mixVAE) with its defaults and with
+``encoder=None`` (the arms on the pixels) against JointVAE (Bernoulli, as in part 2), KMeans (n_init=10),
+GaussianMixture (diag) and UMAP(10)+GMM (the UMAP stage the defaults put in front on these sets), transductive,
+``n_clusters`` = number of classes, one row per set and seed; ACC/NMI and fit seconds.
+Pixels / 255 (mnist5k), / 16 (digits, optdigits_train).
+
+    python benchmarks/bench_generative.py --part coupled --sets digits,mnist5k --seed-list 0
 """
 
 import argparse
@@ -32,6 +40,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from sklearn_unsup.cluster import CoupledMixtureVAE, make_umap_pipeline
 from sklearn_unsup.decomposition import VAE, AutoEncoder, JointVAE
 from sklearn_unsup.density import RealNVP
 from sklearn_unsup.metrics import cluster_accuracy
@@ -143,6 +152,44 @@ def clustering_rows(seeds, quick):
     return rows
 
 
+def _pixels(name):
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        return X / 16.0, y
+    X, y = load_shared(f"cluster/{name}.npz")
+    return X.astype(np.float64) / (255.0 if name == "mnist5k" else 16.0), y
+
+
+COUPLED_METHODS = {
+    "KMeans (n_init=10)": lambda k, s: KMeans(k, n_init=10, random_state=s),
+    "GaussianMixture (diag)": lambda k, s: GaussianMixture(k, covariance_type="diag", random_state=s),
+    "UMAP(10)+GMM": lambda k, s: make_umap_pipeline(GaussianMixture(k, random_state=s), random_state=s),
+    "JointVAE (bernoulli)": lambda k, s: JointVAE(k, likelihood="bernoulli", random_state=s),
+    "CoupledMixtureVAE (defaults)": lambda k, s: CoupledMixtureVAE(k, random_state=s),
+    "CoupledMixtureVAE (encoder=None)": lambda k, s: CoupledMixtureVAE(k, encoder=None, random_state=s),
+}
+
+
+def coupled_rows(seeds, sets):
+    rows = []
+    for name in sets:
+        X, y = _pixels(name)
+        k = len(np.unique(y))
+        for seed in seeds:
+            for label, make in COUPLED_METHODS.items():
+                t = time.perf_counter()
+                est = make(k, seed)
+                lab = est.fit_predict(X)
+                rows.append({"data": f"{name} {X.shape[0]}x{X.shape[1]}", "seed": seed, "method": label,
+                             "ACC": cluster_accuracy(y, lab), "NMI": normalized_mutual_info_score(y, lab),
+                             "consensus": getattr(est, "consensus_", float("nan")),
+                             "seconds": time.perf_counter() - t})
+                print(rows[-1], flush=True)
+    return rows
+
+
 def epoch_rows(quick):
     X, _ = load_shared("cluster/mnist5k.npz")
     X = (X / 255.0).astype(np.float32)
@@ -164,11 +211,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--part", choices=["all", "defaults"], default="all")
+    parser.add_argument("--part", choices=["all", "defaults", "coupled"], default="all")
     parser.add_argument("--sets", default=",".join(DEFAULT_SETS), help="--part defaults: comma-separated sets")
     parser.add_argument("--seed-list", default=None, help="--part defaults: comma-separated seeds (overrides --seeds)")
     args = parser.parse_args()
     print(f"# Generative models; {machine_line()}\n")
+    if args.part == "coupled":
+        seeds = [int(s) for s in args.seed_list.split(",")] if args.seed_list else range(args.seeds)
+        sets = args.sets.split(",") if args.sets != ",".join(DEFAULT_SETS) else ["digits", "mnist5k"]
+        print("\n## CoupledMixtureVAE vs JointVAE, KMeans, GaussianMixture: clustering ACC / NMI\n")
+        print_table(coupled_rows(seeds, sets), ["data", "seed", "method", "ACC", "NMI", "consensus", "seconds"])
+        return
     if args.part == "defaults":
         seeds = [int(s) for s in args.seed_list.split(",")] if args.seed_list else range(args.seeds)
         rows = default_rows(seeds, args.sets.split(","))
