@@ -5,6 +5,7 @@
     python benchmarks/bench_clustering.py --gdl [--umap] [--data ...]  # GraphDegreeLinkage vs Ward, average, KMeans
     python benchmarks/bench_clustering.py --rate-reduction [--seeds 3] [--data ...]  # CPP/MLC vs KMeans, UMAP+GMM
     python benchmarks/bench_clustering.py --prior --seeds 3 --data ...  # SCAN/SeLa/SwAV cluster_prior: uniform vs auto
+    python benchmarks/bench_clustering.py --clam --seeds 3 --data ecoli,...  # ClAM vs KMeans, agglomerative
 
 Protocol of ../shared/data/README.md: transductive ``fit_predict`` on all rows,
 ``n_clusters`` = number of classes, ACC (Hungarian) / NMI / ARI, mean over
@@ -35,6 +36,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_unsup.cluster import (
     DEC,
     SCAN,
+    ClAM,
     DeepCluster,
     GraphDegreeLinkage,
     RateReductionClustering,
@@ -42,7 +44,7 @@ from sklearn_unsup.cluster import (
     SwAV,
     VotingClustering,
 )
-from sklearn_unsup.metrics import cluster_accuracy
+from sklearn_unsup.metrics import cluster_accuracy, silhouette_score
 
 DATASETS = ["digits", "mnist5k", "stackoverflow_minilm", "optdigits_train", "mnist1d",
             "ecoli", "glass", "wine", "yeast", "wdbc"]
@@ -313,6 +315,64 @@ def run_rate_reduction(args):
         print()
 
 
+# ClAM's label-free selection grid (the authors search beta and lr, and rank by silhouette)
+CLAM_GRID = {"beta": [0.5, 1.0, 2.0], "lr": [0.003, 0.01, 0.03]}
+
+
+def run_clam(args):
+    """ClAM with its defaults and with beta / lr chosen by silhouette (GridSearchCV, no labels).
+
+    The peers are KMeans (n_init=10) and agglomerative clustering (Ward; average linkage), all on the same rows;
+    silhouette in the (standardised) input space, ACC by the Hungarian matching. The selection fits every grid point
+    on all rows and keeps the one whose clusters have the highest silhouette, as the authors do; its fit time
+    includes the whole grid.
+    """
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.model_selection import GridSearchCV
+
+    ClAM(2, max_epochs=1).fit(np.random.RandomState(0).rand(20, 3))  # load torch's kernels before timing
+    for name in args.data.split(","):
+        X, y = load(name)
+        k = len(np.unique(y))
+        rows = {}
+
+        def record(tag, label, labels, seconds, rows=rows, y=y, X=X):
+            r = rows.setdefault(label, {"method": label, "ACC": [], "silhouette": [], "s": [], "choice": []})
+            r["ACC"].append(cluster_accuracy(y, labels))
+            r["silhouette"].append(silhouette_score(X, labels) if len(np.unique(labels)) > 1 else -1.0)
+            r["s"].append(seconds)
+            print(f"  {tag} {label}: ACC {r['ACC'][-1]:.3f} silhouette {r['silhouette'][-1]:.3f} ({seconds:.1f} s)",
+                  flush=True)
+
+        all_rows = [(np.arange(len(X)), np.arange(len(X)))]
+        for seed in range(args.seed0, args.seed0 + args.seeds):
+            peers = [("KMeans", KMeans(k, n_init=10, random_state=seed))]
+            if seed == args.seed0:  # no random state: one run
+                peers += [("Agglomerative (ward)", AgglomerativeClustering(k, linkage="ward")),
+                          ("Agglomerative (average)", AgglomerativeClustering(k, linkage="average"))]
+            peers.append(("ClAM (defaults)", ClAM(k, random_state=seed)))
+            for label, est in peers:
+                t0 = time.perf_counter()
+                labels = np.asarray(est.fit_predict(X))
+                record(f"{name} seed {seed}", label, labels, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            search = GridSearchCV(ClAM(k, random_state=seed), CLAM_GRID, cv=all_rows).fit(X)
+            record(f"{name} seed {seed}", "ClAM (silhouette-selected)", search.best_estimator_.labels_,
+                   time.perf_counter() - t0)
+            rows["ClAM (silhouette-selected)"]["choice"].append(
+                f"{search.best_params_['beta']}/{search.best_params_['lr']}")
+        ref = np.mean(rows["KMeans"]["s"])
+        table = [{"method": r["method"], "runs": len(r["ACC"]), "silhouette": float(np.mean(r["silhouette"])),
+                  "silhouette sd": float(np.std(r["silhouette"])), "ACC": float(np.mean(r["ACC"])),
+                  "ACC sd": float(np.std(r["ACC"])), "fit s": float(np.mean(r["s"])),
+                  "fit / KMeans": float(np.mean(r["s"]) / ref), "beta/lr chosen": " ".join(r["choice"])}
+                 for r in rows.values()]
+        print(f"\n## {name} ({X.shape[0]} x {X.shape[1]}, {k} classes), ClAM; KMeans fit {ref:.2f} s\n")
+        print_table(table, ["method", "runs", "silhouette", "silhouette sd", "ACC", "ACC sd", "fit s",
+                            "fit / KMeans", "beta/lr chosen"])
+        print()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=1)
@@ -328,6 +388,7 @@ def main():
                         help="main protocol without the UMAP(10)+<deep method> rows (the defaults' encoder='auto' "
                              "already puts UMAP in front of them on the larger, wider sets)")
     parser.add_argument("--prior", action="store_true", help="SCAN/SeLa/SwAV: equal sizes vs cluster_prior='auto'")
+    parser.add_argument("--clam", action="store_true", help="ClAM (defaults, silhouette-selected) vs KMeans, Ward")
     args = parser.parse_args()
     print(f"# bench_clustering — {machine_line()}, seeds {args.seed0}..{args.seed0 + args.seeds - 1}\n")
     if args.voting:
@@ -344,6 +405,9 @@ def main():
         return
     if args.prior:
         run_prior(args)
+        return
+    if args.clam:
+        run_clam(args)
         return
     import umap  # compile umap's numba functions before timing it
 

@@ -1,5 +1,5 @@
 """Clustering: deep clusterers (SCAN, DEC/IDEC, DeepCluster/ODC, SwAV, SeLa), balanced k-means, self-organising maps,
-graph degree linkage,
+associative-memory clustering (ClAM), graph degree linkage,
 hierarchical k-means and balanced subsampling for data curation."""
 
 from ..utils._lazy import lazy_exports
@@ -8,6 +8,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "BalancedKMeans": "._balanced_kmeans",
+        "ClAM": "._clam",
         "CoupledMixtureVAE": "._coupled_mixture_vae",
         "DEC": "._dec",
         "DeepCluster": "._deep_cluster",

@@ -18,6 +18,9 @@ __all__ = ["dump_skops", "load_skops", "skops_trusted_types"]
 _INTERNAL_TYPES = (
     # torch modules and losses (rebuilt from their keyword arguments; weights are arrays)
     "sklearn_unsup._nn._autoencoder.MLPAutoEncoder",
+    "sklearn_unsup._nn._clam.AssociativeMemory",
+    "sklearn_unsup._nn._clam.KeepBestPrototypes",
+    "sklearn_unsup._nn._clam.MaskedReconstructionLoss",
     "sklearn_unsup._nn._clustering.ClusteringNet",
     "sklearn_unsup._nn._clustering.DECLoss",
     "sklearn_unsup._nn._clustering.DECNet",

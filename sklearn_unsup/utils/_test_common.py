@@ -16,6 +16,7 @@ FAST_PARAMS = {
     "AutoEncoder": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "AutoEncoderOutlierDetector": dict(hidden_dims=(8,), max_epochs=3, batch_size=32),
     "BalancedKMeans": dict(n_clusters=3, max_iter=20),
+    "ClAM": dict(n_clusters=3, max_epochs=10, batch_size=16, lr=0.05),
     "ClassifierDriftDetector": dict(n_folds=3),  # three classifier fits per test instead of five
     "DEC": dict(n_clusters=3, hidden_dims=(16,), n_components=2, pretrain_epochs=5, max_epochs=5, batch_size=16,
                 update_interval=4, n_init=3),
