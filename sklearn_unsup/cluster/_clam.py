@@ -152,6 +152,7 @@ class ClAM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Base
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklearn.datasets import make_blobs
     >>> from sklearn.model_selection import GridSearchCV
     >>> from sklearn_unsup.cluster import ClAM
@@ -159,8 +160,9 @@ class ClAM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Base
     >>> clam = ClAM(3, max_epochs=20, random_state=0).fit(X)
     >>> clam.cluster_centers_.shape, clam.transform(X[:2]).shape
     ((3, 4), (2, 3))
+    >>> all_rows = [(np.arange(len(X)), np.arange(len(X)))]  # fit and score on the same rows
     >>> search = GridSearchCV(ClAM(3, max_epochs=20, random_state=0), {"beta": [0.5, 2.0]},
-    ...                       cv=[(slice(None), slice(None))]).fit(X)  # score = silhouette
+    ...                       cv=all_rows).fit(X)  # score = silhouette
     >>> sorted(search.best_params_)
     ['beta']
     """
