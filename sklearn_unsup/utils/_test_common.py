@@ -61,8 +61,10 @@ FAST_PARAMS = {
     "SelfOrganizingMap": dict(grid=(3, 3), max_epochs=2),
     "SimilarityCalibratedHashing": dict(n_bits=8, max_epochs=3, batch_size=32, lr=1e-3),
     "TLDR": dict(n_components=2, n_neighbors=3, projector_dims=(16,), max_epochs=3, batch_size=32),
-    "CoupledMixtureVAE": dict(n_clusters=3, n_components=2, hidden_dims=(8,), latent_dim=4, max_epochs=3,
-                              batch_size=32),
+    # 20 epochs at lr 1e-2: check_clustering asks for ARI > 0.4 on 50 blob rows (.94 with seeds 0 and 1), and the
+    # arms start at random
+    "CoupledMixtureVAE": dict(n_clusters=3, n_components=2, hidden_dims=(16,), latent_dim=4, augment="gaussian",
+                              max_epochs=20, batch_size=16, lr=1e-2),
     "CPCEncoder": dict(n_components=8, encoder_dim=8, max_epochs=2, batch_size=32),
     "TSTEncoder": dict(d_model=8, n_heads=2, n_layers=1, dim_feedforward=16, max_epochs=2, batch_size=32),
 }
@@ -209,7 +211,14 @@ _NEUTRAL_TWO_EPOCHS_REASON = (
     "(contamination='auto') then flags no training row, while these checks require both labels. The fast settings "
     "pass these checks."
 )
+_CPL_TWO_EPOCHS_REASON = (
+    "The default-instance checks lower max_epochs to 2: a few Adam steps at lr 1e-3 leave CoupledMixtureVAE's arms "
+    "(random start, no k-means warm start) far from separating the check's three blobs (ARI > 0.4). The fast "
+    "settings (20 epochs at lr 1e-2) pass the check."
+)
 EXPECTED_FAILED_CHECKS_WITH_LOWERED_EPOCHS = {
+    "CoupledMixtureVAE": dict.fromkeys(["check_clustering", "check_clustering(readonly_memmap=True)"],
+                                       _CPL_TWO_EPOCHS_REASON),
     "ProjectionBasedNCD": dict.fromkeys(
         ["check_classifiers_train", "check_classifiers_train(readonly_memmap=True)",
          "check_classifiers_train(readonly_memmap=True,X_dtype=float32)"], _TWO_STEPS_REASON),
