@@ -89,7 +89,7 @@ class CoupledMixtureVAE(TorchPartialFitMixin, BaseDeepClusterer):
     hidden_dims : sequence of int, default=(100, 100, 100, 100)
         Hidden widths of each arm's encoder (the decoder mirrors them).
     max_epochs : int, default=100
-        Passes over the training data (the authors train 10,000 epochs).
+        Passes over the training data. The authors train 10,000 epochs.
     batch_size : int, default=256
         Rows per optimisation step.
     lr : float, default=1e-3
