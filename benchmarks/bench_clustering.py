@@ -5,6 +5,7 @@
     python benchmarks/bench_clustering.py --gdl [--umap] [--data ...]  # GraphDegreeLinkage vs Ward, average, KMeans
     python benchmarks/bench_clustering.py --rate-reduction [--seeds 3] [--data ...]  # CPP/MLC vs KMeans, UMAP+GMM
     python benchmarks/bench_clustering.py --prior --seeds 3 --data ...  # SCAN/SeLa/SwAV cluster_prior: uniform vs auto
+    python benchmarks/bench_clustering.py --restarts --seeds 3 --data ...  # SCAN/SeLa/SwAV n_init: 1 vs auto
     python benchmarks/bench_clustering.py --clam --seeds 3 --data ecoli,...  # ClAM vs KMeans, agglomerative
 
 Protocol of ../shared/data/README.md: transductive ``fit_predict`` on all rows,
@@ -237,9 +238,9 @@ def run_prior(args):
             shares = SCAN(k, cluster_prior="kmeans", random_state=seed)._cluster_prior(X)
             entropies.append(-float(np.sum(shares * np.log(shares))) / np.log(k))
             for cls in (SCAN, SeLa, SwAV):
-                uniform = cls(k, cluster_prior="uniform", random_state=seed).fit(X)
+                uniform = cls(k, cluster_prior="uniform", n_init=1, random_state=seed).fit(X)
                 add(f"{cls.__name__} (equal sizes)", uniform.labels_)
-                auto = cls(k, random_state=seed)
+                auto = cls(k, n_init=1, random_state=seed)
                 auto_is_uniform = np.ptp(auto._cluster_prior(X)) == 0
                 add(f"{cls.__name__} (auto, default)", uniform.labels_ if auto_is_uniform else auto.fit(X).labels_)
             choices.append("equal sizes" if auto_is_uniform else "k-means shares")
@@ -250,6 +251,44 @@ def run_prior(args):
         print(f"\n## {name} ({X.shape[0]} x {X.shape[1]}, {k} classes): k-means shares' normalised entropy "
               f"{np.mean(entropies):.3f}; auto chose {', '.join(sorted(set(choices)))}\n")
         print_table(table, ["method", "ACC", "ACC sd", "NMI"])
+        print()
+
+
+def run_restarts(args):
+    """SCAN, SeLa and SwAV with one training run against ``n_init="auto"`` (the default: 5 runs kept by
+    silhouette on small tables without an encoder stage), beside KMeans, GaussianMixture and UMAP(10)+GMM.
+    """
+    for name in args.data.split(","):
+        X, y = load(name)
+        if args.quick:
+            X, y = X[:1000], y[:1000]
+        k = len(np.unique(y))
+        rows = {}
+
+        def add(label, est, rows=rows, y=y, X=X, on_umap=False, seed=0):
+            t0 = time.perf_counter()
+            Z = umap_codes(X, seed, "euclidean")[0] if on_umap else X
+            labels = np.asarray(est.fit_predict(Z))
+            r = rows.setdefault(label, {"method": label, "ACC": [], "NMI": [], "s": []})
+            r["ACC"].append(cluster_accuracy(y, labels))
+            r["NMI"].append(normalized_mutual_info_score(y, labels))
+            r["s"].append(time.perf_counter() - t0)
+
+        for seed in range(args.seed0, args.seed0 + args.seeds):
+            add("KMeans", KMeans(k, n_init=10, random_state=seed))
+            add("GaussianMixture (diag)", GaussianMixture(k, covariance_type="diag", random_state=seed))
+            add("GaussianMixture (full)", GaussianMixture(k, random_state=seed))
+            add("UMAP(10)+GMM", GaussianMixture(k, random_state=seed), on_umap=True, seed=seed)
+            for cls in (SCAN, SeLa, SwAV):
+                add(f"{cls.__name__} (n_init=1)", cls(k, n_init=1, random_state=seed))
+                add(f"{cls.__name__} (default)", cls(k, random_state=seed))
+            print(f"  {name} seed {seed}: " + ", ".join(f"{r['method']} {r['ACC'][-1]:.3f} ({r['s'][-1]:.1f} s)"
+                                                         for r in rows.values()), flush=True)
+        table = [{"method": r["method"], "ACC": np.mean(r["ACC"]), "ACC sd": np.std(r["ACC"]), "NMI": np.mean(r["NMI"]),
+                  "s / fit": np.mean(r["s"])} for r in rows.values()]
+        print(f"\n## {name} ({X.shape[0]} x {X.shape[1]}, {k} classes), seeds {args.seed0}..."
+              f"{args.seed0 + args.seeds - 1}\n")
+        print_table(table, ["method", "ACC", "ACC sd", "NMI", "s / fit"])
         print()
 
 
@@ -388,6 +427,7 @@ def main():
                         help="main protocol without the UMAP(10)+<deep method> rows (the defaults' encoder='auto' "
                              "already puts UMAP in front of them on the larger, wider sets)")
     parser.add_argument("--prior", action="store_true", help="SCAN/SeLa/SwAV: equal sizes vs cluster_prior='auto'")
+    parser.add_argument("--restarts", action="store_true", help="SCAN/SeLa/SwAV: n_init=1 vs n_init='auto'")
     parser.add_argument("--clam", action="store_true", help="ClAM (defaults, silhouette-selected) vs KMeans, Ward")
     args = parser.parse_args()
     print(f"# bench_clustering — {machine_line()}, seeds {args.seed0}..{args.seed0 + args.seeds - 1}\n")
@@ -405,6 +445,12 @@ def main():
         return
     if args.prior:
         run_prior(args)
+        return
+    if args.restarts:
+        import umap  # compile umap's numba functions before timing it
+
+        umap.UMAP(n_components=2, n_neighbors=5).fit_transform(np.random.RandomState(0).rand(200, 5))
+        run_restarts(args)
         return
     if args.clam:
         run_clam(args)

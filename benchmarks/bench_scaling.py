@@ -160,7 +160,7 @@ def run_method(method, data, n):
     elif method == "scan":
         from sklearn_unsup.cluster import SCAN
 
-        SCAN(10, encoder=None, max_epochs=2, self_label_epochs=0, random_state=0).fit(X)
+        SCAN(10, encoder=None, n_init=1, max_epochs=2, self_label_epochs=0, random_state=0).fit(X)
     elif method == "ae_detector":
         from sklearn_unsup.outlier import AutoEncoderOutlierDetector
 

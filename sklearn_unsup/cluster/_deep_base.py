@@ -1,5 +1,6 @@
 """What the deep clusterers share: validation, predict/predict_proba/transform/score."""
 
+import warnings
 from abc import abstractmethod
 
 import numpy as np
@@ -7,13 +8,13 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 from skorch.callbacks import Callback
 
 from .._torch import BaseTorchEstimator
 from ..metrics import silhouette_score
 from ..neighbors import mine_neighbors
-from ..utils._sklearn_compat import HasMethods, Integral, Interval, Real, StrOptions
+from ..utils._sklearn_compat import HasMethods, Integral, Interval, Real, StrOptions, _fit_context
 from ..utils._validation import check_hidden_dims, check_n_clusters, check_n_neighbors
 from ..utils._warnings import warn_caller
 from ._feature_kmeans import feature_kmeans
@@ -26,6 +27,10 @@ AUTO_PRIOR_MIN_ENTROPY = 0.95
 # encoder="auto" uses UMAP from this many rows of at least this many features (else the rows as given)
 AUTO_ENCODER_MIN_SAMPLES = 1000
 AUTO_ENCODER_MIN_FEATURES = 20
+# n_init="auto": this many training runs, kept by silhouette, when no encoder stage runs and the
+# training rows are at most AUTO_N_INIT_MAX_SAMPLES (a few seconds each there); one run otherwise
+AUTO_N_INIT = 5
+AUTO_N_INIT_MAX_SAMPLES = 2000
 # encoder="umap": the N2D settings of make_umap_pipeline
 UMAP_ENCODER_PARAMS = {"n_components": 10, "n_neighbors": 20, "min_dist": 0.0}
 # encoder="pca": at most this many principal components
@@ -76,6 +81,81 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
     _encoder_constraints: dict = {
         "encoder": [StrOptions({"auto", "umap", "pca"}), HasMethods(["fit", "transform"]), None],
     }
+
+    #: ``n_init`` counts whole training runs kept by silhouette (SCAN, SeLa, SwAV; DEC's and DeepCluster's
+    #: ``n_init`` are their k-means starts)
+    _restarts_by_silhouette = False
+    _n_init_constraints: dict = {
+        "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    }
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model on X (``n_init`` training runs where the estimator has that parameter).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self.__dict__.pop("init_scores_", None)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self._fit(X, first_block=False)
+        n_init = self.n_init if self._restarts_by_silhouette else 1  # DEC's, DeepCluster's n_init: k-means starts
+        if n_init == "auto":
+            small = self.encoder_ is None and self.labels_.shape[0] <= AUTO_N_INIT_MAX_SAMPLES
+            n_init = AUTO_N_INIT if small else 1
+        if n_init > 1:
+            caught = self._keep_best_run(X, n_init, caught)
+        for w in caught:  # the kept run's warnings only (a discarded run's degenerate end is not the result)
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return self
+
+    def _keep_best_run(self, X, n_init, caught):
+        """Train ``n_init - 1`` more copies (other seeds) and keep the run whose labels have the best silhouette.
+
+        The first run is this estimator's own (the result ``n_init=1`` gives); the silhouette of each run's
+        training labels is taken where its network clusters (the ``encoder`` stage's output, or the rows), and a
+        run that leaves clusters empty ranks below every run that fills them all. Returns the warnings the kept
+        run raised.
+        """
+        rng = check_random_state(self.random_state)
+        seeds = [None if self.random_state is None else int(s)
+                 for s in rng.randint(np.iinfo(np.int32).max, size=n_init - 1)]
+        params = self.get_params(deep=False)
+
+        def rank(run, score):  # a run that fills every cluster ranks above one that leaves some empty
+            return int(np.count_nonzero(run.cluster_sizes_)), score
+
+        best, scores = self, [self._run_silhouette(X)]
+        best_rank = rank(self, scores[0])
+        for seed in seeds:
+            run = clone(self).set_params(n_init=1, random_state=seed)
+            with warnings.catch_warnings(record=True) as run_caught:
+                warnings.simplefilter("always")
+                run._fit(X, first_block=False)
+            scores.append(run._run_silhouette(X))
+            if rank(run, scores[-1]) > best_rank:
+                best, best_rank, caught = run, rank(run, scores[-1]), run_caught
+        if best is not self:
+            self.__dict__.update({k: v for k, v in best.__dict__.items() if k not in params})
+        self.init_scores_ = np.asarray(scores)
+        return caught
+
+    def _run_silhouette(self, X):
+        """Silhouette of ``labels_`` among the training rows as the network sees them (-1: one cluster)."""
+        n_labels = np.unique(self.labels_).size
+        if n_labels < 2 or n_labels >= self.labels_.shape[0]:
+            return -1.0
+        return float(silhouette_score(self._validate_predict_data(X), self.labels_))
 
     # ----------------------------------------------------------------- fit helpers
     def _validate_clustering_data(self, X, min_samples=2):

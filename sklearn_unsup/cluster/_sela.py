@@ -87,6 +87,16 @@ class SeLa(BasePseudoLabelClusterer):
         can differ on a few training rows (as in a UMAP pipeline). A UMAP
         stage keeps its training rows and cannot be saved with
         :func:`~sklearn_unsup.utils.dump_skops` (use pickle).
+    n_init : "auto" or int, default="auto"
+        Training runs with different seeds; the run whose training labels
+        have the highest silhouette, taken among the rows as the network sees
+        them (the ``encoder`` stage's output, or the rows), is kept, as
+        :class:`~sklearn.cluster.KMeans` keeps its lowest-inertia start; a
+        run that leaves clusters empty ranks below those that fill them. The
+        first run is the one ``n_init=1`` gives. ``"auto"``: 5 runs when no
+        ``encoder`` stage runs and there are at most 2,000 training rows
+        (small tables: a run takes seconds there, and single runs vary most
+        between seeds), 1 otherwise. ``partial_fit`` makes one run.
     sinkhorn_lambda : float, default=25.0
         Sharpness of the transport (``P ** sinkhorn_lambda``; 25 in the paper).
     cluster_prior : {"auto", "uniform", "kmeans"} or array-like of shape (n_clusters,), default="auto"
@@ -165,6 +175,11 @@ class SeLa(BasePseudoLabelClusterer):
     encoder_ : transformer or None
         The fitted ``encoder`` stage (None when the rows are used as given);
         the network's input is its output.
+    init_scores_ : ndarray of shape (n_runs,)
+        Silhouette of each training run's labels, in run order (the kept run
+        has the highest among those that fill every cluster). Set only when
+        ``fit`` made more than one run.
+
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -185,9 +200,11 @@ class SeLa(BasePseudoLabelClusterer):
     1797
     """
 
+    _restarts_by_silhouette = True
     _parameter_constraints: dict = {
         **BasePseudoLabelClusterer._parameter_constraints,
         **BasePseudoLabelClusterer._encoder_constraints,
+        **BasePseudoLabelClusterer._n_init_constraints,
         "sinkhorn_lambda": [Interval(Real, 0, None, closed="neither")],
         "n_label_updates": [Interval(Integral, 1, None, closed="left")],
         **BasePseudoLabelClusterer._prior_constraints,
@@ -198,6 +215,7 @@ class SeLa(BasePseudoLabelClusterer):
         n_clusters=10,
         *,
         encoder="auto",
+        n_init="auto",
         sinkhorn_lambda=25.0,
         cluster_prior="auto",
         n_label_updates=20,
@@ -219,6 +237,7 @@ class SeLa(BasePseudoLabelClusterer):
     ):
         self.n_clusters = n_clusters
         self.encoder = encoder
+        self.n_init = n_init
         self.sinkhorn_lambda = sinkhorn_lambda
         self.cluster_prior = cluster_prior
         self.n_label_updates = n_label_updates

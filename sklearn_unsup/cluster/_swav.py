@@ -107,6 +107,16 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         can differ on a few training rows (as in a UMAP pipeline). A UMAP
         stage keeps its training rows and cannot be saved with
         :func:`~sklearn_unsup.utils.dump_skops` (use pickle).
+    n_init : "auto" or int, default="auto"
+        Training runs with different seeds; the run whose training labels
+        have the highest silhouette, taken among the rows as the network sees
+        them (the ``encoder`` stage's output, or the rows), is kept, as
+        :class:`~sklearn.cluster.KMeans` keeps its lowest-inertia start; a
+        run that leaves clusters empty ranks below those that fill them. The
+        first run is the one ``n_init=1`` gives. ``"auto"``: 5 runs when no
+        ``encoder`` stage runs and there are at most 2,000 training rows
+        (small tables: a run takes seconds there, and single runs vary most
+        between seeds), 1 otherwise. ``partial_fit`` makes one run.
     n_prototypes : int or None, default=None
         Prototypes; None means ``n_clusters``.
     sinkhorn_epsilon : float, default=0.05
@@ -193,6 +203,11 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
     encoder_ : transformer or None
         The fitted ``encoder`` stage (None when the rows are used as given);
         the network's input is its output.
+    init_scores_ : ndarray of shape (n_runs,)
+        Silhouette of each training run's labels, in run order (the kept run
+        has the highest among those that fill every cluster). Set only when
+        ``fit`` made more than one run.
+
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -214,9 +229,11 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
     (10, 128)
     """
 
+    _restarts_by_silhouette = True
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         **BaseDeepClusterer._encoder_constraints,
+        **BaseDeepClusterer._n_init_constraints,
         **BaseDeepClusterer._augment_constraints,
         "n_prototypes": [Interval(Integral, 1, None, closed="left"), None],
         "sinkhorn_epsilon": [Interval(Real, 0, None, closed="neither")],
@@ -233,6 +250,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         n_clusters=10,
         *,
         encoder="auto",
+        n_init="auto",
         n_prototypes=None,
         sinkhorn_epsilon=0.05,
         cluster_prior="auto",
@@ -258,6 +276,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
     ):
         self.n_clusters = n_clusters
         self.encoder = encoder
+        self.n_init = n_init
         self.n_prototypes = n_prototypes
         self.sinkhorn_epsilon = sinkhorn_epsilon
         self.cluster_prior = cluster_prior

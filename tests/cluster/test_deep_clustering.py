@@ -252,7 +252,7 @@ def test_scan_beats_kmeans_on_digits(digits):
     # quality on real data, CPU-sized: small network, few epochs
     X, y = digits
     km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X))
-    scan = SCAN(10, encoder=None, hidden_dims=(256,), n_components=32, max_epochs=60, self_label_epochs=10,
+    scan = SCAN(10, encoder=None, n_init=1, hidden_dims=(256,), n_components=32, max_epochs=60, self_label_epochs=10,
                 random_state=0).fit(X)
     acc = cluster_accuracy(y, scan.labels_)
     assert acc > km + 0.05, (acc, km)
@@ -261,7 +261,8 @@ def test_scan_beats_kmeans_on_digits(digits):
 def test_swav_beats_kmeans_on_digits(digits):
     X, y = digits
     km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X))
-    acc = cluster_accuracy(y, SwAV(10, encoder=None, hidden_dims=(256,), max_epochs=20, random_state=0).fit(X).labels_)
+    acc = cluster_accuracy(y, SwAV(10, encoder=None, n_init=1, hidden_dims=(256,), max_epochs=20,
+                                   random_state=0).fit(X).labels_)
     assert acc > km + 0.03, (acc, km)
 
 
@@ -386,3 +387,30 @@ def test_deep_cluster_defaults_separate_three_blobs():
     for seed in (0, 1):
         labels = DeepCluster(n_clusters=3, max_epochs=5, random_state=seed).fit_predict(X)
         assert adjusted_rand_score(y, labels) > 0.9
+
+
+@pytest.mark.parametrize("cls", [SCAN, SeLa, SwAV], ids=lambda c: c.__name__)
+def test_n_init_keeps_the_run_with_the_best_silhouette(cls, blobs):
+    X, _ = blobs
+    X = X + np.random.RandomState(1).normal(scale=0.8, size=X.shape)  # overlapping blobs: runs differ
+    one = _fast(cls, max_epochs=3, **({"self_label_epochs": 1} if cls is SCAN else {})).fit(X)
+    assert not hasattr(one, "init_scores_")
+    est = clone(one).set_params(n_init=3).fit(X)
+    assert est.init_scores_.shape == (3,)
+    # the first run is the n_init=1 fit; the kept run has the highest silhouette of the three
+    assert est.init_scores_[0] == pytest.approx(silhouette_score(X, one.labels_), abs=1e-6)
+    assert np.all(est.cluster_sizes_)  # here every run fills the 3 clusters: the kept one has the best silhouette
+    assert silhouette_score(X, est.labels_) == pytest.approx(est.init_scores_.max(), abs=1e-6)
+    np.testing.assert_array_equal(est.predict(X), est.labels_)
+    assert est.get_params()["n_init"] == 3 and est.random_state == 0  # the parameters are the user's
+    np.testing.assert_array_equal(clone(est).fit(X).labels_, est.labels_)  # same seed, same runs
+    est.set_params(n_init=1).fit(X)  # a refit with one run drops the scores of the last one
+    assert not hasattr(est, "init_scores_")
+
+
+def test_n_init_auto_restarts_only_small_tables_without_an_encoder(blobs):
+    X, _ = blobs
+    est = _fast(SeLa, max_epochs=2, n_init="auto").fit(X)
+    assert est.init_scores_.shape == (5,)
+    est = _fast(SeLa, max_epochs=2, n_init="auto", encoder="pca").fit(X)
+    assert not hasattr(est, "init_scores_")

@@ -34,7 +34,7 @@ def test_auto_is_exact_below_the_threshold(digits):
 
 def test_scan_and_tldr_with_nndescent(digits):
     X, y = digits
-    scan = SCAN(10, encoder=None, neighbors_algorithm="nndescent", max_epochs=30, self_label_epochs=0,
+    scan = SCAN(10, encoder=None, n_init=1, neighbors_algorithm="nndescent", max_epochs=30, self_label_epochs=0,
                 hidden_dims=(128,), n_components=32, random_state=0).fit(X)
     assert cluster_accuracy(y, scan.labels_) > 0.6  # KMeans on digits: .79 ACC; chance .10
     tldr = TLDR(8, neighbors_algorithm="nndescent", encoder="linear", max_epochs=5, projector_dims=(64,),
