@@ -9,6 +9,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transfor
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils.validation import _num_features, _num_samples
 from skorch.callbacks import Callback
 
 from .._torch import BaseTorchEstimator
@@ -91,7 +92,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Fit the model on X (``n_init`` training runs where the estimator has that parameter).
+        """Fit the model on X (SCAN, SeLa and SwAV: ``n_init`` training runs, the best kept).
 
         Parameters
         ----------
@@ -106,18 +107,34 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
             The fitted estimator.
         """
         self.__dict__.pop("init_scores_", None)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        n_init = self._n_runs(X)
+        if n_init == 1:
             self._fit(X, first_block=False)
-        n_init = self.n_init if self._restarts_by_silhouette else 1  # DEC's, DeepCluster's n_init: k-means starts
-        if n_init == "auto":
-            small = self.encoder_ is None and self.labels_.shape[0] <= AUTO_N_INIT_MAX_SAMPLES
-            n_init = AUTO_N_INIT if small else 1
-        if n_init > 1:
-            caught = self._keep_best_run(X, n_init, caught)
+            return self
+        with warnings.catch_warnings(record=True) as caught:
+            self._fit(X, first_block=False)
+        caught = self._keep_best_run(X, n_init, caught)
+        seen = set()
         for w in caught:  # the kept run's warnings only (a discarded run's degenerate end is not the result)
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            key = (str(w.message), w.category, w.filename, w.lineno)
+            if key not in seen:
+                seen.add(key)
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return self
+
+    def _n_runs(self, X):
+        """Training runs ``fit`` makes: ``n_init``, with "auto" resolved from X's shape and ``encoder``."""
+        if not self._restarts_by_silhouette:  # DEC's and DeepCluster's n_init are k-means starts
+            return 1
+        if self.n_init != "auto":
+            return int(self.n_init)
+        try:
+            n, d = _num_samples(X), _num_features(X)
+        except (TypeError, ValueError):  # not a 2-d array: fit's validation says so
+            return 1
+        big = n >= AUTO_ENCODER_MIN_SAMPLES and d >= AUTO_ENCODER_MIN_FEATURES
+        no_encoder = self.encoder is None or (isinstance(self.encoder, str) and self.encoder == "auto" and not big)
+        return AUTO_N_INIT if no_encoder and n <= AUTO_N_INIT_MAX_SAMPLES else 1
 
     def _keep_best_run(self, X, n_init, caught):
         """Train ``n_init - 1`` more copies (other seeds) and keep the run whose labels have the best silhouette.
@@ -138,9 +155,9 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         best, scores = self, [self._run_silhouette(X)]
         best_rank = rank(self, scores[0])
         for seed in seeds:
-            run = clone(self).set_params(n_init=1, random_state=seed)
+            # a new instance, not clone(): clone would also clone the callbacks, which _fit deep-copies anyway
+            run = type(self)(**{**params, "n_init": 1, "random_state": seed})
             with warnings.catch_warnings(record=True) as run_caught:
-                warnings.simplefilter("always")
                 run._fit(X, first_block=False)
             scores.append(run._run_silhouette(X))
             if rank(run, scores[-1]) > best_rank:

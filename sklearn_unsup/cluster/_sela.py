@@ -96,7 +96,9 @@ class SeLa(BasePseudoLabelClusterer):
         first run is the one ``n_init=1`` gives. ``"auto"``: 5 runs when no
         ``encoder`` stage runs and there are at most 2,000 training rows
         (small tables: a run takes seconds there, and single runs vary most
-        between seeds), 1 otherwise. ``partial_fit`` makes one run.
+        between seeds), 1 otherwise. ``partial_fit`` makes one run. Each run
+        trains with its own copy of ``callbacks`` (a checkpoint callback
+        keeps the last run's, not necessarily the kept one).
     sinkhorn_lambda : float, default=25.0
         Sharpness of the transport (``P ** sinkhorn_lambda``; 25 in the paper).
     cluster_prior : {"auto", "uniform", "kmeans"} or array-like of shape (n_clusters,), default="auto"
@@ -176,10 +178,9 @@ class SeLa(BasePseudoLabelClusterer):
         The fitted ``encoder`` stage (None when the rows are used as given);
         the network's input is its output.
     init_scores_ : ndarray of shape (n_runs,)
-        Silhouette of each training run's labels, in run order (the kept run
-        has the highest among those that fill every cluster). Set only when
-        ``fit`` made more than one run.
-
+        Silhouette of each training run's labels, in run order. The kept run
+        is the one with the most non-empty clusters, then the highest
+        silhouette. Set only when ``fit`` made more than one run.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
