@@ -4,7 +4,7 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["read_pairs"]
+__all__ = ["balanced_pair_accuracy", "balanced_pair_accuracy_from_classes", "read_pairs"]
 
 
 def read_pairs(pairs, pair_labels, sample_ids, n_samples):
@@ -85,3 +85,67 @@ def _ids_to_positions(pairs, sample_ids, n_samples):
     positions = np.array(flat, dtype=np.int64).reshape(-1, 2)
     keep = (positions >= 0).all(axis=1)
     return positions[keep], keep
+
+
+def balanced_pair_accuracy(labels, positions, pair_labels):
+    """Mean of the must-link and cannot-link agreement rates of a clustering on labelled pairs.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_samples,)
+        Cluster of each row.
+    positions : ndarray of shape (n_pairs, 2)
+        Row positions of each pair's ends.
+    pair_labels : ndarray of shape (n_pairs,)
+        +1 (must-link) or -1 (cannot-link).
+
+    Returns
+    -------
+    score : float
+        The mean of the rates of the kinds present.
+    """
+    together = labels[positions[:, 0]] == labels[positions[:, 1]]
+    rates = [np.mean(together[pair_labels == kind] == (kind > 0)) for kind in (1, -1) if np.any(pair_labels == kind)]
+    return float(np.mean(rates))
+
+
+def balanced_pair_accuracy_from_classes(labels, y):
+    """The same score over every pair of rows, must-link when two rows share a class of ``y``.
+
+    Counted from the contingency table, without listing the pairs; rows with
+    ``y == -1`` (unlabelled) are left out.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_samples,)
+        Cluster of each row.
+    y : array-like of shape (n_samples,)
+        Class of each row.
+
+    Returns
+    -------
+    score : float
+        The mean of the rates of the kinds present.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != labels.shape[0]:
+        raise ValueError(f"y must have shape ({labels.shape[0]},), got {y.shape}.")
+    kept = ~((y == -1) if y.dtype.kind in "biuf" else np.zeros(y.shape, dtype=bool))
+    _, yc = np.unique(y[kept], return_inverse=True)
+    _, lc = np.unique(labels[kept], return_inverse=True)
+    if yc.size < 2:
+        raise ValueError("y gives fewer than two labelled rows: no pair to score.")
+    table = np.zeros((yc.max() + 1, lc.max() + 1))
+    np.add.at(table, (yc.reshape(-1), lc.reshape(-1)), 1.0)
+
+    def pairs_in(counts):
+        return float(np.sum(counts * (counts - 1.0)) / 2.0)
+
+    both, same_class, same_cluster = pairs_in(table), pairs_in(table.sum(1)), pairs_in(table.sum(0))
+    total = yc.size * (yc.size - 1.0) / 2.0
+    rates = []
+    if same_class > 0:
+        rates.append(both / same_class)
+    if total - same_class > 0:
+        rates.append((total - same_class - same_cluster + both) / (total - same_class))
+    return float(np.mean(rates))

@@ -19,7 +19,7 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 from ..utils._validation import check_n_clusters
-from ._pairs import read_pairs
+from ._pairs import balanced_pair_accuracy, balanced_pair_accuracy_from_classes, read_pairs
 
 __all__ = ["PairwiseConstrainedClustering"]
 
@@ -233,6 +233,52 @@ class PairwiseConstrainedClustering(ClusterMixin, BaseEstimator):
         X = validate_data(self, X, dtype=self.X_fit_.dtype, reset=False)
         _, nearest = kneighbors(self.X_fit_, query=X, n_neighbors=1)
         return self.labels_[nearest[:, 0]]
+
+    def score(self, X, y=None, pairs=None, pair_labels=None, sample_ids=None):
+        """Balanced accuracy of ``predict(X)`` on pairs of the rows of X.
+
+        The mean of two rates: the share of must-link pairs that land in one
+        cluster and the share of cannot-link pairs that land in two (one rate
+        alone when only one kind is given), so that putting every row in one
+        cluster, or each row alone, scores 0.5. The pairs are ``pairs`` (those
+        whose two ends are rows of X, by ``sample_ids``: in cross-validation,
+        the held-out pairs), or else every pair of rows whose classes ``y``
+        gives (rows with ``y == -1`` left out). Route the pairs to ``score``
+        with ``set_score_request`` to let ``GridSearchCV`` choose parameters
+        from pairs alone (see the user guide).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to cluster with ``predict``.
+        y : array-like of shape (n_samples,) or None, default=None
+            Classes of the rows, used when ``pairs`` is None.
+        pairs : array-like of shape (n_pairs, 2) or None, default=None
+            Ends of each labelled pair (positions in X, or ids from
+            ``sample_ids``).
+        pair_labels : array-like of shape (n_pairs,) or None, default=None
+            +1 (must-link) or -1 (cannot-link) for each pair.
+        sample_ids : array-like of shape (n_samples,) or None, default=None
+            A unique id per row of X.
+
+        Returns
+        -------
+        score : float
+            Balanced pair accuracy in [0, 1]; higher is better.
+        """
+        check_is_fitted(self)
+        predicted = self.predict(X)
+        if pairs is not None:
+            positions, labels = read_pairs(pairs, pair_labels, sample_ids, predicted.shape[0])
+            if labels.size == 0:
+                raise ValueError("no pair has both ends among the rows of X; score needs pairs inside X.")
+            return balanced_pair_accuracy(predicted, positions, labels)
+        if y is None:
+            raise ValueError(
+                "score needs pairs (route them with set_score_request(pairs=True, pair_labels=True, "
+                "sample_ids=True) under metadata routing) or the rows' classes y."
+            )
+        return balanced_pair_accuracy_from_classes(predicted, y)
 
 
 def _constrained_average_linkage(n, adjacency, positions, labels, n_clusters, rate):

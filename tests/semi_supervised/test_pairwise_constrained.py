@@ -207,6 +207,46 @@ def test_pipeline_with_metadata_routing():
     np.testing.assert_array_equal(ids[search.best_estimator_[-1].pairs_], pairs)
 
 
+def test_score_is_balanced_pair_accuracy():
+    X, y = _blobs()
+    pairs, labels = _random_pairs(y, 200, seed=1)
+    model = PairwiseConstrainedClustering(n_clusters=3, n_neighbors=5).fit(X)
+    assert model.score(X, pairs=pairs, pair_labels=labels) == 1.0
+    from sklearn_unsup.semi_supervised._pairs import balanced_pair_accuracy, balanced_pair_accuracy_from_classes
+
+    # one cluster keeps every must-link and breaks every cannot-link; singletons the reverse
+    assert balanced_pair_accuracy(np.zeros(90, dtype=int), pairs, labels) == 0.5
+    assert balanced_pair_accuracy(np.arange(90), pairs, labels) == 0.5
+    # from classes: the same balanced rate over every pair of rows, counted by brute force here
+    rng = np.random.RandomState(0)
+    pred, classes = rng.randint(0, 3, 40), rng.randint(0, 4, 40)
+    i, j = np.triu_indices(40, 1)
+    together, same = pred[i] == pred[j], classes[i] == classes[j]
+    expected = (np.mean(together[same]) + np.mean(~together[~same])) / 2
+    assert balanced_pair_accuracy_from_classes(pred, classes) == pytest.approx(expected)
+    assert balanced_pair_accuracy_from_classes(pred, np.r_[classes[:-5], [-1] * 5]) == pytest.approx(
+        balanced_pair_accuracy_from_classes(pred[:-5], classes[:-5])
+    )
+    assert model.score(X, y) == 1.0
+    with pytest.raises(ValueError, match="set_score_request"):
+        model.score(X)
+
+
+def test_grid_search_scores_held_out_pairs_without_labels():
+    """Under metadata routing GridSearchCV picks parameters from the pairs alone: no y, no scoring=."""
+    X, y, ids, pairs, labels = _digits_subset()
+    with sklearn.config_context(enable_metadata_routing=True):
+        clusterer = (
+            PairwiseConstrainedClustering()
+            .set_fit_request(pairs=True, pair_labels=True, sample_ids=True)
+            .set_score_request(pairs=True, pair_labels=True, sample_ids=True)
+        )
+        search = GridSearchCV(clusterer, {"n_neighbors": [5, 15]}, cv=KFold(3, shuffle=True, random_state=0))
+        search.fit(X, pairs=pairs, pair_labels=labels, sample_ids=ids)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all((scores > 0.5) & (scores <= 1.0)), scores  # held-out pairs, better than one cluster
+
+
 @pytest.mark.slow
 def test_digits_beats_kmeans_from_100_pairs():
     X, y = load_digits(return_X_y=True)
