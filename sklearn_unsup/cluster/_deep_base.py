@@ -1,5 +1,6 @@
 """What the deep clusterers share: validation, predict/predict_proba/transform/score."""
 
+import sys
 import warnings
 from abc import abstractmethod
 
@@ -32,6 +33,9 @@ AUTO_ENCODER_MIN_FEATURES = 20
 # training rows are at most AUTO_N_INIT_MAX_SAMPLES (a few seconds each there); one run otherwise
 AUTO_N_INIT = 5
 AUTO_N_INIT_MAX_SAMPLES = 2000
+# n_init > 1: runs are compared by the silhouette of at most this many training rows (the same subset for all)
+RUN_SILHOUETTE_MAX_SAMPLES = 10_000
+_RUN_SCORING_STATE = ("_keep_run_codes", "_run_codes")
 # encoder="umap": the N2D settings of make_umap_pipeline
 UMAP_ENCODER_PARAMS = {"n_components": 10, "n_neighbors": 20, "min_dist": 0.0}
 # encoder="pca": at most this many principal components
@@ -111,15 +115,20 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         if n_init == 1:
             self._fit(X, first_block=False)
             return self
-        with warnings.catch_warnings(record=True) as caught:
-            self._fit(X, first_block=False)
-        caught = self._keep_best_run(X, n_init, caught)
+        self._keep_run_codes = True
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                self._fit(X, first_block=False)
+            caught = self._keep_best_run(X, n_init, caught)
+        finally:
+            self.__dict__.pop("_keep_run_codes", None)
+            self.__dict__.pop("_run_codes", None)
         seen = set()
         for w in caught:  # the kept run's warnings only (a discarded run's degenerate end is not the result)
             key = (str(w.message), w.category, w.filename, w.lineno)
             if key not in seen:
                 seen.add(key)
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, module=_module_name(w.filename))
         return self
 
     def _n_runs(self, X):
@@ -157,22 +166,32 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         for seed in seeds:
             # a new instance, not clone(): clone would also clone the callbacks, which _fit deep-copies anyway
             run = type(self)(**{**params, "n_init": 1, "random_state": seed})
+            run._keep_run_codes = True
             with warnings.catch_warnings(record=True) as run_caught:
                 run._fit(X, first_block=False)
             scores.append(run._run_silhouette(X))
             if rank(run, scores[-1]) > best_rank:
                 best, best_rank, caught = run, rank(run, scores[-1]), run_caught
         if best is not self:
-            self.__dict__.update({k: v for k, v in best.__dict__.items() if k not in params})
+            kept = {k: v for k, v in best.__dict__.items() if k not in params and k not in _RUN_SCORING_STATE}
+            self.__dict__.update(kept)
         self.init_scores_ = np.asarray(scores)
         return caught
 
     def _run_silhouette(self, X):
-        """Silhouette of ``labels_`` among the training rows as the network sees them (-1: one cluster)."""
+        """Silhouette of ``labels_`` among the training rows as the network saw them (-1: one cluster).
+
+        The rows are those the run clustered (the ``encoder`` stage's fit output, not a second ``transform``);
+        above ``RUN_SILHOUETTE_MAX_SAMPLES`` rows the same random subset scores every run.
+        """
+        codes = self.__dict__.pop("_run_codes", None)
+        if codes is None:
+            codes = self._validate_predict_data(X)
         n_labels = np.unique(self.labels_).size
         if n_labels < 2 or n_labels >= self.labels_.shape[0]:
             return -1.0
-        return float(silhouette_score(self._validate_predict_data(X), self.labels_))
+        sample_size = RUN_SILHOUETTE_MAX_SAMPLES if codes.shape[0] > RUN_SILHOUETTE_MAX_SAMPLES else None
+        return float(silhouette_score(codes, self.labels_, sample_size=sample_size, random_state=0))
 
     # ----------------------------------------------------------------- fit helpers
     def _validate_clustering_data(self, X, min_samples=2):
@@ -180,11 +199,13 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         X = self._validate_fit_data(X, ensure_min_samples=min_samples)
         check_n_clusters(self.n_clusters, X.shape[0])
         self.encoder_ = self._make_encoder(X)
-        if self.encoder_ is None:
-            return X
-        fit_transform = getattr(self.encoder_, "fit_transform", None)
-        Z = fit_transform(X) if fit_transform is not None else self.encoder_.fit(X).transform(X)
-        return self._encoded(Z, X)
+        if self.encoder_ is not None:
+            fit_transform = getattr(self.encoder_, "fit_transform", None)
+            Z = fit_transform(X) if fit_transform is not None else self.encoder_.fit(X).transform(X)
+            X = self._encoded(Z, X)
+        if getattr(self, "_keep_run_codes", False):  # n_init > 1: the run is scored on the rows it clustered
+            self._run_codes = X
+        return X
 
     def _make_encoder(self, X):
         """The unfitted encoder stage ``encoder`` asks for on these rows, or None."""
@@ -372,3 +393,12 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _module_name(filename):
+    """Dotted name of the imported module defined in ``filename`` (None if none), so that re-sent warnings meet
+    the ``module=`` filters the original ones met."""
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) == filename:
+            return name
+    return None

@@ -408,6 +408,35 @@ def test_n_init_keeps_the_run_with_the_best_silhouette(cls, blobs):
     assert not hasattr(est, "init_scores_")
 
 
+class _FitCodesOnly(StandardScaler):
+    """An encoder stage whose transform must not run while fit compares the runs."""
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X)._scale(X)
+
+    def _scale(self, X):
+        return (np.asarray(X) - self.mean_) / self.scale_
+
+    def transform(self, X, copy=None):
+        raise AssertionError("the runs are scored on their fit codes, not on a second transform")
+
+
+def test_n_init_scores_runs_on_their_fit_codes_and_caps_the_rows(blobs, monkeypatch):
+    import sklearn_unsup.cluster._deep_base as deep_base
+
+    X, _ = blobs
+    X = X * 5.0 + 3.0  # the encoder stage's codes differ from X
+    est = _fast(SeLa, max_epochs=2, n_init=2, encoder=_FitCodesOnly()).fit(X)
+    codes = StandardScaler().fit_transform(X)
+    assert silhouette_score(codes, est.labels_) == pytest.approx(est.init_scores_.max(), abs=1e-6)
+    assert not any(k in est.__dict__ for k in deep_base._RUN_SCORING_STATE)  # no scoring state left behind
+    # the kept run's warnings are re-sent under their module's name, so module= filters match them again
+    assert deep_base._module_name(deep_base.__file__) == "sklearn_unsup.cluster._deep_base"
+    monkeypatch.setattr(deep_base, "RUN_SILHOUETTE_MAX_SAMPLES", 50)  # above it, the same subset scores each run
+    est = _fast(SeLa, max_epochs=2, n_init=2, encoder=None).fit(codes)
+    sub = deep_base.silhouette_score(codes, est.labels_, sample_size=50, random_state=0)
+    assert sub == pytest.approx(est.init_scores_.max(), abs=1e-6)
+
 def test_n_init_auto_restarts_only_small_tables_without_an_encoder(blobs):
     X, _ = blobs
     est = _fast(SeLa, max_epochs=2, n_init="auto").fit(X)
