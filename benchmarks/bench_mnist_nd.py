@@ -127,16 +127,16 @@ def report(path):
         rows[(r["dim"], r["method"], r["seed"])] = r  # a later run of the same key wins
     dims = sorted({k[0] for k in rows})
     methods = list(dict.fromkeys(k[1] for k in rows))
-    for key, name in (("acc", "ACC"), ("ari", "ARI")):
-        print(f"\n{name}, mean over method seeds (n seeds)\n")
-        print("| method | " + " | ".join(f"{d}-d" for d in dims) + " |")
-        print("|---|" + "---|" * len(dims))
-        for m in methods:
-            cells = []
-            for d in dims:
-                v = [r[key] for (dd, mm, _), r in rows.items() if dd == d and mm == m]
-                cells.append(f"{np.mean(v):.3f} ({len(v)})" if v else "")
-            print(f"| {m} | " + " | ".join(cells) + " |")
+    print("\nACC / ARI, mean over the method seeds (seeds in brackets)\n")
+    print("| method | " + " | ".join(f"{d}-d" for d in dims) + " |")
+    print("|---|" + "---|" * len(dims))
+    for m in methods:
+        cells = []
+        for d in dims:
+            rs = [r for (dd, mm, _), r in rows.items() if dd == d and mm == m]
+            cells.append(f"{np.mean([r['acc'] for r in rs]):.3f} / {np.mean([r['ari'] for r in rs]):.3f} ({len(rs)})"
+                         if rs else "")
+        print(f"| {m.replace('|', 'given')} | " + " | ".join(cells) + " |")
     print("\nclusters found / noise share / fit s (means)\n")
     print("| method | " + " | ".join(f"{d}-d" for d in dims) + " |")
     print("|---|" + "---|" * len(dims))
@@ -147,7 +147,7 @@ def report(path):
             cells.append(" / ".join([f"{np.mean([r['clusters'] for r in rs]):.0f}",
                                      f"{np.mean([r['noise'] for r in rs]):.2f}",
                                      f"{np.mean([r['fit_s'] for r in rs]):.1f}"]) if rs else "")
-        print(f"| {m} | " + " | ".join(cells) + " |")
+        print(f"| {m.replace('|', 'given')} | " + " | ".join(cells) + " |")
     print("\ngenerator: " + "; ".join(
         f"{d}-d: beta {r['beta']:.4g}, {r['active_units']} active units, {r['vae_s']:.0f} s"
         for d in dims for r in [next(r for (dd, _, _), r in rows.items() if dd == d)]))
