@@ -1,0 +1,139 @@
+import numpy as np
+import pytest
+import sklearn
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_unsup.cluster import DDFA
+from sklearn_unsup.metrics import cluster_accuracy
+
+
+def _shifted(n=600, k=3, r=4, seed=0):
+    """Blobs of k classes (p(x|y) fixed) spread over r domains with very different class mixes."""
+    rng = np.random.RandomState(seed)
+    p_yd = rng.dirichlet(np.full(k, 0.3), size=r).T  # (k, r)
+    y = rng.randint(k, size=n)
+    p_dy = p_yd / p_yd.sum(axis=1, keepdims=True)
+    d = np.array([rng.choice(r, p=p_dy[c]) for c in y])
+    centers = 4.0 * np.eye(k, 2) if k <= 2 else 4.0 * np.c_[np.cos(2 * np.pi * np.arange(k) / k),
+                                                             np.sin(2 * np.pi * np.arange(k) / k)]
+    return centers[y] + rng.normal(size=(n, 2)), y, d
+
+
+def _model(**kw):
+    return DDFA(3, discriminator=make_pipeline(StandardScaler(), LogisticRegression()), cv=3, n_init=2,
+                random_state=0, **kw)
+
+
+def test_recovers_classes_and_class_mix_per_domain():
+    X, y, d = _shifted()
+    est = _model().fit(X, domains=d)
+    assert cluster_accuracy(y, est.labels_) > 0.9
+    assert est.class_prior_per_domain_.shape == (3, 4)
+    np.testing.assert_allclose(est.class_prior_per_domain_.sum(axis=0), 1.0)
+    np.testing.assert_allclose(est.domain_given_class_.sum(axis=0), 1.0)
+    # estimated p(y|d) close to each domain's true class mix (clusters matched to classes)
+    true = np.array([[np.mean(y[d == j] == c) for j in range(4)] for c in range(3)])
+    match = [np.bincount(y[est.labels_ == c], minlength=3).argmax() for c in range(3)]
+    assert sorted(match) == [0, 1, 2]
+    assert np.abs(true[match] - est.class_prior_per_domain_).sum(axis=0).mean() < 0.25
+    assert est.n_discretization_ == 9 and est.n_features_in_ == 2
+
+
+def test_predict_proba_with_and_without_domains():
+    X, y, d = _shifted()
+    est = _model().fit(X, domains=d)
+    for dom in (None, d):
+        proba = est.predict_proba(X, domains=dom)
+        assert proba.shape == (600, 3) and np.all(proba >= 0)
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+        np.testing.assert_array_equal(est.predict(X, domains=dom), proba.argmax(axis=1))
+    np.testing.assert_array_equal(est.predict(X[:7]), est.predict(X)[:7])  # no batch dependence
+    assert cluster_accuracy(y, est.predict(X)) > 0.9
+    with pytest.raises(ValueError, match="not seen in fit"):
+        est.predict(X[:2], domains=[0, 9])
+    with pytest.raises(ValueError, match="one entry per row"):
+        est.predict(X[:2], domains=[0])
+
+
+def test_domains_are_required_and_must_be_enough():
+    X, _, d = _shifted(n=120)
+    with pytest.raises(ValueError, match="needs the domain of each training row"):
+        _model().fit(X)
+    with pytest.raises(ValueError, match="needs the domain of each training row"):
+        _model().fit(X, d)  # y is never read as domains
+    with pytest.raises(ValueError, match="at least n_clusters=3 distinct domains"):
+        _model().fit(X, domains=d % 2)
+    with pytest.raises(ValueError, match="one entry per row"):
+        _model().fit(X, domains=d[:-1])
+    with pytest.raises(ValueError, match="n_discretization=2 must be >= n_clusters=3"):
+        _model(n_discretization=2).fit(X, domains=d)
+
+
+def test_y_ignored_string_domains_and_same_seed_same_result():
+    X, y, d = _shifted(n=300)
+    names = np.array(["site-a", "site-b", "site-c", "site-d"])[d]
+    a = _model().fit(X, domains=d)
+    b = _model().fit(X, y, domains=names)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_array_equal(b.domains_, np.unique(names))
+    np.testing.assert_array_equal(a.predict(X, domains=d), b.predict(X, domains=names))
+    np.testing.assert_array_equal(_model().fit_predict(X, domains=d), a.labels_)
+
+
+def test_domains_routed_through_pipeline_and_sliced_by_cross_validation():
+    X, y, d = _shifted(n=300)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(StandardScaler(), _model().set_fit_request(domains=True))
+        pipe.fit(X, domains=d)
+        assert pipe[-1].class_prior_per_domain_.shape == (3, 4)
+        scores = cross_validate(pipe, X, y, cv=2, params={"domains": d}, scoring="adjusted_rand_score")
+    assert np.all(scores["test_score"] > 0.5)
+
+
+class _DDFADomainsFromX(DDFA):
+    """For scikit-learn's checks, which cannot pass domains: four domains read off each row's first feature."""
+
+    def fit(self, X, y=None):
+        Xa = np.asarray(X, dtype=np.float64)
+        first = Xa[:, 0] if Xa.ndim == 2 and Xa.shape[1] else np.zeros(len(Xa))
+        return super().fit(X, domains=np.floor(np.abs(first) * 7).astype(np.int64) % 4)
+
+    def fit_predict(self, X, y=None):
+        return self.fit(X).labels_
+
+
+_CHECK_REASONS = {
+    # the wrapper's domains (a function of one feature) are not latent label shift: the clusters need not follow
+    # the blobs; recovery of real latent classes is tested above
+    "check_clustering": "domains from a feature are not latent label shift",
+    "check_clustering(readonly_memmap=True)": "domains from a feature are not latent label shift",
+    # 1 row / 1 feature: fewer distinct domains than clusters; the refusal names the domains, not the sample count
+    "check_fit2d_1sample": "one row gives one domain: refused as too few domains",
+    "check_fit2d_1feature": "constant feature can give fewer than n_clusters domains",
+}
+
+
+@parametrize_with_checks([_DDFADomainsFromX(n_clusters=2, discriminator=LogisticRegression(), cv=2, n_init=1,
+                                            random_state=0)],
+                         expected_failed_checks=lambda est: _CHECK_REASONS)
+def test_sklearn_checks_with_domains(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+def test_strong_shift_on_digits_beats_kmeans():
+    """load_digits, 20 domains with Dirichlet(0.5) class mixes (the benchmark's strong-shift setting)."""
+    X, y = load_digits(return_X_y=True)
+    rng = np.random.RandomState(0)
+    p_yd = rng.dirichlet(np.full(10, 0.5), size=20).T
+    p_dy = p_yd / p_yd.sum(axis=1, keepdims=True)
+    d = np.array([rng.choice(20, p=p_dy[c]) for c in y])
+    acc = cluster_accuracy(y, DDFA(10, random_state=0).fit(X / 16, domains=d).labels_)
+    acc_km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X / 16))
+    assert acc > acc_km + 0.03, (acc, acc_km)
