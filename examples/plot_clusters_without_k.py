@@ -185,7 +185,8 @@ else:
     from umap import UMAP
 
     E = UMAP(n_components=2, n_neighbors=15, min_dist=0.1, random_state=0).fit_transform(Z)
-palette = np.vstack([plt.cm.tab20(np.arange(20)), plt.cm.tab20b(np.arange(20))])
+# 38 colours, none of them grey (grey marks the rows left out)
+palette = np.vstack([plt.cm.tab20(np.r_[0:14, 16:20]), plt.cm.tab20b(np.arange(20))])
 
 
 def draw(ax, labels, n_coloured, title, rest):
@@ -248,7 +249,7 @@ ax2.barh(np.arange(len(names)) + 0.2, [table[m][0][1] for m in names], 0.4, labe
 ax2.set_yticks(np.arange(len(names)), [m.strip() for m in names], fontsize=8)
 ax2.invert_yaxis()
 ax2.set_xlim(0, 1)
-ax2.legend(loc="lower right")
+ax2.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
 fig.tight_layout()
 plt.show()
 
