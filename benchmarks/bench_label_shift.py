@@ -9,6 +9,7 @@ estimate ``class_prior_per_domain_``; ACC is reported for its domain-agnostic p(
 domain-adjusted p_d(y|x) (``predict_proba(X, domains)``, which uses the discriminator fitted on all rows).
 
     python bench_label_shift.py --alpha 0.5 --domains 20 --seeds 0 1 2 [--discriminator mlp|mlp256x2|logreg]
+    python bench_label_shift.py --summary
 Each run appends one JSON line per (setting, seed, method) to results/label_shift_runs.jsonl.
 """
 
@@ -67,15 +68,34 @@ def discriminator(name, seed):
     return None  # the default
 
 
+def summary():
+    """Mean (std) over seeds per setting and method, from the runs file."""
+    runs = [json.loads(line) for line in open(RUNS)]
+    groups = {}
+    for r in runs:
+        groups.setdefault((r["domains"], r["alpha"], r["method"]), []).append(r)
+    print("| r | alpha | method | ACC p(y\\|x) | ACC p_d(y\\|x) | L1 p(y\\|d) | fit s | seeds |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (r, a, m), rs in sorted(groups.items(), key=lambda kv: (-kv[0][0], kv[0][1], kv[0][2])):
+        def cell(key, rs=rs):
+            v = [x[key] for x in rs if key in x]
+            return f"{np.mean(v):.3f} ({np.std(v):.3f})" if v else ""
+        print(f"| {r} | {a:g} | {m} | {cell('acc')} | {cell('acc_pd')} | {cell('l1')} | "
+              f"{np.mean([x['time'] for x in rs]):.1f} | {len(rs)} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--alpha", type=float, required=True)
+    ap.add_argument("--summary", action="store_true", help="print the table of the runs file and stop")
+    ap.add_argument("--alpha", type=float)
     ap.add_argument("--domains", type=int, default=20)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--discriminator", default="mlp")
     ap.add_argument("--n-discretization", type=int, default=None)
     ap.add_argument("--no-kmeans", action="store_true")
     args = ap.parse_args()
+    if args.summary:
+        return summary()
     X, y = load_shared("cluster/optdigits_train.npz")
     y = y.astype(int)
     k = int(y.max()) + 1

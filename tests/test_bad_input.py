@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 from sklearn_unsup.utils import all_estimators
-from sklearn_unsup.utils._test_common import make_test_instances, numeric_output
+from sklearn_unsup.utils._test_common import fit_side_information, make_test_instances, numeric_output
 
 INSTANCES = make_test_instances(all_estimators())
 IDS = [type(e).__name__ for e in INSTANCES]
@@ -31,7 +31,7 @@ NEEDS_Y = {"ViMDetector",  # reads a classifier fitted on (X, y); see EXPECTED_F
 def _fit(est, X):
     if type(est).__name__ in NEEDS_Y:
         return est.fit(X, np.arange(len(X)) % 3)
-    return est.fit(X)
+    return est.fit(X, **fit_side_information(est, X))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from sklearn_unsup.utils import all_estimators
-from sklearn_unsup.utils._test_common import make_test_instances
+from sklearn_unsup.utils._test_common import fit_side_information, make_test_instances
 
 ESTIMATORS = all_estimators()
 INSTANCES = make_test_instances(ESTIMATORS)
@@ -51,7 +51,7 @@ def test_every_fitted_attribute_is_documented(estimator):
     X = np.abs(X)  # some estimators (count/positive data) accept any non-negative rows
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        estimator.fit(X, y)
+        estimator.fit(X, y, **fit_side_information(estimator, X))
     attrs = {k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")}
     attrs -= {"feature_names_in_"}  # set only for DataFrames; documented where it is
     documented = _section(type(estimator).__doc__, "Attributes")

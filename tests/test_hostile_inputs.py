@@ -13,7 +13,7 @@ from sklearn.base import clone
 
 from sklearn_unsup.exceptions import TrainingDivergedError
 from sklearn_unsup.utils import all_estimators
-from sklearn_unsup.utils._test_common import make_test_instances, numeric_output
+from sklearn_unsup.utils._test_common import fit_side_information, make_test_instances, numeric_output
 
 INSTANCES = make_test_instances(all_estimators())
 IDS = [type(e).__name__ for e in INSTANCES]
@@ -32,7 +32,7 @@ def _fit(est, X):
         warnings.simplefilter("ignore")
         if type(est).__name__ in NEEDS_Y:
             return est.fit(X, np.arange(len(X)) % 3)
-        return est.fit(X)
+        return est.fit(X, **fit_side_information(est, X))
 
 
 def _outputs(est, X):

@@ -10,7 +10,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from sklearn_unsup.utils import all_estimators, dump_skops, load_skops, skops_trusted_types
-from sklearn_unsup.utils._test_common import make_test_instances, numeric_output
+from sklearn_unsup.utils._test_common import fit_side_information, make_test_instances, numeric_output
 
 sio = pytest.importorskip("skops.io")
 
@@ -20,7 +20,7 @@ X, Y = make_blobs(90, n_features=4, centers=3, random_state=0)
 
 def _fit(est):
     needs_y = "y" in est.get_params() or type(est).__name__ in ("ViMDetector", "DeepLowDensitySeparation")
-    return est.fit(X, Y) if needs_y else est.fit(X)
+    return est.fit(X, Y) if needs_y else est.fit(X, **fit_side_information(est, X))
 
 
 def _outputs(est):

@@ -1,6 +1,7 @@
 """Clustering: deep clusterers (SCAN, DEC/IDEC, DeepCluster/ODC, SwAV, SeLa), balanced k-means, self-organising maps,
 associative-memory clustering (ClAM), graph degree linkage,
-hierarchical k-means and balanced subsampling for data curation."""
+hierarchical k-means and balanced subsampling for data curation, and DDFA (clustering under latent label shift
+from domain labels)."""
 
 from ..utils._lazy import lazy_exports
 
@@ -10,6 +11,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "BalancedKMeans": "._balanced_kmeans",
         "ClAM": "._clam",
         "CoupledMixtureVAE": "._coupled_mixture_vae",
+        "DDFA": "._ddfa",
         "DEC": "._dec",
         "DeepCluster": "._deep_cluster",
         "DenseMulticut": "._dense_multicut",

@@ -104,6 +104,8 @@ _INTERNAL_TYPES = (
     "sklearn.neighbors._kd_tree.KDTree",
     "sklearn.neighbors._ball_tree.BallTree",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    # the Adam state of scikit-learn's MLPClassifier, DDFA's default domain discriminator
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     # GraphAutoEncoder's training graph (graph_, and the kNN graph new rows are linked to)
     "scipy.sparse._csr.csr_matrix",
     "sklearn_unsup.neighbors._graph.KNNGraph",
