@@ -11,8 +11,8 @@ also keeps the data sets fixed and varies the methods' seeds). The codes are clu
 
 Methods (true k = 10 where a method takes k; seed = the run's seed):
 - KMeans(n_init=10); GaussianMixture(covariance_type="full") (the paper's "GMM full");
-- HDBSCAN(min_cluster_size=25) (scikit-learn's; deterministic, run at seed 0 only): noise rows count as
-  errors in ACC, and form one label (-1) in ARI, which is taken over all rows; the noise share is reported;
+- HDBSCAN(min_cluster_size=25) (scikit-learn's; deterministic: run at a call's first seed, reported once): noise
+  rows count as errors in ACC and form one label (-1) in ARI, taken over all rows; the noise share is reported;
 - SCAN(encoder=None) (the codes are already low-dimensional; n_init 'auto' = 1 run at 5,000 rows);
 - issue 21's GraphContrastiveEncoder (GRACE on the 10-NN graph, 16-d codes, defaults) + KMeans(n_init=10):
   the graph-based representation of the issue, the family closest to the paper's most robust method (Leiden on

@@ -74,7 +74,7 @@ for m, a, k in zip(n_pairs, ari, found):
 ax.axhline(kmeans_ari, color="grey", ls="--", label="KMeans, k = 10, no pairs")
 ax.set_xlabel("labelled pairs")
 ax.set_ylabel("ARI against the digits")
-ax.set_title("Digits: more pairs, better clusters (numbers: clusters found)")
+ax.set_title("Digits: ARI as pairs are added (numbers: clusters found)")
 ax.legend(loc="lower right", fontsize=8)
 fig.tight_layout()
 

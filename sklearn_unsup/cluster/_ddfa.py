@@ -19,7 +19,8 @@ __all__ = ["DDFA"]
 _NO_DOMAINS = (
     "DDFA needs the domain of each training row: call fit(X, domains=d) with one domain index per row "
     "(at least n_clusters distinct domains). The domains are side information, not class labels; y is ignored. "
-    "In a Pipeline or GridSearchCV, request them with metadata routing: DDFA().set_fit_request(domains=True)."
+    "In a Pipeline or GridSearchCV, request them with metadata routing: "
+    "DDFA().set_fit_request(domains=True).set_predict_request(domains=True)."
 )
 
 
@@ -63,13 +64,20 @@ class DDFA(ClusterMixin, BaseEstimator):
     ``labels_`` and ``predict(X)`` use the domain-agnostic ``p(y | x)``.
     ``predict(X, domains=d)`` uses ``p_d(y | x) ∝ p(y | x) p(d | y)``, which the
     reference code reports; on optdigits it was *less* accurate than
-    ``p(y | x)`` (pseudo-inverse errors are amplified by the reweighting), so
-    it is not the default.
+    ``p(y | x)`` from the same discriminator (see the benchmark), so it is not
+    the default.
+
+    A small ``condition_number_`` (of ``p(d | y)``) is necessary for the
+    adjustment to be stable; a class the factorization leaves without weight
+    raises a ``ConvergenceWarning``. Neither detects the silent failure under
+    mild shift.
 
     Domains and cross-validation: ``domains`` is an argument of ``fit`` with one
     entry per row, so ``cross_validate`` and ``GridSearchCV`` slice it with X;
     in a ``Pipeline``, enable metadata routing and request it with
-    ``set_fit_request(domains=True)``. ``y`` is ignored (never read as domains,
+    ``set_fit_request(domains=True).set_predict_request(domains=True)`` (both:
+    ``fit_predict`` composes the two requests, which must agree;
+    ``predict(X)`` without domains still works). ``y`` is ignored (never read as domains,
     so scoring with true labels cannot leak them into the fit).
 
     Parameters
@@ -80,7 +88,10 @@ class DDFA(ClusterMixin, BaseEstimator):
         Domain classifier with ``predict_proba``; cloned. None: a
         ``StandardScaler`` + ``MLPClassifier(hidden_layer_sizes=(256,),
         early_stopping=True)`` pipeline (chosen over a logistic regression:
-        higher ACC at strong shift on optdigits, see the benchmark).
+        higher ACC at strong shift on optdigits, see the benchmark); early
+        stopping is turned off when its 10 % validation split cannot hold
+        every domain. A given discriminator whose ``random_state`` is None
+        gets one drawn from ``random_state``.
     n_discretization : int or None, default=None
         Clusters of the discretization step (m >= n_clusters). None:
         ``3 * n_clusters`` (capped at the number of rows).
@@ -113,6 +124,10 @@ class DDFA(ClusterMixin, BaseEstimator):
         Number of discretization clusters used.
     reconstruction_err_ : float
         Frobenius error of the NMF of the normalised histogram.
+    condition_number_ : float
+        2-norm condition number of ``domain_given_class_``: the error of the
+        pseudo-inverse adjustment grows with it (the paper's protocol keeps
+        it bounded).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -160,14 +175,17 @@ class DDFA(ClusterMixin, BaseEstimator):
         self.n_init = n_init
         self.random_state = random_state
 
-    def _make_discriminator(self, seed):
+    def _make_discriminator(self, seed, early_stopping=True):
         if self.discriminator is not None:
-            return clone(self.discriminator)
+            discriminator = clone(self.discriminator)
+            unset = {k: seed for k, v in discriminator.get_params().items()
+                     if (k == "random_state" or k.endswith("__random_state")) and v is None}
+            return discriminator.set_params(**unset)
         from sklearn.neural_network import MLPClassifier
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        return make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(256,), early_stopping=True,
+        return make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(256,), early_stopping=early_stopping,
                                                              max_iter=200, random_state=seed))
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -205,14 +223,17 @@ class DDFA(ClusterMixin, BaseEstimator):
         seeds = rs.randint(np.iinfo(np.int32).max, size=4)
         self.domain_prior_ = counts / n
         # 1. Discriminate: out-of-fold p(d|x); a copy on all rows for new rows.
-        folds = StratifiedKFold(n_splits=max(2, min(self.cv, int(counts.min()))), shuffle=True,
-                                random_state=int(seeds[0]))
+        n_splits = max(2, min(self.cv, int(counts.min())))
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=int(seeds[0]))
+        # the default MLP's early stopping holds out a stratified 10 % of each training fold: every domain
+        # must fit in it (and keep two rows per fold)
+        early = int(0.1 * (n - n // n_splits)) >= r and int(counts.min()) >= 2 * n_splits
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.filterwarnings("ignore", message="The least populated class")
-            p_dx = cross_val_predict(self._make_discriminator(int(seeds[1])), X, codes, cv=folds,
+            p_dx = cross_val_predict(self._make_discriminator(int(seeds[1]), early), X, codes, cv=folds,
                                      method="predict_proba")
-            self.discriminator_ = self._make_discriminator(int(seeds[1])).fit(X, codes)
+            self.discriminator_ = self._make_discriminator(int(seeds[1]), early).fit(X, codes)
         # 2. Discretize p(d|x).
         m = min(self.n_discretization or 3 * k, n)
         if m < k:
@@ -239,8 +260,13 @@ class DDFA(ClusterMixin, BaseEstimator):
         p_dy = p_yd.T * self.domain_prior_[:, None]
         p_dy /= np.maximum(p_dy.sum(axis=0, keepdims=True), 1e-12)
         self.domain_given_class_ = p_dy
-        self._pinv = np.linalg.pinv(p_dy)
-        self.labels_ = np.argmax(p_dx @ self._pinv.T, axis=1)
+        self.condition_number_ = float(np.linalg.cond(p_dy))
+        empty = np.flatnonzero(p_yd.sum(axis=1) <= 0)  # p_yd is (n_clusters, n_domains)
+        if empty.size:
+            warnings.warn(f"the factorization gave cluster(s) {empty.tolist()} no weight in any domain: the domains' "
+                          "class mixes do not identify n_clusters classes (too mild a shift, or too few domains).",
+                          ConvergenceWarning, stacklevel=2)
+        self.labels_ = np.argmax(p_dx @ np.linalg.pinv(p_dy).T, axis=1)
         return self
 
     def fit_predict(self, X, y=None, *, domains=None):
@@ -265,7 +291,7 @@ class DDFA(ClusterMixin, BaseEstimator):
     def _raw_proba(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self.discriminator_.predict_proba(X) @ self._pinv.T
+        return self.discriminator_.predict_proba(X) @ np.linalg.pinv(self.domain_given_class_).T
 
     def _domain_codes(self, domains, n):
         domains = np.asarray(domains)
@@ -301,11 +327,17 @@ class DDFA(ClusterMixin, BaseEstimator):
         empty = proba.sum(axis=1) <= 0
         proba[empty] = np.eye(self.n_clusters)[np.argmax(raw[empty], axis=1)]
         if domains is not None:
-            proba = (proba + 1e-12) * self.domain_given_class_[self._domain_codes(domains, len(raw))]
+            adjusted = (proba + 1e-12) * self.domain_given_class_[self._domain_codes(domains, len(raw))]
+            weighted = adjusted.sum(axis=1) > 0  # a domain the factorization gives no class keeps p(y | x)
+            proba[weighted] = adjusted[weighted]
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X, domains=None):
         """Cluster of each row: argmax of ``predict_proba(X, domains)``.
+
+        ``predict`` uses the discriminator fitted on all training rows, while
+        ``labels_`` uses out-of-fold ``p(d | x)``, so ``fit(X).predict(X)`` can
+        differ from ``labels_`` on some training rows.
 
         Parameters
         ----------

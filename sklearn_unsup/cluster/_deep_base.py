@@ -191,7 +191,10 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         if n_labels < 2 or n_labels >= self.labels_.shape[0]:
             return -1.0
         sample_size = RUN_SILHOUETTE_MAX_SAMPLES if codes.shape[0] > RUN_SILHOUETTE_MAX_SAMPLES else None
-        return float(silhouette_score(codes, self.labels_, sample_size=sample_size, random_state=0))
+        try:
+            return float(silhouette_score(codes, self.labels_, sample_size=sample_size, random_state=0))
+        except ValueError:  # the subset of a nearly collapsed run holds one cluster
+            return -1.0
 
     # ----------------------------------------------------------------- fit helpers
     def _validate_clustering_data(self, X, min_samples=2):
@@ -399,6 +402,9 @@ def _module_name(filename):
     """Dotted name of the imported module defined in ``filename`` (None if none), so that re-sent warnings meet
     the ``module=`` filters the original ones met."""
     for name, module in list(sys.modules.items()):
-        if getattr(module, "__file__", None) == filename:
-            return name
+        try:  # vars(), not getattr: a lazily loaded module is not executed by the look-up
+            if vars(module).get("__file__") == filename:
+                return name
+        except Exception:  # noqa: BLE001 - an odd entry in sys.modules is not this warning's module
+            continue
     return None

@@ -1,8 +1,10 @@
 """Reading must-link / cannot-link pairs: positions or sample ids, so that cross-validation folds stay correct."""
 
+import warnings
 from numbers import Integral
 
 import numpy as np
+from sklearn.exceptions import UndefinedMetricWarning
 
 __all__ = ["balanced_pair_accuracy", "balanced_pair_accuracy_from_classes", "read_pairs"]
 
@@ -106,7 +108,18 @@ def balanced_pair_accuracy(labels, positions, pair_labels):
     """
     together = labels[positions[:, 0]] == labels[positions[:, 1]]
     rates = [np.mean(together[pair_labels == kind] == (kind > 0)) for kind in (1, -1) if np.any(pair_labels == kind)]
+    if len(rates) == 1:
+        _warn_one_kind()
     return float(np.mean(rates))
+
+
+def _warn_one_kind():
+    warnings.warn(
+        "only one kind of pair (must-link or cannot-link) to score: the score is that kind's rate alone, which "
+        "one cluster for everything (must-links) or each row alone (cannot-links) maximises.",
+        UndefinedMetricWarning,
+        stacklevel=3,
+    )
 
 
 def balanced_pair_accuracy_from_classes(labels, y):
@@ -130,7 +143,9 @@ def balanced_pair_accuracy_from_classes(labels, y):
     y = np.asarray(y)
     if y.ndim != 1 or y.shape[0] != labels.shape[0]:
         raise ValueError(f"y must have shape ({labels.shape[0]},), got {y.shape}.")
-    kept = ~((y == -1) if y.dtype.kind in "biuf" else np.zeros(y.shape, dtype=bool))
+    kept = np.ones(y.shape, dtype=bool)
+    if y.dtype.kind in "biufO":  # -1 marks an unlabelled row (also in object arrays); NaN is no class either
+        kept = ~np.isin(y, [-1]) & ~_is_missing(y)
     _, yc = np.unique(y[kept], return_inverse=True)
     _, lc = np.unique(labels[kept], return_inverse=True)
     if yc.size < 2:
@@ -148,4 +163,15 @@ def balanced_pair_accuracy_from_classes(labels, y):
         rates.append(both / same_class)
     if total - same_class > 0:
         rates.append((total - same_class - same_cluster + both) / (total - same_class))
+    if len(rates) == 1:
+        _warn_one_kind()
     return float(np.mean(rates))
+
+
+def _is_missing(values):
+    """NaN (or None) entries of a 1-d array of any dtype."""
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype.kind == "O":
+        return np.array([v is None or (isinstance(v, float) and v != v) for v in values.tolist()], dtype=bool)
+    return np.zeros(values.shape, dtype=bool)

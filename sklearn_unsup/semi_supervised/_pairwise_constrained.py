@@ -238,9 +238,11 @@ class PairwiseConstrainedClustering(ClusterMixin, BaseEstimator):
         """Balanced accuracy of ``predict(X)`` on pairs of the rows of X.
 
         The mean of two rates: the share of must-link pairs that land in one
-        cluster and the share of cannot-link pairs that land in two (one rate
-        alone when only one kind is given), so that putting every row in one
-        cluster, or each row alone, scores 0.5. The pairs are ``pairs`` (those
+        cluster and the share of cannot-link pairs that land in two, so that
+        putting every row in one cluster, or each row alone, scores 0.5. With
+        only one kind of pair it is that kind's rate alone (an
+        ``UndefinedMetricWarning`` says so: one cluster, or each row alone,
+        then scores 1). The pairs are ``pairs`` (those
         whose two ends are rows of X, by ``sample_ids``: in cross-validation,
         the held-out pairs), or else every pair of rows whose classes ``y``
         gives (rows with ``y == -1`` left out). Route the pairs to ``score``

@@ -106,6 +106,7 @@ _INTERNAL_TYPES = (
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     # the Adam state of scikit-learn's MLPClassifier, DDFA's default domain discriminator
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
     # GraphAutoEncoder's training graph (graph_, and the kNN graph new rows are linked to)
     "scipy.sparse._csr.csr_matrix",
     "sklearn_unsup.neighbors._graph.KNNGraph",

@@ -160,7 +160,9 @@ EXPECTED_FAILED_CHECKS = {
 
 def fit_side_information(estimator, X):
     """Keyword arguments that an estimator's fit cannot do without (DDFA's domains), for the generic input tests."""
-    if type(estimator).__name__ == "DDFA":
+    from sklearn_unsup.cluster import DDFA
+
+    if isinstance(estimator, DDFA):
         import numpy as np
 
         return {"domains": np.arange(len(X)) % max(estimator.n_clusters, 4)}

@@ -91,11 +91,31 @@ def test_y_ignored_string_domains_and_same_seed_same_result():
 def test_domains_routed_through_pipeline_and_sliced_by_cross_validation():
     X, y, d = _shifted(n=300)
     with sklearn.config_context(enable_metadata_routing=True):
-        pipe = make_pipeline(StandardScaler(), _model().set_fit_request(domains=True))
-        pipe.fit(X, domains=d)
+        pipe = make_pipeline(StandardScaler(), _model().set_fit_request(domains=True).set_predict_request(domains=True))
+        labels = pipe.fit_predict(X, domains=d)  # fit_predict composes the fit and predict requests
         assert pipe[-1].class_prior_per_domain_.shape == (3, 4)
+        np.testing.assert_array_equal(labels, pipe[-1].labels_)
+        assert pipe.predict(X).shape == (300,) and pipe.predict(X, domains=d).shape == (300,)
         scores = cross_validate(pipe, X, y, cv=2, params={"domains": d}, scoring="adjusted_rand_score")
     assert np.all(scores["test_score"] > 0.5)
+
+
+def test_small_domains_and_seeded_user_discriminator():
+    """Default MLP: early stopping is off when its validation split cannot hold every domain (20 domains here)."""
+    rng = np.random.RandomState(0)
+    X, d = rng.normal(size=(120, 3)), np.arange(120) % 20
+    est = DDFA(2, cv=2, n_init=1, random_state=0).fit(X, domains=d)
+    assert est.discriminator_[-1].early_stopping is False and np.isfinite(est.condition_number_)
+    # a given discriminator without random_state gets one from DDFA's, so two fits agree
+    from sklearn.neural_network import MLPClassifier
+
+    X, y, d = _shifted(n=200)
+    make = lambda: DDFA(3, discriminator=MLPClassifier((8,), max_iter=30), cv=2, n_init=1, random_state=0)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = make().fit(X, domains=d), make().fit(X, domains=d)
+    assert a.discriminator_.random_state is not None
+    np.testing.assert_array_equal(a.labels_, b.labels_)
 
 
 class _DDFADomainsFromX(DDFA):

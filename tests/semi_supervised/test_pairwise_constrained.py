@@ -3,6 +3,7 @@ import pytest
 import sklearn
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import adjusted_rand_score, make_scorer
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import Pipeline
@@ -228,6 +229,12 @@ def test_score_is_balanced_pair_accuracy():
         balanced_pair_accuracy_from_classes(pred[:-5], classes[:-5])
     )
     assert model.score(X, y) == 1.0
+    assert model.score(X, np.array(["abc"[c] for c in y])) == 1.0  # any class labels
+    as_object = np.r_[y[:-5], [-1] * 5].astype(object)  # -1 = unlabelled, also in an object array
+    assert balanced_pair_accuracy_from_classes(pred, classes.astype(object)) == pytest.approx(expected)
+    assert model.score(X, as_object) == 1.0
+    with pytest.warns(UndefinedMetricWarning, match="one kind of pair"):  # cannot-links only: singletons score 1
+        assert balanced_pair_accuracy(np.arange(90), pairs[labels < 0], labels[labels < 0]) == 1.0
     with pytest.raises(ValueError, match="set_score_request"):
         model.score(X)
 
