@@ -6,7 +6,9 @@ is then each domain's empirical class mix. Metrics: Hungarian ACC of the trainin
 estimated p(y|d) (clusters matched to classes by the same Hungarian matching), summed over classes and averaged
 over domains (0 = exact, 2 = disjoint). KMeans' p(y|d) is its clusters' mix per domain. DDFA's is the NMF
 estimate ``class_prior_per_domain_``; ACC is reported for its domain-agnostic p(y|x) (``labels_``) and for the
-domain-adjusted p_d(y|x) (``predict_proba(X, domains)``, which uses the discriminator fitted on all rows).
+domain-adjusted p_d(y|x) (``predict_proba(X, domains)``, which uses the discriminator fitted on all rows), and,
+so that the reweighting is compared on one footing, for ``predict(X)``: the domain-agnostic p(y|x) from that same
+discriminator (in-sample p(d|x), where ``labels_`` uses out-of-fold p(d|x)).
 
     python bench_label_shift.py --alpha 0.5 --domains 20 --seeds 0 1 2 [--discriminator mlp|mlp256x2|logreg]
     python bench_label_shift.py --summary
@@ -70,17 +72,21 @@ def discriminator(name, seed):
 
 def summary():
     """Mean (std) over seeds per setting and method, from the runs file."""
-    runs = [json.loads(line) for line in open(RUNS)]
+    latest = {}  # a rerun of a (setting, method, seed) replaces the earlier row
+    for line in open(RUNS):
+        r = json.loads(line)
+        latest[(r["domains"], r["alpha"], r["method"], r["seed"])] = r
     groups = {}
-    for r in runs:
+    for r in latest.values():
         groups.setdefault((r["domains"], r["alpha"], r["method"]), []).append(r)
-    print("| r | alpha | method | ACC p(y\\|x) | ACC p_d(y\\|x) | L1 p(y\\|d) | fit s | seeds |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| r | alpha | method | ACC p(y\\|x) (labels_) | ACC p(y\\|x) in-sample | ACC p_d(y\\|x) in-sample | "
+          "L1 p(y\\|d) | fit s | seeds |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (r, a, m), rs in sorted(groups.items(), key=lambda kv: (-kv[0][0], kv[0][1], kv[0][2])):
         def cell(key, rs=rs):
             v = [x[key] for x in rs if key in x]
             return f"{np.mean(v):.3f} ({np.std(v):.3f})" if v else ""
-        print(f"| {r} | {a:g} | {m} | {cell('acc')} | {cell('acc_pd')} | {cell('l1')} | "
+        print(f"| {r} | {a:g} | {m} | {cell('acc')} | {cell('acc_p_in')} | {cell('acc_pd')} | {cell('l1')} | "
               f"{np.mean([x['time'] for x in rs]):.1f} | {len(rs)} |")
 
 
@@ -119,8 +125,9 @@ def main():
                    random_state=seed).fit(X / 16.0, domains=d)
         fit_time = time.perf_counter() - t
         acc_pd = cluster_accuracy(y, est.predict(X / 16.0, domains=d))
+        acc_p_in = cluster_accuracy(y, est.predict(X / 16.0))
         name = f"DDFA({args.discriminator}, m={est.n_discretization_})"
-        rows.append(dict(method=name, acc=cluster_accuracy(y, est.labels_), acc_pd=acc_pd,
+        rows.append(dict(method=name, acc=cluster_accuracy(y, est.labels_), acc_p_in=acc_p_in, acc_pd=acc_pd,
                          l1=l1_error(true, est.class_prior_per_domain_, matching(y, est.labels_, k)), time=fit_time))
         with open(RUNS, "a") as f:
             for r in rows:
