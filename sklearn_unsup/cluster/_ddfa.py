@@ -110,7 +110,7 @@ class DDFA(ClusterMixin, BaseEstimator):
     class_prior_per_domain_ : ndarray of shape (n_clusters, n_domains)
         Estimated ``p(y | d)``: column d is the class mix of domain
         ``domains_[d]`` (columns sum to 1).
-    discretization_given_class_ : ndarray of shape (n_discretization_, n_clusters)
+    discretization_given_class_ : ndarray of shape (`n_discretization_`, n_clusters)
         Estimated ``p(c | y)`` of the discretized clusters (columns sum to 1).
     domain_given_class_ : ndarray of shape (n_domains, n_clusters)
         ``p(d | y)`` used by the adjustment (columns sum to 1).
