@@ -93,9 +93,22 @@ def strip_accelerator(net, plain_net_class):
 
 @contextmanager
 def torch_rng(device, seed):
-    """Fork torch's RNG, seed the fork, restore the caller's state on exit (no global seeding)."""
+    """Fork torch's RNG, seed the fork, restore the caller's state on exit (no global seeding).
+
+    On CUDA the block also runs with cuDNN's deterministic algorithms (no
+    autotuning), restored afterwards: the same seed gives the same convolutional
+    model on the same GPU, as on the CPU.
+    """
     device = torch.device(device)
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
-        yield
+        if device.type != "cuda":
+            yield
+            return
+        before = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+        try:
+            yield
+        finally:
+            torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = before

@@ -95,9 +95,14 @@ class DDFA(ClusterMixin, BaseEstimator):
     n_discretization : int or None, default=None
         Clusters of the discretization step (m >= n_clusters). None:
         ``3 * n_clusters`` (capped at the number of rows).
-    cv : int, default=5
-        Folds of the out-of-fold ``p(d | x)`` (stratified by domain; lowered to
-        the size of the smallest domain when that is smaller, at least 2).
+    cv : int or cross-validation splitter, default=5
+        Folds of the out-of-fold ``p(d | x)``. An int: stratified by domain,
+        shuffled with ``random_state``, lowered to the size of the smallest
+        domain when that is smaller (at least 2). A splitter (e.g.
+        ``PredefinedSplit`` with folds fixed in advance, or ``KFold``) is
+        called as ``split(X, domains)`` and used as given: its test folds must
+        cover every row once, and a domain missing from a training fold gets
+        probability 0 in that fold.
     n_init : int, default=5
         Restarts of the discretization k-means.
     random_state : int, RandomState instance or None, default=None
@@ -161,7 +166,7 @@ class DDFA(ClusterMixin, BaseEstimator):
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
         "discriminator": [HasMethods(["fit", "predict_proba"]), None],
         "n_discretization": [Interval(Integral, 1, None, closed="left"), None],
-        "cv": [Interval(Integral, 2, None, closed="left")],
+        "cv": [Interval(Integral, 2, None, closed="left"), HasMethods(["split", "get_n_splits"])],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
@@ -223,8 +228,11 @@ class DDFA(ClusterMixin, BaseEstimator):
         seeds = rs.randint(np.iinfo(np.int32).max, size=4)
         self.domain_prior_ = counts / n
         # 1. Discriminate: out-of-fold p(d|x); a copy on all rows for new rows.
-        n_splits = max(2, min(self.cv, int(counts.min())))
-        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=int(seeds[0]))
+        if isinstance(self.cv, Integral):
+            n_splits = max(2, min(self.cv, int(counts.min())))
+            folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=int(seeds[0]))
+        else:
+            folds, n_splits = self.cv, max(2, int(self.cv.get_n_splits(X, codes)))
         # the default MLP's early stopping holds out a stratified 10 % of each training fold: every domain
         # must fit in it (and keep two rows per fold)
         early = int(0.1 * (n - n // n_splits)) >= r and int(counts.min()) >= 2 * n_splits

@@ -341,7 +341,7 @@ class RateReductionClustering(BaseDeepClusterer):
 
     def _proba_fn(self, module, xb):
         z = module.encode(xb)
-        means = torch.from_numpy(self.cluster_means_.astype(np.float32)).to(z.device)
+        means = torch.from_numpy(self.cluster_means_).to(z)  # z's device and dtype
         return (z @ means.T / float(self.sinkhorn_eta)).softmax(1)
 
     def predict_proba(self, X):

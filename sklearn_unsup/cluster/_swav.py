@@ -380,4 +380,4 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
 
     def _proba_fn(self, module, xb):
         p = (module.scores(xb) / self.temperature).softmax(-1)
-        return p @ self._groups.to(p.device)
+        return p @ self._groups.to(p)  # p's device and dtype (inference runs in float64 on the CPU)

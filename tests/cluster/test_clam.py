@@ -47,7 +47,7 @@ def test_recovers_blobs_on_mixed_scales(blobs):
     clam = ClAM(3, random_state=0, **FAST).fit(X)
     assert adjusted_rand_score(y, clam.labels_) > 0.9
     assert clam.cluster_centers_.shape == (3, 4)
-    rho = clam.net_.module_.prototypes.detach().numpy()  # standardised prototypes, mapped to the input's units
+    rho = clam.net_.module_.prototypes.detach().cpu().numpy()  # standardised prototypes, mapped to the input's units
     np.testing.assert_allclose(clam.cluster_centers_, rho * X.std(0) + X.mean(0), rtol=1e-5)
     np.testing.assert_array_equal(clam.predict(X), clam.labels_)
     D = clam.transform(X)
@@ -95,7 +95,7 @@ def test_mask_values_and_constant_column(mask_value):
     clam = ClAM(2, mask_value=mask_value, n_steps=3, max_epochs=2, random_state=0).fit(X)
     assert clam.scale_[1] == 1.0
     assert np.all(np.isfinite(clam.transform(X)))
-    fill = clam.net_.module_.fill.numpy().ravel()
+    fill = clam.net_.module_.fill.cpu().numpy().ravel()
     Z = (X - clam.mean_) / clam.scale_
     np.testing.assert_allclose(fill, Z.min(0) if mask_value == "min" else Z.max(0), rtol=1e-6, atol=1e-6)
 

@@ -28,7 +28,8 @@ def _shifted(n=600, k=3, r=4, seed=0):
 
 
 def _model(**kw):
-    return DDFA(3, discriminator=make_pipeline(StandardScaler(), LogisticRegression()), cv=3, n_init=2,
+    kw = {"cv": 3, **kw}
+    return DDFA(3, discriminator=make_pipeline(StandardScaler(), LogisticRegression()), n_init=2,
                 random_state=0, **kw)
 
 
@@ -166,3 +167,16 @@ def test_strong_shift_on_digits_beats_kmeans():
     acc = cluster_accuracy(y, DDFA(10, random_state=0).fit(X / 16, domains=d).labels_)
     acc_km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X / 16))
     assert acc > acc_km + 0.03, (acc, acc_km)
+
+
+def test_cv_splitter_is_used_as_given():
+    from sklearn.model_selection import PredefinedSplit, StratifiedKFold
+
+    X, y, d = _shifted()
+    folds = np.arange(len(X)) % 3
+    by_splitter = _model(cv=PredefinedSplit(folds)).fit(X, domains=d)
+    assert cluster_accuracy(y, by_splitter.labels_) > 0.9
+    # an int is a shuffled stratified split seeded from random_state: the same folds given as a splitter
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max, size=4)[0]
+    same = _model(cv=StratifiedKFold(3, shuffle=True, random_state=int(seed))).fit(X, domains=d)
+    np.testing.assert_array_equal(same.labels_, _model().fit(X, domains=d).labels_)

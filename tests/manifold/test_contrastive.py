@@ -43,7 +43,7 @@ def test_codes_keep_class_structure(digits):
     assert acc > 0.7  # chance is 0.1 (a random 16-d projection scores higher: see the benchmark)
 
 
-INSTANCE = dict(hidden_dims=(32,), projector_dims=(32,), batch_size=64)
+INSTANCE = dict(hidden_dims=(32,), projector_dims=(32,), batch_size=64, device="cpu")  # tests read its tensors
 
 
 def _blobs():
@@ -134,7 +134,8 @@ def test_instance_losses_persist(loss, tmp_path):
 
 def test_transform_layer_first_projector_layer():
     X, _ = _blobs()
-    params = dict(hidden_dims=(16,), projector_dims=(24, 24, 8), batch_size=64, max_epochs=2, random_state=0)
+    params = dict(hidden_dims=(16,), projector_dims=(24, 24, 8), batch_size=64, max_epochs=2, random_state=0,
+                  device="cpu")
     enc0 = ContrastiveEncoder(4, loss="simclr", **params).fit(X)
     enc1 = ContrastiveEncoder(4, loss="simclr", transform_layer=1, **params).fit(X)
     Z0, Z1 = enc0.transform(X), enc1.transform(X)

@@ -48,7 +48,7 @@ def test_score_network_learns_the_gaussian_score():
     # For N(0, I) data smoothed by sigma, the true score is -x / (1 + sigma^2).
     X = np.random.RandomState(0).normal(size=(2000, 2))
     est = ScoreMatchingDetector(n_levels=2, sigma_max=1.0, sigma_min=0.5, hidden_dims=(64, 64), max_epochs=60,
-                              standardize=False, random_state=0).fit(X)
+                              standardize=False, random_state=0, device="cpu").fit(X)
     x = torch.tensor([[1.0, -0.5], [0.0, 1.5], [-1.0, -1.0]])
     module = est.net_.module_.eval()
     with torch.no_grad():

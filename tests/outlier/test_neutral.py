@@ -114,7 +114,7 @@ def test_multiplicative_and_one_feature_fit_finite():
 
 def test_scale_blind_network_so_far_rows_are_clipped_and_penalised():
     X = _related(200)
-    det = NeuralTransformationDetector(**FAST).fit(X)
+    det = NeuralTransformationDetector(**FAST, device="cpu").fit(X)  # the test feeds CPU tensors to the module
     module = det.net_.module_
     x = torch.as_tensor(det._preprocess(X[:4]), dtype=torch.float32)
     with torch.no_grad():  # bias-free networks, unit embeddings: the loss ignores a positive factor

@@ -7,7 +7,7 @@ from sklearn.model_selection import cross_val_score
 from sklearn_unsup._nn._cpc import CPCNet, info_nce_loss, n_frames
 from sklearn_unsup.timeseries import CPCEncoder
 
-SMALL = dict(n_components=16, encoder_dim=16, batch_size=32)
+SMALL = dict(n_components=16, encoder_dim=16, batch_size=32, device="cpu")  # exact CPU reproducibility
 
 
 def _two_families(n=160, n_channels=2, n_timepoints=40, seed=0):

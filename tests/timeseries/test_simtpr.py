@@ -19,7 +19,8 @@ from sklearn_unsup.timeseries import CPCEncoder, TSTEncoder
 from sklearn_unsup.timeseries._rank import effective_rank
 from sklearn_unsup.utils._test_common import FAST_PARAMS, expected_failed_checks
 
-PD = dict(objective="predictive_decorrelation", n_components=16, encoder_dim=16, batch_size=32)
+PD = dict(objective="predictive_decorrelation", n_components=16, encoder_dim=16, batch_size=32,
+          device="cpu")  # the tests read CPU tensors and check exact CPU reproducibility
 
 
 def _two_families(n=160, n_channels=2, n_timepoints=40, seed=0):
