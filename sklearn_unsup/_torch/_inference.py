@@ -18,7 +18,7 @@ def has_batch_norm(module):
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
 
 
-def forward_in_batches(module, X, fn, *, device, batch_size=INFERENCE_BATCH_ROWS, numpy=True):
+def forward_in_batches(module, X, fn, *, device, batch_size=INFERENCE_BATCH_ROWS, numpy=True, row_exact=True):
     """Apply ``fn(module, x_batch) -> tensor`` in eval mode, without gradient, over row chunks.
 
     Each row's output depends on that row only: eval mode (no batch statistics)
@@ -29,8 +29,9 @@ def forward_in_batches(module, X, fn, *, device, batch_size=INFERENCE_BATCH_ROWS
     (a few input features, AVX-512) round a float32 row's result differently
     with the row's position in the chunk, so a row read alone or in another
     order could differ in the last bit; in float64 that difference is far
-    below float32's rounding. A module that cannot run in float64 sets
-    ``float32_inference = True``. The module's training mode is restored, also
+    below float32's rounding. It costs 2-3x the float32 pass, so passes inside
+    training (pseudo-labels, validation scores) set ``row_exact=False``. A
+    module that cannot run in float64 sets ``float32_inference = True``. The module's training mode is restored, also
     on an exception. Returns a float32 NumPy array, or a CPU tensor with
     ``numpy=False``.
     """
@@ -38,7 +39,7 @@ def forward_in_batches(module, X, fn, *, device, batch_size=INFERENCE_BATCH_ROWS
     module.eval()
     Xt = as_float32_tensor(X)
     runner = module
-    if torch.device(device).type == "cpu" and not getattr(module, "float32_inference", False):
+    if row_exact and torch.device(device).type == "cpu" and not getattr(module, "float32_inference", False):
         runner = copy.deepcopy(module).double()
         Xt = Xt.double()
     bs = int(batch_size)

@@ -17,9 +17,9 @@ __all__ = ["BasePseudoLabelClusterer", "full_pass"]
 
 
 def full_pass(module, X, fn):
-    """``fn(module, x_batch)`` over all rows, batch-independent (:func:`forward_in_batches`); a CPU tensor."""
+    """``fn(module, x_batch)`` over all rows during training (:func:`forward_in_batches`, float32); a CPU tensor."""
     device = next(module.parameters()).device
-    return forward_in_batches(module, X, fn, device=device, numpy=False)
+    return forward_in_batches(module, X, fn, device=device, numpy=False, row_exact=False)
 
 
 class BasePseudoLabelClusterer(BaseDeepClusterer):

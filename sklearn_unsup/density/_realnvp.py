@@ -50,7 +50,7 @@ class _TrimmedValidationLoss(Callback):
         self.trim = trim
 
     def on_epoch_end(self, net, dataset_valid=None, **kwargs):
-        log_density = forward_in_batches(net.module_, dataset_valid.X, _log_prob, device=net.device)
+        log_density = forward_in_batches(net.module_, dataset_valid.X, _log_prob, device=net.device, row_exact=False)
         net.history.record("valid_trimmed_loss", -trimmed_mean(log_density, self.trim))
 
 
@@ -293,7 +293,8 @@ class RealNVP(DensityMixin, GenerativeMixin, TorchPartialFitMixin, BaseTorchEsti
         def remember_start(net, dataset):
             start["state"] = copy.deepcopy(net.module_.state_dict())
             start["score"] = trimmed_mean(forward_in_batches(net.module_, X[valid_rows], _log_prob,
-                                                             device=self.device_), self.validation_trim)
+                                                             device=self.device_, row_exact=False),
+                                          self.validation_trim)
 
         scores, fitted = {}, {}
         for name, base, n_components in (("normal", {}, 1), (f"mixture({k})", mixture, k)):
