@@ -29,6 +29,7 @@ from ._flows import FlowNLLLoss, RealNVPFlow
 from ._gcn import GCNEncoder, GraphAutoEncoderLoss, GraphBatchIterator, GraphTargets, to_sparse_tensor
 from ._grace import GraceLoss, GraceNet, GraphViewIterator, GraphViews
 from ._icl import ICLNet
+from ._jule import MLPEncoder, WeightedTripletLoss, mine_triplets, weighted_triplet_loss
 from ._losses import CategoricalTargetLoss, JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
@@ -71,6 +72,10 @@ __all__ = [
     "ACTIVATIONS",
     "DeepSVDDNet",
     "ICLNet",
+    "MLPEncoder",
+    "WeightedTripletLoss",
+    "mine_triplets",
+    "weighted_triplet_loss",
     "NeuTraLNet",
     "MeanLoss",
     "AUGMENTATIONS",

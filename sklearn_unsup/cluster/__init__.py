@@ -17,6 +17,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "DenseMulticut": "._dense_multicut",
         "GraphDegreeLinkage": "._gdl",
         "HierarchicalKMeans": "._hierarchical_kmeans",
+        "JULE": "._jule",
         "balanced_subsample": "._hierarchical_kmeans",
         "make_umap_pipeline": "._umap_pipeline",
         "RateReductionClustering": "._rate_reduction",

@@ -152,6 +152,17 @@ class GraphDegreeLinkage(ClusterMixin, BaseEstimator):
             self._set_result(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), 1,
                              np.empty((0, 2), dtype=np.int64), np.empty(0), 1.0)
             return self
+        roots, init, n_init, children, links, sigma2 = self._agglomerate(Z)
+        self._set_result(roots, init, n_init, children, links, sigma2)
+        return self
+
+    def _agglomerate(self, Z, init=None):
+        """Merge the clusters ``init`` (None: the first-neighbour components) of rows Z down to ``n_clusters``.
+
+        Z is used as given (no normalisation); JULE calls this with its current clusters on new features.
+        Returns ``(roots, init, n_init, children, links, sigma2)``.
+        """
+        n = Z.shape[0]
         k = min(self.n_neighbors, n - 1)
         dist, ind = knn_search(Z, k, metric="sqeuclidean", exclude_self=True)
         dist = np.maximum(dist.astype(np.float64), 0.0)
@@ -163,17 +174,20 @@ class GraphDegreeLinkage(ClusterMixin, BaseEstimator):
         W = sp.csr_matrix((np.exp(-dist / sigma2).ravel(), ind.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
         W.sum_duplicates()
         Wt = W.T.tocsr()
-        first = sp.csr_matrix((np.ones(n), ind[:, 0], np.arange(n + 1)), shape=(n, n))
-        n_init, init = connected_components(first, directed=True, connection="weak")
-        init = init.astype(np.int64)
-        if n_init < self.n_clusters:  # too few components: every row starts alone
-            n_init, init = n, np.arange(n, dtype=np.int64)
+        if init is None:
+            first = sp.csr_matrix((np.ones(n), ind[:, 0], np.arange(n + 1)), shape=(n, n))
+            n_init, init = connected_components(first, directed=True, connection="weak")
+            init = init.astype(np.int64)
+            if n_init < self.n_clusters:  # too few components: every row starts alone
+                n_init, init = n, np.arange(n, dtype=np.int64)
+        else:
+            init = np.unique(np.asarray(init), return_inverse=True)[1].reshape(-1).astype(np.int64)
+            n_init = int(init.max()) + 1
         roots, children, links = agdl_merge(
             W.indptr.astype(np.int64), W.indices.astype(np.int64), W.data, Wt.indptr.astype(np.int64),
             Wt.indices.astype(np.int64), Wt.data, init, n_init, self.n_clusters, self.k_c, _KC_MIN_CLUSTERS)
         roots, children, links = self._merge_by_means(Z, roots, children, links, n_init)
-        self._set_result(roots, init, n_init, children, links, sigma2)
-        return self
+        return roots, init, n_init, children, links, sigma2
 
     def _merge_by_means(self, Z, roots, children, links, n_init):
         """Merge clusters with no linkage left by the distance of their mean rows, closest first."""

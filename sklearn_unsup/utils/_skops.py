@@ -41,6 +41,8 @@ _INTERNAL_TYPES = (
     "sklearn_unsup._nn._grace.GraceLoss",
     "sklearn_unsup._nn._grace.GraceNet",
     "sklearn_unsup._nn._icl.ICLNet",
+    "sklearn_unsup._nn._jule.MLPEncoder",
+    "sklearn_unsup._nn._jule.WeightedTripletLoss",
     "sklearn_unsup._nn._neutral.NeuTraLNet",
     "sklearn_unsup._nn._instance.MoCoLoss",
     "sklearn_unsup._nn._instance.MomentumTwin",
