@@ -51,6 +51,7 @@ from ._twins import (
     nt_xent_loss,
     vicreg_loss,
 )
+from ._hvae import HierarchicalVAELoss, MLPHierarchicalVAE
 from ._vae import MLPVAE, MLPJointVAE
 from ._volume_preserving import AdditiveCoupling, InvariantLoss, InvariantNet
 
@@ -105,6 +106,8 @@ __all__ = [
     "MLPAutoEncoder",
     "MLPJointVAE",
     "MLPVAE",
+    "MLPHierarchicalVAE",
+    "HierarchicalVAELoss",
     "RateReductionLoss",
     "RateReductionNet",
     "coding_rate",

@@ -6,6 +6,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "EnergyDetector": "._energy",
+        "HierarchicalVAEDetector": "._hvae",
         "InvariantsDetector": "._invariants",
         "KNNDetector": "._knn",
         "MahalanobisDetector": "._mahalanobis",

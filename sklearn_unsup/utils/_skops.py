@@ -37,6 +37,8 @@ _INTERNAL_TYPES = (
     "sklearn_unsup._nn._deep_svdd.MeanLoss",
     "sklearn_unsup._nn._flows.FlowNLLLoss",
     "sklearn_unsup._nn._gcn.GCNEncoder",
+    "sklearn_unsup._nn._hvae.HierarchicalVAELoss",
+    "sklearn_unsup._nn._hvae.MLPHierarchicalVAE",
     "sklearn_unsup._nn._gcn.GraphAutoEncoderLoss",
     "sklearn_unsup._nn._grace.GraceLoss",
     "sklearn_unsup._nn._grace.GraceNet",
