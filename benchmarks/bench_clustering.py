@@ -2,7 +2,7 @@
 
     python benchmarks/bench_clustering.py [--seeds 3] [--seed0 0] [--data digits,mnist5k,...] [--quick] [--no-umap-rows]
     python benchmarks/bench_clustering.py --voting [--seeds 3]     # VotingClustering vs its members, HDBSCAN
-    python benchmarks/bench_clustering.py --gdl [--umap] [--data ...]  # GraphDegreeLinkage vs Ward, average, KMeans
+    python benchmarks/bench_clustering.py --gdl [--umap] [--jule] [--data ...]  # GDL, JULE vs Ward, KMeans
     python benchmarks/bench_clustering.py --rate-reduction [--seeds 3] [--data ...]  # CPP/MLC vs KMeans, UMAP+GMM
     python benchmarks/bench_clustering.py --prior --seeds 3 --data ...  # SCAN/SeLa/SwAV cluster_prior: uniform vs auto
     python benchmarks/bench_clustering.py --restarts --seeds 3 --data ...  # SCAN/SeLa/SwAV n_init: 1 vs auto
@@ -36,6 +36,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_unsup.cluster import (
     DEC,
+    JULE,
     SCAN,
     ClAM,
     DeepCluster,
@@ -170,6 +171,8 @@ GDL = {
     "GraphDegreeLinkage": lambda k: GraphDegreeLinkage(k),
     "GraphDegreeLinkage (k_c=1, plain AGDL)": lambda k: GraphDegreeLinkage(k, k_c=1),
 }
+# --gdl --jule: JULE (the linkage alternated with triplet training of an MLP encoder), defaults, three seeds
+JULE_SEEDS = (0, 1, 2)
 
 
 def run_gdl(args):
@@ -185,7 +188,10 @@ def run_gdl(args):
             X, y = X[:1000], y[:1000]
         k = len(np.unique(y))
         rows = []
-        for label, make in GDL.items():
+        methods = dict(GDL)
+        if args.jule:
+            methods.update({f"JULE (seed {s})": (lambda k, s=s: JULE(k, random_state=s)) for s in JULE_SEEDS})
+        for label, make in methods.items():
             if label.endswith("(average)") and X.shape[0] > 10000:
                 continue
             t0 = time.perf_counter()
@@ -196,6 +202,10 @@ def run_gdl(args):
                          "s": seconds})
             print(f"  {name} {label}: ACC {rows[-1]['ACC']:.3f} NMI {rows[-1]['NMI']:.3f} ({seconds:.1f} s)",
                   flush=True)
+        if args.jule:  # the mean of the seeded JULE rows
+            jrows = [r for r in rows if r["method"].startswith("JULE (seed")]
+            rows.append({"method": f"JULE (mean of {len(jrows)} seeds)",
+                         **{key: float(np.mean([r[key] for r in jrows])) for key in ("ACC", "NMI", "ARI", "s")}})
         if args.umap:  # the package's documented UMAP step (seed 0), its time added to each row
             Z, umap_seconds = umap_codes(X, 0, "cosine" if name == "stackoverflow_minilm" else "euclidean")
             for label in ("KMeans (seed 0)", "Agglomerative (ward)", "GraphDegreeLinkage"):
@@ -419,6 +429,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="1,000 rows per data set (smoke test)")
     parser.add_argument("--voting", action="store_true", help="VotingClustering against its members and HDBSCAN")
     parser.add_argument("--gdl", action="store_true", help="GraphDegreeLinkage against Ward, average and KMeans")
+    parser.add_argument("--jule", action="store_true", help="with --gdl: add JULE rows (seeds 0, 1, 2)")
     parser.add_argument("--umap", action="store_true", help="with --gdl: also on the UMAP(10) codes (seed 0)")
     parser.add_argument("--rate-reduction", action="store_true",
                         help="RateReductionClustering (k given and None) against KMeans, UMAP+GMM, GMM+BIC")
