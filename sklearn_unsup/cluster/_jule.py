@@ -62,7 +62,7 @@ class JULE(BaseDeepClusterer):
         Number of clusters.
     encoder : {"auto", "umap", "pca"}, transformer or None, default=None
         Stage fitted on the training rows before the network (as in
-        :class:`DEC`; ``"auto"`` is UMAP for at least 1,000 rows of at least
+        :class:`~sklearn_unsup.cluster.DEC`; ``"auto"`` is UMAP for at least 1,000 rows of at least
         20 features). The default None uses the rows as given, as JULE does
         with pixels.
     eta : float in (0, 1], default=0.9
@@ -140,8 +140,8 @@ class JULE(BaseDeepClusterer):
 
     See Also
     --------
-    GraphDegreeLinkage : the merging alone, on the input rows.
-    DEC : deep embedded clustering.
+    sklearn_unsup.cluster.GraphDegreeLinkage : the merging alone, on the input rows.
+    sklearn_unsup.cluster.DEC : deep embedded clustering.
 
     References
     ----------
