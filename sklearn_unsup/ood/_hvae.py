@@ -71,9 +71,9 @@ class HierarchicalVAEDetector(StandardizeMixin, OutlierDetectorMixin, TorchParti
         ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
         ``accelerate.Accelerator`` configured by the environment.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, every random draw of training
-        and the scoring draws through private generators; torch's global
-        random state is left as it was. The same seed gives identical results on CPU.
+        Seeds weight initialisation, shuffling and every random draw of training through
+        a private generator; torch's global random state is left as it was. The same
+        seed gives identical results on CPU. It also seeds the fixed noise draws of scoring.
     verbose : int, default=0
         0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
     contamination : {"auto", "zscore", "clf", "mixmod", "filter"} or float in (0, 0.5], \
