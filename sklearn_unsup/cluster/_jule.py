@@ -36,7 +36,7 @@ class JULE(BaseDeepClusterer):
     Yang et al. (2016) unroll agglomerative clustering into periods. The rows
     start in the connected components of their first-nearest-neighbour links
     (on the L2-normalised input). Each period then (1) trains the encoder for
-    ``epochs_per_period`` epochs with the weighted triplet loss
+    ``max_epochs`` epochs with the weighted triplet loss
     ``max(0, pos_weight * |a - p|^2 - |a - n|^2 + margin)`` on its
     L2-normalised codes, where a and p are two rows of one current cluster and
     n a row of another, all mined inside each batch (at most
@@ -82,29 +82,33 @@ class JULE(BaseDeepClusterer):
     max_pairs_per_cluster : int, default=100
         At most this many positive pairs per cluster and batch (drawn at
         random), which bounds a batch's triplets.
-    epochs_per_period : int, default=20
-        Training epochs between two merges (the authors' ``epoch_pp``).
     hidden_dims : sequence of int, default=(256, 256)
         Encoder hidden widths (BatchNorm, ReLU).
     n_components : int, default=32
         Code size (``transform``'s output).
+    max_epochs : int, default=20
+        Passes over the training data. In each period, between two merges
+        (the authors' ``epoch_pp``); ``n_iter_`` counts them all.
     batch_size : int, default=256
-        Rows per optimisation step (triplets are mined within a batch).
+        Rows per optimisation step. Triplets are mined within a batch.
     lr : float, default=0.01
         Learning rate.
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, default="sgd"
-        ``"sgd"`` uses momentum 0.9 (the authors' choice).
+        ``"adam"``, ``"adamw"``, ``"sgd"`` (momentum 0.9), ``"rmsprop"``, or a
+        ``torch.optim.Optimizer`` subclass. The authors use SGD with momentum.
     weight_decay : float, default=5e-5
-        L2 penalty passed to the optimizer (the authors' value).
+        L2 penalty passed to the optimizer. The authors' value.
     callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks or (name, callback) pairs, copied at fit.
+        Extra skorch callbacks or (name, callback) pairs (early stopping, checkpoints,
+        LR schedulers, ...), copied at fit.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"``,
-        ``"cuda:1"``, ...
+        ``"cuda:1"``, ..., or ``"accelerate"``: skorch's ``AccelerateMixin`` with an
+        ``accelerate.Accelerator`` configured by the environment.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and triplet sampling through a
-        private generator; torch's global random state is left as it was. The
-        same seed gives identical results on CPU.
+        Seeds weight initialisation, shuffling and every random draw of training through
+        a private generator; torch's global random state is left as it was. The same
+        seed gives identical results on CPU. Here the draws include the triplets.
     verbose : int, default=0
         0 silent; 1 prints skorch's per-epoch table; 2 adds a progress bar.
 
@@ -128,7 +132,7 @@ class JULE(BaseDeepClusterer):
     device_ : str
         Device the net was trained on.
     n_iter_ : int
-        Epochs run (``len(n_clusters_path_) * epochs_per_period``).
+        Epochs run (``len(n_clusters_path_) * max_epochs``).
     loss_curve_ : list of float
         Mean triplet loss of each epoch.
     encoder_ : transformer or None
@@ -155,13 +159,13 @@ class JULE(BaseDeepClusterer):
     >>> from sklearn.datasets import load_digits
     >>> from sklearn_unsup.cluster import JULE
     >>> X = load_digits().data / 16
-    >>> jule = JULE(n_clusters=10, hidden_dims=(64,), epochs_per_period=1, random_state=0).fit(X)
+    >>> jule = JULE(n_clusters=10, hidden_dims=(64,), max_epochs=1, random_state=0).fit(X)
     >>> jule.n_clusters_path_[-1], jule.transform(X[:2]).shape
     (10, (2, 32))
     """
 
     _parameter_constraints: dict = {
-        **{k: v for k, v in BaseDeepClusterer._parameter_constraints.items() if k != "max_epochs"},
+        **BaseDeepClusterer._parameter_constraints,
         **BaseDeepClusterer._encoder_constraints,
         "eta": [Interval(Real, 0, 1, closed="right")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
@@ -170,7 +174,6 @@ class JULE(BaseDeepClusterer):
         "pos_weight": [Interval(Real, 0, None, closed="left")],
         "n_negatives": [Interval(Integral, 1, None, closed="left")],
         "max_pairs_per_cluster": [Interval(Integral, 1, None, closed="left")],
-        "epochs_per_period": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -185,9 +188,9 @@ class JULE(BaseDeepClusterer):
         pos_weight=1.0,
         n_negatives=20,
         max_pairs_per_cluster=100,
-        epochs_per_period=20,
         hidden_dims=(256, 256),
         n_components=32,
+        max_epochs=20,
         batch_size=256,
         lr=0.01,
         optimizer="sgd",
@@ -206,9 +209,9 @@ class JULE(BaseDeepClusterer):
         self.pos_weight = pos_weight
         self.n_negatives = n_negatives
         self.max_pairs_per_cluster = max_pairs_per_cluster
-        self.epochs_per_period = epochs_per_period
         self.hidden_dims = hidden_dims
         self.n_components = n_components
+        self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
         self.optimizer = optimizer
@@ -234,7 +237,7 @@ class JULE(BaseDeepClusterer):
         n_init, labels = self._initial_clusters(l2_normalize(np.asarray(X, dtype=np.float64)))
         self.n_initial_clusters_ = n_init
         path = merge_schedule(n_init, self.n_clusters, self.eta)
-        epp = int(self.epochs_per_period)
+        epp = int(self.max_epochs)
         net = self._build_net(
             module=MLPEncoder,
             module_kwargs=dict(n_features=X.shape[1], n_components=self.n_components,

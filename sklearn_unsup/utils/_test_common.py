@@ -47,7 +47,7 @@ FAST_PARAMS = {
     "LaplacianKPrototypes": dict(n_clusters=3),
     # n_clusters: without pairs the merging otherwise stops when half of the row pairs share a cluster
     "PairwiseConstrainedClustering": dict(n_clusters=3, n_neighbors=5),
-    "JULE": dict(n_clusters=3, n_neighbors=5, hidden_dims=(16,), n_components=8, epochs_per_period=2, batch_size=32),
+    "JULE": dict(n_clusters=3, n_neighbors=5, hidden_dims=(16,), n_components=8, max_epochs=2, batch_size=32),
     "JointVAE": dict(n_clusters=3, n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),
     "ProjectionBasedNCD": dict(n_components=4, hidden_dims=(16,), max_epochs=20, batch_size=32, lr=1e-2,
                                max_novel_clusters=5, n_init=2),
@@ -196,7 +196,7 @@ def make_test_instances(estimators):
 
 # The common checks also run on default-constructed estimators (tests/test_common.py): only the epoch counts
 # are lowered, for time, so a default that breaks on small or awkward data fails the suite.
-DEFAULT_EPOCHS = {"max_epochs": 2, "pretrain_epochs": 1, "self_label_epochs": 1, "epochs_per_period": 1}
+DEFAULT_EPOCHS = {"max_epochs": 2, "pretrain_epochs": 1, "self_label_epochs": 1}
 
 
 def make_default_instances(estimators):

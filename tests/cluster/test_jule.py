@@ -10,7 +10,7 @@ from sklearn_unsup._nn import WeightedTripletLoss, mine_triplets, weighted_tripl
 from sklearn_unsup.cluster import JULE, GraphDegreeLinkage
 from sklearn_unsup.cluster._jule import merge_schedule
 
-FAST = dict(n_neighbors=5, hidden_dims=(16,), n_components=8, epochs_per_period=2, batch_size=32)
+FAST = dict(n_neighbors=5, hidden_dims=(16,), n_components=8, max_epochs=2, batch_size=32)
 
 
 def _blobs(n=120, seed=0):
@@ -33,7 +33,7 @@ def test_fit_reaches_exactly_n_clusters():
     assert jule.n_initial_clusters_ > 3
     assert np.unique(jule.labels_).tolist() == [0, 1, 2]
     assert np.all(np.diff(jule.cluster_sizes_) <= 0)  # labels by decreasing size
-    assert jule.n_iter_ == len(path) * FAST["epochs_per_period"] == len(jule.loss_curve_)
+    assert jule.n_iter_ == len(path) * FAST["max_epochs"] == len(jule.loss_curve_)
     assert jule.cluster_centers_.shape == (3, 8)
     assert jule.transform(X).shape == (120, 8)
 
