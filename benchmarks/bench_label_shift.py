@@ -128,7 +128,9 @@ def main():
         acc_p_in = cluster_accuracy(y, est.predict(X / 16.0))
         name = f"DDFA({args.discriminator}, m={est.n_discretization_})"
         rows.append(dict(method=name, acc=cluster_accuracy(y, est.labels_), acc_p_in=acc_p_in, acc_pd=acc_pd,
-                         l1=l1_error(true, est.class_prior_per_domain_, matching(y, est.labels_, k)), time=fit_time))
+                         l1=l1_error(true, est.class_prior_per_domain_, matching(y, est.labels_, k)), time=fit_time,
+                         condition_number=est.condition_number_, reconstruction_err=est.reconstruction_err_,
+                         domain_information=est.domain_information_))
         with open(RUNS, "a") as f:
             for r in rows:
                 print(json.dumps({**setting, **r}))

@@ -5,6 +5,7 @@ import pytest
 import sklearn
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_validate
 from sklearn.pipeline import make_pipeline
@@ -180,3 +181,17 @@ def test_cv_splitter_is_used_as_given():
     seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max, size=4)[0]
     same = _model(cv=StratifiedKFold(3, shuffle=True, random_state=int(seed))).fit(X, domains=d)
     np.testing.assert_array_equal(same.labels_, _model().fit(X, domains=d).labels_)
+
+
+def test_warns_on_weak_shift_and_on_as_many_domains_as_clusters():
+    X, y, d = _shifted()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        strong = _model().fit(X, domains=d)  # strong shift, 4 domains for 3 classes: silent
+    assert strong.domain_information_ > 0.1
+    same_mix = np.random.RandomState(0).randint(4, size=len(X))  # domains drawn independently of the class
+    with pytest.warns(ConvergenceWarning, match="domain_information_"):
+        weak = _model().fit(X, domains=same_mix)
+    assert weak.domain_information_ < 0.05
+    with pytest.warns(ConvergenceWarning, match="as many domains as clusters"):
+        _model().fit(X, domains=np.minimum(d, 2))
