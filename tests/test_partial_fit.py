@@ -21,7 +21,7 @@ INCREMENTAL = [e for e in _INSTANCES if hasattr(e, "partial_fit")]
 NOT_INCREMENTAL = {"SCAN", "SeLa", "DeepCluster", "TLDR", "ScoreMatchingDetector",
                    "InvariantsDetector", "GraphAutoEncoder", "GraphContrastiveEncoder",
                    "ProjectionBasedNCD",
-                   "DeepLowDensitySeparation", "RateReductionClustering", "ClAM"}
+                   "DeepLowDensitySeparation", "RateReductionClustering", "ClAM", "JULE"}
 
 
 def _ids(est):
