@@ -48,6 +48,7 @@ from sklearn.neighbors import LocalOutlierFactor, NearestNeighbors
 from sklearn_unsup.metrics import fpr_at_tpr
 from sklearn_unsup.ood import (
     EnergyDetector,
+    HierarchicalVAEDetector,
     InvariantsDetector,
     KNNDetector,
     MahalanobisDetector,
@@ -56,6 +57,7 @@ from sklearn_unsup.ood import (
     ScoreMatchingDetector,
     ViMDetector,
 )
+from sklearn_unsup.outlier import FlowOutlierDetector, VAEOutlierDetector
 
 
 def load_pytorch_ood():
@@ -107,6 +109,13 @@ UNSUPERVISED = {
     "MahalanobisDetector(one-class)": lambda: MahalanobisDetector(),
     "ScoreMatchingDetector": lambda: ScoreMatchingDetector(random_state=0),
     "InvariantsDetector": lambda: InvariantsDetector(random_state=0),
+    # Havtorn et al.: -LLR^{>k} (k = 1, 2) and the same network's ELBO (k = 0), against the one-level VAE's
+    # importance-weighted bound and the flow's exact likelihood
+    "HierarchicalVAEDetector(-LLR>1)": lambda: HierarchicalVAEDetector(random_state=0),
+    "HierarchicalVAEDetector(-LLR>2)": lambda: HierarchicalVAEDetector(n_skip=2, random_state=0),
+    "HierarchicalVAEDetector(ELBO, k=0)": lambda: HierarchicalVAEDetector(n_skip=0, random_state=0),
+    "VAEOutlierDetector(IW bound)": lambda: VAEOutlierDetector(random_state=0),
+    "FlowOutlierDetector": lambda: FlowOutlierDetector(random_state=0),
     "LocalOutlierFactor(novelty)": lambda: LocalOutlierFactor(novelty=True),
     "IsolationForest": lambda: IsolationForest(random_state=0),
     "kNN distance (k=5, raw)": lambda: KthNeighborDistance(5),
