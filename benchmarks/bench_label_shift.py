@@ -1,4 +1,4 @@
-"""Clustering under latent label shift: DDFA vs KMeans on optdigits with semi-synthetic domains.
+"""Clustering under latent label shift: DDFA vs KMeans on optdigits (or another shared set) with semi-synthetic domains.
 
 Protocol (as in Roberts et al. 2022): each of r domains gets class proportions p(y|d) ~ Dirichlet(alpha); each row
 of class y is assigned to domain d with probability proportional to p(y|d) (every row used once). The true p(y|d)
@@ -11,6 +11,7 @@ so that the reweighting is compared on one footing, for ``predict(X)``: the doma
 discriminator (in-sample p(d|x), where ``labels_`` uses out-of-fold p(d|x)).
 
     python bench_label_shift.py --alpha 0.5 --domains 20 --seeds 0 1 2 [--discriminator mlp|mlp256x2|logreg]
+        [--data optdigits|mnist5k|stackoverflow]   (rows scaled to [0, 1] for the digit sets: the "x16" rows)
     python bench_label_shift.py --summary
 Each run appends one JSON line per (setting, seed, method) to results/label_shift_runs.jsonl.
 """
@@ -33,6 +34,9 @@ from sklearn_unsup.cluster import DDFA
 from sklearn_unsup.metrics import cluster_accuracy
 
 RUNS = ROOT / "benchmarks" / "results" / "label_shift_runs.jsonl"
+#: data set -> (file in shared/data, divisor putting the rows in [0, 1]; 1 for unit-norm embeddings)
+DATA = {"optdigits": ("cluster/optdigits_train.npz", 16.0), "mnist5k": ("cluster/mnist5k.npz", 255.0),
+        "stackoverflow": ("cluster/stackoverflow_minilm.npz", 1.0)}
 
 
 def make_domains(y, n_domains, alpha, seed):
@@ -75,18 +79,18 @@ def summary():
     latest = {}  # a rerun of a (setting, method, seed) replaces the earlier row
     for line in open(RUNS):
         r = json.loads(line)
-        latest[(r["domains"], r["alpha"], r["method"], r["seed"])] = r
+        latest[(r.get("data", "optdigits"), r["domains"], r["alpha"], r["method"], r["seed"])] = r
     groups = {}
     for r in latest.values():
-        groups.setdefault((r["domains"], r["alpha"], r["method"]), []).append(r)
-    print("| r | alpha | method | ACC p(y\\|x) (labels_) | ACC p(y\\|x) in-sample | ACC p_d(y\\|x) in-sample | "
+        groups.setdefault((r.get("data", "optdigits"), r["domains"], r["alpha"], r["method"]), []).append(r)
+    print("| data | r | alpha | method | ACC p(y\\|x) (labels_) | ACC p(y\\|x) in-sample | ACC p_d(y\\|x) in-sample | "
           "L1 p(y\\|d) | fit s | seeds |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for (r, a, m), rs in sorted(groups.items(), key=lambda kv: (-kv[0][0], kv[0][1], kv[0][2])):
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for (data, r, a, m), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], -kv[0][1], kv[0][2], kv[0][3])):
         def cell(key, rs=rs):
             v = [x[key] for x in rs if key in x]
             return f"{np.mean(v):.3f} ({np.std(v):.3f})" if v else ""
-        print(f"| {r} | {a:g} | {m} | {cell('acc')} | {cell('acc_p_in')} | {cell('acc_pd')} | {cell('l1')} | "
+        print(f"| {data} | {r} | {a:g} | {m} | {cell('acc')} | {cell('acc_p_in')} | {cell('acc_pd')} | {cell('l1')} | "
               f"{np.mean([x['time'] for x in rs]):.1f} | {len(rs)} |")
 
 
@@ -99,18 +103,23 @@ def main():
     ap.add_argument("--discriminator", default="mlp")
     ap.add_argument("--n-discretization", type=int, default=None)
     ap.add_argument("--no-kmeans", action="store_true")
+    ap.add_argument("--data", default="optdigits", choices=sorted(DATA))
     args = ap.parse_args()
     if args.summary:
         return summary()
-    X, y = load_shared("cluster/optdigits_train.npz")
+    path, divisor = DATA[args.data]
+    X, y = load_shared(path)
+    X = np.asarray(X, dtype=np.float64)
     y = y.astype(int)
     k = int(y.max()) + 1
     print(machine_line())
     for seed in args.seeds:
         d, true = make_domains(y, args.domains, args.alpha, seed)
         setting = dict(alpha=args.alpha, domains=args.domains, seed=seed)
+        if args.data != "optdigits":
+            setting["data"] = args.data
         rows = []
-        for scaling, Xs in (("std", StandardScaler().fit_transform(X)), ("x16", X / 16.0)):
+        for scaling, Xs in (("std", StandardScaler().fit_transform(X)), ("x16", X / divisor)):
             if args.no_kmeans:
                 continue
             t = time.perf_counter()
@@ -122,10 +131,10 @@ def main():
                              l1=l1_error(true, mix, matching(y, km.labels_, k)), time=time.perf_counter() - t))
         t = time.perf_counter()
         est = DDFA(k, discriminator=discriminator(args.discriminator, seed), n_discretization=args.n_discretization,
-                   random_state=seed).fit(X / 16.0, domains=d)
+                   random_state=seed).fit(X / divisor, domains=d)
         fit_time = time.perf_counter() - t
-        acc_pd = cluster_accuracy(y, est.predict(X / 16.0, domains=d))
-        acc_p_in = cluster_accuracy(y, est.predict(X / 16.0))
+        acc_pd = cluster_accuracy(y, est.predict(X / divisor, domains=d))
+        acc_p_in = cluster_accuracy(y, est.predict(X / divisor))
         name = f"DDFA({args.discriminator}, m={est.n_discretization_})"
         rows.append(dict(method=name, acc=cluster_accuracy(y, est.labels_), acc_p_in=acc_p_in, acc_pd=acc_pd,
                          l1=l1_error(true, est.class_prior_per_domain_, matching(y, est.labels_, k)), time=fit_time,
