@@ -43,7 +43,10 @@ class HierarchicalVAEDetector(StandardizeMixin, OutlierDetectorMixin, TorchParti
         Width of each level's deterministic block; same length as ``latent_dims``.
     n_skip : int, default=1
         ``k``: the number of lowest levels taken from the conditional prior in
-        ``L^{>k}``; below ``len(latent_dims)``. 0 scores by the ELBO.
+        ``L^{>k}``; below ``len(latent_dims)``. 0 scores by the ELBO, which
+        ranked OOD rows better than the ratio on the pixel tables and PCA
+        codes of the OOD benchmark (``benchmarks/results/ood.md``); the
+        default follows the paper.
     free_nats : float, default=2.0
         Per-level KL allowance of training: a level's batch-mean KL below it
         costs a constant (the paper's 2 nats; kept for all epochs here, the
