@@ -174,7 +174,7 @@ def test_a_cuda_model_loads_on_a_cpu_only_machine(monkeypatch):
 
     from sklearn_unsup.decomposition import AutoEncoder
 
-    est = AutoEncoder(n_components=2, hidden_dims=(8,), max_epochs=2, random_state=0).fit(X)
+    est = AutoEncoder(n_components=2, hidden_dims=(8,), max_epochs=2, random_state=0, device="cpu").fit(X)
     state = est.__getstate__()
     state["device_"] = "cuda:0"  # as saved on a GPU machine
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)

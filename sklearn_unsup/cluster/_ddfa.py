@@ -76,13 +76,12 @@ class DDFA(ClusterMixin, BaseEstimator):
     A small ``condition_number_`` (of ``p(d | y)``) is necessary for the
     adjustment to be stable; a class the factorization leaves without weight
     raises a ``ConvergenceWarning``. Two label-free warnings cover the failures
-    measured in the benchmark: ``domain_information_`` below
-    ``MIN_DOMAIN_INFORMATION`` (the regions of x found from ``p(d | x)`` hardly
-    tell the domains apart: on optdigits and mnist5k it was at most .041 under
-    Dirichlet(3) and (10) mixes, where DDFA fell below k-means, and .082-.174
-    where it won), and as many domains as clusters (the factorization is then
-    exact with one "class" per domain, whatever the classes: ACC .54-.57 with
-    10 domains for 10 classes vs .79-.88 with 20).
+    measured in the benchmark (``benchmarks/results/label_shift.md``):
+    ``domain_information_`` below ``MIN_DOMAIN_INFORMATION`` (the regions of x
+    found from ``p(d | x)`` hardly tell the domains apart, as under the mild
+    Dirichlet(3) and (10) mixes where DDFA fell below k-means), and as many
+    domains as clusters (the factorization is then exact with one "class" per
+    domain, whatever the classes).
 
     Domains and cross-validation: ``domains`` is an argument of ``fit`` with one
     entry per row, so ``cross_validate`` and ``GridSearchCV`` slice it with X;

@@ -19,7 +19,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def fitted(data):
-    return HierarchicalVAEDetector(**SMALL).fit(data)
+    return HierarchicalVAEDetector(**SMALL, device="cpu").fit(data)  # tests read its tensors on the CPU
 
 
 def test_shapes_and_predict(fitted, data):
