@@ -28,6 +28,7 @@ from ._deep_svdd import DeepSVDDNet, MeanLoss
 from ._flows import FlowNLLLoss, RealNVPFlow
 from ._gcn import GCNEncoder, GraphAutoEncoderLoss, GraphBatchIterator, GraphTargets, to_sparse_tensor
 from ._grace import GraceLoss, GraceNet, GraphViewIterator, GraphViews
+from ._hvae import HierarchicalVAELoss, MLPHierarchicalVAE
 from ._icl import ICLNet
 from ._jule import MLPEncoder, WeightedTripletLoss, mine_triplets, weighted_triplet_loss
 from ._losses import CategoricalTargetLoss, JointVAELoss, ReconstructionLoss, VAELoss
@@ -51,7 +52,6 @@ from ._twins import (
     nt_xent_loss,
     vicreg_loss,
 )
-from ._hvae import HierarchicalVAELoss, MLPHierarchicalVAE
 from ._vae import MLPVAE, MLPJointVAE
 from ._volume_preserving import AdditiveCoupling, InvariantLoss, InvariantNet
 
