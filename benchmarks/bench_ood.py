@@ -111,10 +111,16 @@ UNSUPERVISED = {
     "InvariantsDetector": lambda: InvariantsDetector(random_state=0),
     # Havtorn et al.: -LLR^{>k} (k = 1, 2) and the same network's ELBO (k = 0), against the one-level VAE's
     # importance-weighted bound and the flow's exact likelihood
-    "HierarchicalVAEDetector(-LLR>1)": lambda: HierarchicalVAEDetector(random_state=0),
+    "HierarchicalVAEDetector(-LLR>1)": lambda: HierarchicalVAEDetector(n_skip=1, random_state=0),
     "HierarchicalVAEDetector(-LLR>2)": lambda: HierarchicalVAEDetector(n_skip=2, random_state=0),
+    # L^{>k} with every KL of the ELBO's pass, as the authors' ood-llr.py computes it: the ratio is rec - rec_k
+    "HierarchicalVAEDetector(-LLR>1, authors' KL terms)": lambda: HierarchicalVAEDetector(
+        n_skip=1, lk_kl_terms="all", random_state=0),
+    "HierarchicalVAEDetector(-LLR>2, authors' KL terms)": lambda: HierarchicalVAEDetector(
+        n_skip=2, lk_kl_terms="all", random_state=0),
     "HierarchicalVAEDetector(ELBO, k=0)": lambda: HierarchicalVAEDetector(n_skip=0, random_state=0),
-    "HierarchicalVAEDetector(-LLR>1, unscaled)": lambda: HierarchicalVAEDetector(standardize=False, random_state=0),
+    "HierarchicalVAEDetector(-LLR>1, unscaled)": lambda: HierarchicalVAEDetector(n_skip=1, standardize=False,
+                                                                                 random_state=0),
     "HierarchicalVAEDetector(ELBO, k=0, unscaled)": lambda: HierarchicalVAEDetector(n_skip=0, standardize=False,
                                                                                    random_state=0),
     "VAEOutlierDetector(IW bound)": lambda: VAEOutlierDetector(random_state=0),

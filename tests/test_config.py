@@ -103,3 +103,32 @@ def test_same_result_whatever_the_setting():
             est = AutoEncoder(n_components=2, hidden_dims=(8,), max_epochs=3, random_state=0, device="cpu").fit(X)
         codes.append(est.transform(X))
     np.testing.assert_array_equal(codes[0], codes[1])
+
+
+def test_cpu_inference_is_float64_row_exact_and_restores_the_module():
+    """A row's output does not depend on its position in the chunk; the float64 copy leaves the module as it was."""
+    import torch
+
+    from sklearn_unsup._torch._inference import forward_in_batches
+
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Linear(5, 5, bias=False), torch.nn.LeakyReLU(), torch.nn.Linear(5, 3))
+    module.train()
+    module[0].weight.grad = torch.ones(5, 5)
+    X = np.random.RandomState(0).normal(size=(40, 5)).astype(np.float32)
+    seen = []
+
+    def fn(m, xb):
+        seen.append(xb.dtype)
+        return m(xb)
+
+    full = forward_in_batches(module, X, fn, device="cpu")
+    assert full.dtype == np.float32 and seen == [torch.float64]
+    np.testing.assert_array_equal(forward_in_batches(module, X[7:14], fn, device="cpu"), full[7:14])
+    np.testing.assert_array_equal(forward_in_batches(module, X[::-1], fn, device="cpu"), full[::-1])
+    assert module.training and module[0].weight.dtype == torch.float32
+    assert torch.equal(module[0].weight.grad, torch.ones(5, 5))
+    fast = forward_in_batches(module, X, fn, device="cpu", row_exact=False)
+    module.float32_inference = True
+    np.testing.assert_array_equal(forward_in_batches(module, X, fn, device="cpu"), fast)
+    assert seen[-2:] == [torch.float32, torch.float32]

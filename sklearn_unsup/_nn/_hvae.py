@@ -95,7 +95,7 @@ class MLPHierarchicalVAE(nn.Module):
         rec, kls = self._terms(x, eps)
         return torch.stack([-rec] + kls, dim=1)
 
-    def bounds(self, x, eps, n_skip):
+    def bounds(self, x, eps, n_skip, lk_kl_terms="upper"):
         """Per-row ``(ELBO, L^{>k})``, shape (n, 2), averaged over the fixed noise draws ``eps``.
 
         ``eps`` is a list over levels of tensors (S, d_i); the same draws
@@ -110,7 +110,10 @@ class MLPHierarchicalVAE(nn.Module):
             rec, kls = self._terms(x, e)
             elbo = rec - sum(kls)
             rec_k, kls_k = self._terms(x, e, n_skip=n_skip)
-            lk = rec_k - sum(kl for kl in kls_k if kl is not None) if n_skip < len(kls_k) else rec_k
+            if lk_kl_terms == "all":  # the authors' script: every KL of the ELBO pass, so the ratio is rec - rec_k
+                lk = rec_k - sum(kls)
+            else:
+                lk = rec_k - sum(kl for kl in kls_k if kl is not None) if n_skip < len(kls_k) else rec_k
             total = total + torch.stack([elbo, lk], dim=1)
         return total / n_draws
 

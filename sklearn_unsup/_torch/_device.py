@@ -96,8 +96,11 @@ def torch_rng(device, seed):
     """Fork torch's RNG, seed the fork, restore the caller's state on exit (no global seeding).
 
     On CUDA the block also runs with cuDNN's deterministic algorithms (no
-    autotuning), restored afterwards: the same seed gives the same convolutional
-    model on the same GPU, as on the CPU.
+    autotuning), restored afterwards, so convolutions train the same way for
+    the same seed on the same GPU; atomic scatter/index backward passes stay
+    non-deterministic, so a CUDA fit is reproducible to float tolerance, not
+    bit for bit. The cuDNN flags are process-wide: two CUDA fits in parallel
+    threads see each other's setting.
     """
     device = torch.device(device)
     devices = [device.index or 0] if device.type == "cuda" else []

@@ -38,7 +38,7 @@ FAST_PARAMS = {
     "InvariantsDetector": dict(n_coupling_layers=1, hidden_dims=(8,), max_epochs=2, batch_size=32),
     "MaxLogitDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
     "MSPDetector": dict(estimator="passthrough", contamination=0.1),  # see _LOGIT_NOTE
-    # contamination: see _HVAE_REASON (Tukey's fence flags no row of the check's blobs under -LLR)
+    # contamination: with n_skip=1 (-LLR) Tukey's fence flags no row of the checks' blobs (a tail of high scores only)
     "HierarchicalVAEDetector": dict(latent_dims=(2, 2), hidden_dims=(8, 8), max_epochs=3, batch_size=32,
                                     contamination=0.1),
     "ScoreMatchingDetector": dict(n_levels=3, hidden_dims=(8,), density_components=1, max_epochs=2, batch_size=32),
@@ -252,16 +252,7 @@ _CPL_TWO_EPOCHS_REASON = (
     "(random start, no k-means warm start) far from separating the check's three blobs (ARI > 0.4). The fast "
     "settings (20 epochs at lr 1e-2) pass the check."
 )
-_HVAE_REASON = (
-    "Not an epochs matter: on the check's 300 two-feature blob rows the default score -LLR^{>1} = L^{>1} - ELBO is "
-    "right-skewed at 2 and at 50 epochs (about 0.3 to 1.8 nats, a tail of high scores only), so Tukey's fence "
-    "(contamination='auto') flags no training row, while these checks require both labels. The fast settings "
-    "(contamination=0.1) pass them; n_skip=0 (the ELBO, a lower tail) flags rows under 'auto'."
-)
 EXPECTED_FAILED_CHECKS_WITH_LOWERED_EPOCHS = {
-    "HierarchicalVAEDetector": dict.fromkeys(
-        ["check_outliers_train", "check_outliers_train(readonly_memmap=True)", "check_outliers_fit_predict"],
-        _HVAE_REASON),
     "CoupledMixtureVAE": dict.fromkeys(["check_clustering", "check_clustering(readonly_memmap=True)"],
                                        _CPL_TWO_EPOCHS_REASON),
     "ProjectionBasedNCD": dict.fromkeys(

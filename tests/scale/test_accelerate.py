@@ -26,11 +26,11 @@ def X():
 
 
 def test_accelerate_on_cpu_trains_the_same_model(X, capsys):
+    if torch.cuda.is_available():  # accelerate places the model on the GPU: that test is below
+        pytest.skip("accelerate trains on the GPU here")
     params = dict(n_components=4, hidden_dims=(16,), max_epochs=3, random_state=0)
     acc = AutoEncoder(device="accelerate", **params).fit(X)
     cpu = AutoEncoder(device="cpu", **params).fit(X)
-    if torch.cuda.is_available():  # accelerate places the model on the GPU: that test is below
-        pytest.skip("accelerate trains on the GPU here")
     assert acc.device_ == "cpu"
     assert capsys.readouterr().out == ""  # verbose=0 stays silent
     np.testing.assert_array_equal(acc.loss_curve_, cpu.loss_curve_)
