@@ -124,11 +124,7 @@ def separability_score(X, *, metric="euclidean", max_samples=2000, random_state=
 
     Notes
     -----
-    Compare embeddings of equal dimension (the paper tracks one model's
-    embeddings of the same rows over fine-tuning epochs): in fewer dimensions
-    the MST edges are more uneven, so a 2-d projection scores high whatever
-    its class separation (``benchmarks/results/separability.md``). Misleads
-    also when one far outlier sets the maximum: the other bars shrink
+    Misleads when one far outlier sets the maximum: the other bars shrink
     relative to it and the score rises. It measures cluster structure, not
     agreement with any particular labels.
 
