@@ -1,6 +1,5 @@
 """Metrics: clustering accuracy, a fast silhouette, OOD metrics, and label-free scorers for model selection
-(clusterers, and outlier detectors by the Excess-Mass/Mass-Volume curves or a consensus; embeddings by
-persistent-homology separability)."""
+(clusterers, and outlier detectors by the Excess-Mass/Mass-Volume curves or a consensus)."""
 
 from ..utils._lazy import lazy_exports
 
@@ -17,7 +16,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "excess_mass_auc": "._mass_volume",
         "excess_mass_scorer": "._mass_volume",
         "fpr_at_tpr": "._ood",
-        "h0_persistence": "._separability",
         "log_likelihood_scorer": "._scorers",
         "make_cluster_scorer": "._scorers",
         "make_consensus_scorer": "._consensus",
@@ -27,9 +25,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "mass_volume_scorer": "._mass_volume",
         "OutlierCurveScorer": "._mass_volume",
         "reconstruction_scorer": "._scorers",
-        "separability_score": "._separability",
-        "separability_scorer": "._separability",
-        "SeparabilityScorer": "._separability",
         "silhouette_samples": "._silhouette",
         "silhouette_score": "._silhouette",
         "silhouette_scorer": "._scorers",
