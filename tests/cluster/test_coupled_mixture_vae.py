@@ -114,3 +114,21 @@ def test_partial_fit_continues_and_describes_the_block(blobs):
     est.partial_fit(X[100:])
     assert est.n_iter_ == 2
     assert est.labels_.shape == (50,) and est.arm_labels_.shape == (2, 50)
+
+
+def test_fit_warns_when_the_arms_disagree(blobs, monkeypatch):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_unsup.cluster import _coupled_mixture_vae as module
+
+    X, _ = blobs
+    monkeypatch.setattr(module, "MIN_CONSENSUS", 1.01)  # no run can reach it
+    with pytest.warns(ConvergenceWarning, match="arms agree on only"):
+        est = _fast().fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.partial_fit(X)  # partial_fit blocks never warn: one epoch each, agreement comes later
+        monkeypatch.setattr(module, "MIN_CONSENSUS", 0.0)
+        _fast().fit(X)
