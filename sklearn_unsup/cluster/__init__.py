@@ -18,7 +18,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "GraphDegreeLinkage": "._gdl",
         "HierarchicalKMeans": "._hierarchical_kmeans",
         "JULE": "._jule",
-        "balanced_subsample": "._hierarchical_kmeans",
+        "balanced_subsample": "._curation",
         "make_umap_pipeline": "._umap_pipeline",
         "RateReductionClustering": "._rate_reduction",
         "SCAN": "._scan",

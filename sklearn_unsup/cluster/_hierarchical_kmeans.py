@@ -1,4 +1,7 @@
-"""Hierarchical k-means with resampling, and balanced subsampling over its hierarchy (data curation)."""
+"""Hierarchical k-means with resampling (the clustering behind automatic data curation).
+
+The balanced sampling over its hierarchy is :func:`~sklearn_unsup.cluster.balanced_subsample` (``_curation.py``).
+"""
 
 import math
 from numbers import Integral as _Int
@@ -19,7 +22,7 @@ from ..utils._sklearn_compat import (
     validate_data,
 )
 
-__all__ = ["HierarchicalKMeans", "balanced_subsample"]
+__all__ = ["HierarchicalKMeans"]
 
 
 def _kmeans(X, k, rng, max_iter, batch_size=None):
@@ -339,101 +342,3 @@ class HierarchicalKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clus
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _water_fill(sizes, budget, rng):
-    """Split ``budget`` over groups of the given sizes as evenly as they allow.
-
-    ``t`` is the largest integer with ``sum(min(t, sizes)) <= budget``; each
-    group gets ``min(t, size)`` and the remainder goes, one each, to randomly
-    chosen groups larger than ``t``. Requires ``budget <= sum(sizes)``.
-    """
-    sizes = np.asarray(sizes, dtype=np.int64)
-    if budget >= sizes.sum():
-        return sizes.copy()
-    s = np.sort(sizes)
-    # sum(min(t, s)) for t = s[i]: prefix sum below plus t times the groups at or above
-    below = np.concatenate([[0], np.cumsum(s)[:-1]])
-    at = below + s * (len(s) - np.arange(len(s)))
-    i = int(np.searchsorted(at, budget, side="right"))  # groups s[:i] are filled whole
-    base = int(below[i]) if i < len(s) else int(s.sum())
-    t = (budget - base) // (len(s) - i)
-    out = np.minimum(sizes, t)
-    remainder = int(budget - out.sum())
-    if remainder:
-        out[rng.choice(np.flatnonzero(sizes > t), remainder, replace=False)] += 1
-    return out
-
-
-def balanced_subsample(X, n_samples, *, strategy="random", random_state=None):
-    """Row indices of a subset balanced across a hierarchical k-means clustering.
-
-    The budget is split top-down: over the top-level clusters by water-filling
-    on their row counts (every cluster gets ``min(t, size)`` rows for the
-    largest such ``t`` that fits, the remainder goes one row each to random
-    clusters larger than ``t``), then each cluster's share over its child
-    clusters the same way, down to level 1, where the rows are drawn at random
-    or closest to their centre. Small clusters (rare concepts) are kept whole
-    and large ones (dominant concepts) are capped, so the subset is more
-    balanced across concepts than a uniform sample of the pool.
-
-    Parameters
-    ----------
-    X : fitted HierarchicalKMeans or array-like of shape (n_samples_pool, n_features)
-        The hierarchy to sample from: a fitted :class:`HierarchicalKMeans`
-        (the indices then refer to the rows it was fitted on), or the rows
-        themselves, which are first clustered by ``HierarchicalKMeans`` with
-        its defaults and ``random_state``.
-    n_samples : int
-        Size of the subset, at most the number of rows (no row is repeated).
-    strategy : {"random", "closest"}, default="random"
-        How the rows are picked inside each level-1 cluster.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the remainder spreading, the random picks (and the clustering
-        when ``X`` is an array).
-
-    Returns
-    -------
-    indices : ndarray of shape (n_samples,)
-        Sorted row indices of the subset.
-
-    References
-    ----------
-    .. [1] H. V. Vo et al., "Automatic Data Curation for Self-Supervised
-       Learning: A Clustering-Based Approach", TMLR 2024, arXiv:2405.15613.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_unsup.cluster import balanced_subsample
-    >>> X = np.random.RandomState(0).normal(size=(400, 3))
-    >>> balanced_subsample(X, 50, random_state=0).shape
-    (50,)
-    """
-    if strategy not in ("random", "closest"):
-        raise ValueError(f"strategy must be 'random' or 'closest', got {strategy!r}.")
-    rng = check_random_state(random_state)
-    if isinstance(X, HierarchicalKMeans):
-        check_is_fitted(X)
-        hkm = X
-    else:
-        hkm = HierarchicalKMeans(random_state=rng).fit(X)
-    n = len(hkm.labels_)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, _Int) or not 0 <= n_samples <= n:
-        raise ValueError(f"n_samples must be an int in [0, {n}] (the number of clustered rows), got {n_samples!r}.")
-    levels = hkm.labels_per_level_
-    # budget per cluster, top level first: the root's budget over all top-level clusters
-    top = len(levels) - 1
-    budget = _water_fill(np.bincount(levels[top], minlength=hkm.n_clusters_per_level_[top]), int(n_samples), rng)
-    for level in range(top - 1, -1, -1):
-        sizes = np.bincount(levels[level], minlength=hkm.n_clusters_per_level_[level])
-        parent = hkm.parents_per_level_[level]
-        child = np.zeros(len(sizes), dtype=np.int64)
-        for p in np.flatnonzero(budget):
-            members = np.flatnonzero(parent == p)
-            child[members] = _water_fill(sizes[members], int(budget[p]), rng)
-        budget = child
-    key = hkm._row_sq_dist if strategy == "closest" else rng.random_sample(n)
-    order, bounds = _closest_first(levels[0], key, len(budget))
-    picked = [order[bounds[j]: bounds[j] + budget[j]] for j in np.flatnonzero(budget)]
-    return np.sort(np.concatenate(picked)) if picked else np.empty(0, dtype=np.int64)

@@ -3,7 +3,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from sklearn_unsup.cluster import HierarchicalKMeans, balanced_subsample
-from sklearn_unsup.cluster._hierarchical_kmeans import _water_fill
+from sklearn_unsup.cluster._curation import _water_fill
 
 
 @pytest.mark.parametrize(
@@ -126,3 +126,52 @@ def test_minibatch_level_one():
     assert lloyd.minibatch_per_level_ == (False, False)
     assert mb.inertia_ < 1.15 * lloyd.inertia_, (mb.inertia_, lloyd.inertia_)
     assert len(balanced_subsample(mb, 100, random_state=0)) == 100
+
+
+def test_subsample_with_a_given_hierarchy_matches_the_fitted_one():
+    X, _ = make_blobs(500, centers=6, random_state=2)
+    hkm = HierarchicalKMeans(n_clusters=(25, 5), n_resamples=2, random_state=0).fit(X)
+    for strategy in ("random", "closest"):
+        # the training rows assigned to the hierarchy land where the fit put them, so the subsets agree
+        np.testing.assert_array_equal(balanced_subsample(X, 60, hierarchy=hkm, strategy=strategy, random_state=4),
+                                      balanced_subsample(hkm, 60, strategy=strategy, random_state=4))
+
+
+def test_subsample_of_a_pool_larger_than_the_fitted_sample():
+    # a long-tailed pool: 2,400 / 400 / 200 rows in three separated groups
+    X, _ = make_blobs([2400, 400, 200], centers=[[0, 0], [8, 8], [-8, 8]], cluster_std=1.0, random_state=0)
+    rng = np.random.RandomState(0)
+    hkm = HierarchicalKMeans(n_clusters=(30, 3), random_state=0).fit(X[rng.choice(len(X), 300, replace=False)])
+    idx = balanced_subsample(X, 150, hierarchy=hkm, random_state=0)
+    assert len(idx) == 150 and len(np.unique(idx)) == 150 and idx.min() >= 0 and idx.max() < len(X)
+    top = hkm.parents_per_level_[0][hkm.predict(X[idx])]
+    # every one of the 3 top-level clusters gets close to a third of the budget, whatever its share of the pool
+    assert np.bincount(top, minlength=3).min() >= 45
+    np.testing.assert_array_equal(idx, balanced_subsample(X, 150, hierarchy=hkm, random_state=0))
+
+
+def test_subsample_hierarchy_errors():
+    X, _ = make_blobs(200, n_features=3, random_state=0)
+    hkm = HierarchicalKMeans(10, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="fitted on 3"):
+        balanced_subsample(X[:, :2], 10, hierarchy=hkm)
+    with pytest.raises(ValueError, match="not both"):
+        balanced_subsample(hkm, 10, hierarchy=hkm)
+    with pytest.raises(TypeError, match="fitted HierarchicalKMeans"):
+        balanced_subsample(X, 10, hierarchy="kmeans")
+    with pytest.raises(ValueError, match=r"n_samples must be an int in \[0, 50\]"):
+        balanced_subsample(X[:50], 51, hierarchy=hkm)
+
+
+def test_subsample_of_a_dask_pool_matches_numpy():
+    da = pytest.importorskip("dask.array")
+    X, _ = make_blobs(1000, n_features=4, centers=5, random_state=0)
+    hkm = HierarchicalKMeans((20, 4), random_state=0).fit(X[::4])
+    Xd = da.from_array(X, chunks=(230, 2))  # uneven row blocks, features split too
+    with pytest.raises(ValueError, match="hierarchy fitted beforehand"):
+        balanced_subsample(Xd, 10)
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        got = balanced_subsample(Xd, 100, hierarchy=hkm, strategy="closest", random_state=1)
+    np.testing.assert_array_equal(got, balanced_subsample(X, 100, hierarchy=hkm, strategy="closest", random_state=1))

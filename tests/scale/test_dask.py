@@ -14,7 +14,14 @@ from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sklearn_unsup.cluster import DEC, BalancedKMeans  # noqa: E402
+from sklearn_unsup.cluster import (  # noqa: E402
+    DEC,
+    BalancedKMeans,
+    DenseMulticut,
+    HierarchicalKMeans,
+    RateReductionClustering,
+    balanced_subsample,
+)
 from sklearn_unsup.decomposition import VAE, AutoEncoder  # noqa: E402
 from sklearn_unsup.metrics import silhouette_score  # noqa: E402
 from sklearn_unsup.utils import worker_thread_env  # noqa: E402
@@ -119,3 +126,29 @@ def test_incremental_trains_on_the_blocks_of_a_dask_array(client, estimator):
     mapped = getattr(inc, out)(Xd)
     assert isinstance(mapped, da.Array)
     np.testing.assert_allclose(mapped.compute(), got, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("estimator", [
+    DenseMulticut(),
+    HierarchicalKMeans((12, 4), random_state=0),
+    RateReductionClustering(hidden_dims=(16,), n_components=8, max_epochs=3, batch_size=64, random_state=0),
+], ids=lambda e: type(e).__name__)
+def test_k_free_clusterers_label_the_blocks_of_a_dask_array(client, estimator):
+    # the documented route for pools larger than memory: fit on a sample, label the blocks on the cluster
+    from dask_ml.wrappers import ParallelPostFit
+    from sklearn.base import clone
+
+    X, _ = make_blobs(1200, n_features=8, centers=4, random_state=0)
+    Xd = da.from_array(X, chunks=(300, 8))
+    wrapped = ParallelPostFit(clone(estimator)).fit(X[::3])
+    labels = wrapped.predict(Xd)
+    assert isinstance(labels, da.Array)
+    np.testing.assert_array_equal(labels.compute(), wrapped.estimator.predict(X))
+
+
+def test_balanced_subsample_of_a_dask_pool_on_the_cluster(client):
+    X, _ = make_blobs([1500, 300, 100], n_features=6, centers=None, random_state=0)
+    hkm = HierarchicalKMeans((20, 3), random_state=0).fit(X[::5])
+    Xd = da.from_array(X, chunks=(400, 6))
+    got = balanced_subsample(Xd, 150, hierarchy=hkm, random_state=0)  # assigned block by block on the workers
+    np.testing.assert_array_equal(got, balanced_subsample(X, 150, hierarchy=hkm, random_state=0))
