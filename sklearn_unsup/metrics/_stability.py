@@ -5,7 +5,7 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils import check_array, check_random_state
 
-from ..utils._sklearn_compat import Integral, Interval, Real, validate_params
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, validate_params
 
 __all__ = ["clustering_stability", "make_stability_scorer"]
 
@@ -101,19 +101,71 @@ def clustering_stability(estimator, X, *, n_resamples=5, subsample=0.8, random_s
     return float(np.mean(scores))
 
 
-def make_stability_scorer(*, n_resamples=5, subsample=0.8, random_state=0):
-    """A ``GridSearchCV`` scorer: :func:`clustering_stability` of the candidate on the scored rows.
+def _fit_stability(estimator, X, ref, n_resamples, subsample, random_state):
+    """Mean ARI between the scored partition ``ref`` and refits on subsamples, on the rows each refit saw."""
+    rng = check_random_state(random_state)
+    n = X.shape[0]
+    m = max(2, int(round(subsample * n)))
+    scores = []
+    for _ in range(n_resamples):
+        idx = np.sort(rng.choice(n, size=m, replace=False))
+        labels = _fit_labels(estimator, X[idx], int(rng.randint(np.iinfo(np.int32).max)))
+        scores.append(adjusted_rand_score(ref[idx], labels))
+    return float(np.mean(scores))
 
-    The fitted estimator handed to the scorer is only used for its
-    parameters: the scorer refits clones of it on subsamples of the rows it
-    scores (the validation fold, or all rows with a transductive ``cv``).
+
+@validate_params(
+    {
+        "n_resamples": [Interval(Integral, 1, None, closed="left")],
+        "subsample": [Interval(Real, 0, 1, closed="right")],
+        "reference": [StrOptions({"refits", "fit"})],
+        "min_cluster_size": [Interval(Integral, 1, None, closed="left"), None],
+        "max_cluster_share": [Interval(Real, 0, 1, closed="right")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_stability_scorer(*, n_resamples=5, subsample=0.8, reference="refits", min_cluster_size=None,
+                          max_cluster_share=1.0, random_state=0):
+    """A ``GridSearchCV`` scorer: stability of the candidate's partition under refits on subsamples.
+
+    With ``reference="refits"`` (the default) the score is
+    :func:`clustering_stability` of the candidate on the scored rows: clones
+    of it are refitted on subsamples and compared with each other; the fitted
+    estimator handed to the scorer is only used for its parameters.
+
+    With ``reference="fit"`` the scored partition itself is the reference:
+    the fitted estimator labels the scored rows (``predict``, or ``labels_``
+    when scored transductively), each refit on a random ``subsample`` share
+    of those rows is compared with it by the adjusted Rand index on the rows
+    the refit saw, and the mean is multiplied by the *coverage*, the share of
+    rows in clusters of at least ``min_cluster_size`` rows. The product
+    penalises both ends of a clusterer with no k, such as
+    :class:`~sklearn_unsup.cluster.DenseMulticut`'s ``offset``: a partition
+    that changes with the sample (too coarse: one cluster swallows others
+    in one refit but not in the next) scores a low ARI, and one that leaves
+    many rows in tiny clusters (too fine) a low coverage. A partition with
+    fewer than two clusters of ``min_cluster_size`` rows, or with a cluster
+    holding more than ``max_cluster_share`` of the rows, scores -1 (a single
+    cluster is perfectly stable, so it has to be ruled out).
 
     Parameters
     ----------
     n_resamples : int, default=5
-        Refits per scoring call.
+        Refits per scoring call (at least 2 with ``reference="refits"``).
     subsample : float in (0, 1], default=0.8
-        Share of the rows per refit.
+        Share of the rows per refit (0.5 is a good choice with
+        ``reference="fit"``: each refit sees a different half).
+    reference : {"refits", "fit"}, default="refits"
+        Compare the refits with each other, or with the scored partition.
+    min_cluster_size : int or None, default=None
+        Clusters with fewer rows count as uncovered (noise, -1, always does).
+        None: every row is covered. With ``reference="refits"`` the
+        coverage, and the rules below, are those of the fitted estimator's
+        labels of the scored rows too.
+    max_cluster_share : float in (0, 1], default=1.0
+        Largest share of the rows one cluster may hold before the partition
+        is scored -1.
     random_state : int, default=0
         Seed of the subsamples (fixed, so every candidate sees the same draws).
 
@@ -121,10 +173,48 @@ def make_stability_scorer(*, n_resamples=5, subsample=0.8, random_state=0):
     -------
     scorer : callable
         ``scorer(estimator, X, y=None) -> float``.
+
+    References
+    ----------
+    .. [1] T. Lange, V. Roth, M. L. Braun and J. M. Buhmann, "Stability-based
+       validation of clustering solutions", Neural Computation, 2004.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn_unsup.cluster import DenseMulticut
+    >>> from sklearn_unsup.metrics import make_stability_scorer
+    >>> X, _ = make_blobs(300, n_features=8, centers=4, random_state=0)
+    >>> scorer = make_stability_scorer(reference="fit", subsample=0.5, n_resamples=3,
+    ...                                min_cluster_size=10, max_cluster_share=0.5)
+    >>> rows = np.arange(len(X))
+    >>> search = GridSearchCV(DenseMulticut(), {"offset": [-0.5, 0.0, 0.5, 0.99]},
+    ...                       scoring=scorer, cv=[(rows, rows)]).fit(X)
+    >>> search.best_estimator_.n_clusters_
+    4
     """
+    if reference == "refits" and n_resamples < 2:
+        raise ValueError("n_resamples must be at least 2 with reference='refits' (refits are compared in pairs).")
+    checks = reference == "fit" or min_cluster_size is not None or max_cluster_share < 1.0
 
     def stability_scorer(estimator, X, y=None):
-        return clustering_stability(estimator, X, n_resamples=n_resamples, subsample=subsample,
-                                    random_state=random_state)
+        X = check_array(X, accept_sparse=False, dtype=None)
+        factor = 1.0
+        if checks:
+            from ._scorers import _integer_labels, _labels
+
+            ref = _integer_labels(_labels(estimator, X))
+            kept = ref >= 0
+            sizes = np.bincount(ref[kept]) if kept.any() else np.zeros(1, dtype=int)
+            big = sizes >= (min_cluster_size or 1)
+            if big.sum() < 2 or sizes.max() > max_cluster_share * len(ref):
+                return -1.0
+            factor = float(np.mean(kept & big[np.where(kept, ref, 0)]))
+        if reference == "fit":
+            return factor * _fit_stability(estimator, X, ref, n_resamples, subsample, random_state)
+        return factor * clustering_stability(estimator, X, n_resamples=n_resamples, subsample=subsample,
+                                             random_state=random_state)
 
     return stability_scorer

@@ -174,3 +174,41 @@ def test_silhouette_scorer_with_string_labels(blobs):
     ref = sk_silhouette(X, km.predict(X))
     assert silhouette_scorer(Named(km), X) == pytest.approx(ref)
     assert make_cluster_scorer("davies_bouldin")(Named(km), X) == pytest.approx(davies_bouldin_scorer(km, X))
+
+
+def test_stability_against_the_fit_rules_out_one_cluster_and_counts_coverage():
+    from sklearn_unsup.cluster import DenseMulticut
+
+    X, _ = make_blobs(300, n_features=8, centers=4, random_state=0)
+    rows = np.arange(len(X))
+    scorer = make_stability_scorer(reference="fit", subsample=0.5, n_resamples=3, min_cluster_size=10,
+                                   max_cluster_share=0.5)
+    one = DenseMulticut(offset=-0.5).fit(X)  # everything attracts: one cluster, perfectly stable
+    assert one.n_clusters_ == 1 and scorer(one, X) == -1.0
+    search = GridSearchCV(DenseMulticut(), {"offset": [-0.5, 0.0, 0.5, 0.99]}, scoring=scorer,
+                          cv=[(rows, rows)]).fit(X)
+    assert search.best_estimator_.n_clusters_ == 4
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[search.best_index_] > 0.9 and scores[-1] < scores[search.best_index_] - 0.1  # 0.99: tiny clusters
+    # coverage: the same partition with one cluster's rows marked noise loses that share of the score
+    km = KMeans(4, n_init=3, random_state=0).fit(X)
+    full = make_stability_scorer(reference="fit", n_resamples=2)(km, X)
+    assert 0.9 < full <= 1.0
+    big_share = make_stability_scorer(reference="fit", n_resamples=2, max_cluster_share=0.2)(km, X)
+    assert big_share == -1.0  # each of the 4 clusters holds a quarter of the rows
+
+
+def test_stability_scorer_defaults_unchanged_and_validation(blobs):
+    X, _ = blobs
+    km = KMeans(4, n_init=1)
+    assert make_stability_scorer(n_resamples=3)(km.fit(X), X) == pytest.approx(
+        clustering_stability(km, X, n_resamples=3, random_state=0))
+    with pytest.raises(ValueError, match="n_resamples"):
+        make_stability_scorer(n_resamples=1)
+    with pytest.raises(ValueError, match="reference"):
+        make_stability_scorer(reference="other")
+    # noise rows count as uncovered
+    db = DBSCAN(eps=0.8, min_samples=5).fit(X)
+    cov = np.mean(db.labels_ >= 0)
+    score = make_stability_scorer(reference="fit", n_resamples=2, min_cluster_size=1)(db, X)
+    assert cov < 1.0 and score <= cov + 1e-12
