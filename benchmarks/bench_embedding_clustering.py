@@ -2,6 +2,7 @@
 clustering with a distance threshold and HDBSCAN, in one run; and DenseMulticut's scaling against KMeans(k=100).
 
     python benchmarks/bench_embedding_clustering.py [--data digits,stackoverflow_minilm]
+    python benchmarks/bench_embedding_clustering.py --pick stability [--data digits,stackoverflow_minilm]
     python benchmarks/bench_embedding_clustering.py --scaling [--sizes 100000,300000,1000000]
     python benchmarks/bench_embedding_clustering.py --curation [--seeds 0,1,2]
     python benchmarks/bench_embedding_clustering.py --curation --pool-size 100000 [--seeds 0,1,2]
@@ -35,6 +36,19 @@ the classes is then reported for the picked setting, and, for context only,
 for the best setting of the grid ("oracle", which uses the labels). Rows as
 in bench_clustering: pixels / 16 (digits), L2-normalised sentence vectors.
 
+With ``--pick stability`` every method's setting is picked instead by
+``make_stability_scorer(reference="fit", subsample=0.5, n_resamples=4,
+min_cluster_size=10, max_cluster_share=0.5)`` on all rows (transductive,
+as ``GridSearchCV(cv=[(rows, rows)])``): the mean ARI between the fit on all
+rows and 4 refits on random halves (on the rows each half saw), times the
+share of rows in clusters of at least 10 rows (noise counts as uncovered);
+a partition with fewer than two such clusters or one holding more than half
+of the rows scores -1. DenseMulticut is labelled by ``predict`` there (what
+the scorer does with a clusterer that predicts), the peers by ``labels_``.
+HDBSCAN's single stackoverflow setting is not re-run (522 s; see the
+silhouette run). ``--data`` also takes optdigits_train and mnist5k, sets not
+used to choose the rule.
+
 Scaling protocol: Gaussian blobs in 64-d, 100 centres of power-law sizes,
 each method in a fresh process (fit time after a small warm-up fit, so numba
 compilation is not counted; peak resident memory of the process, data
@@ -66,8 +80,14 @@ from sklearn_unsup.metrics import silhouette_score
 
 OFFSETS = {"digits": [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9],
            "stackoverflow_minilm": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]}
+STABILITY_OFFSETS = {"stackoverflow_minilm": [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
+                     "mnist5k": [0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9]}
+DIGIT_OFFSETS = [0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+STABILITY = {"reference": "fit", "subsample": 0.5, "n_resamples": 4, "min_cluster_size": 10,
+             "max_cluster_share": 0.5}
 THRESHOLDS = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
-MIN_CLUSTER_SIZES = {"digits": [5, 10, 15, 25, 50], "stackoverflow_minilm": [15]}  # ~minutes per fit at 20k
+# HDBSCAN: ~minutes per fit on the 20k stackoverflow rows
+MIN_CLUSTER_SIZES = {"digits": [5, 10, 15, 25, 50], "stackoverflow_minilm": [15], "mnist5k": [10, 25]}
 
 
 def label_free(X, sub):
@@ -121,8 +141,88 @@ def quality_rows(name):
     return rows
 
 
-def run_quality(names):
+class _Transductive:
+    """A peer as a clusterer with ``labels_`` only (no predict), so the stability scorer labels it transductively."""
+
+    def __init__(self, fit_labels=None):
+        self.fit_labels = fit_labels
+
+    def get_params(self, deep=True):
+        return {"fit_labels": self.fit_labels}
+
+    def set_params(self, **params):
+        self.fit_labels = params.get("fit_labels", self.fit_labels)
+        return self
+
+    def fit(self, X, y=None):
+        self.labels_ = np.asarray(self.fit_labels(X))
+        return self
+
+
+def stability_rows(name):
+    """Quality rows with every method's setting picked by the stability scorer (``--pick stability``)."""
+    import hashlib
+
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.cluster import HDBSCAN
+
+    from sklearn_unsup.metrics import make_stability_scorer
+
+    X, y = load(name)
+    scorer = make_stability_scorer(**STABILITY)
+    print(f"\n## {name} ({len(X)} x {X.shape[1]}, {len(np.unique(y))} classes), pick: stability", flush=True)
+    rows = []
+    runs = []
+    for a in STABILITY_OFFSETS.get(name, DIGIT_OFFSETS):
+        est, t = timed(lambda a=a: DenseMulticut(offset=a).fit(X))
+        t0 = time.perf_counter()
+        runs.append((a, est.labels_, t, scorer(est, X), est.predict(X)))
+        print(f"    offset {a}: score {runs[-1][3]:.3f} ({time.perf_counter() - t0:.1f} s)", flush=True)
+    rows.append(pick_by_score("DenseMulticut (offset)", y, runs))
+    trees = {}
+
+    def tree(Xs):  # one average-linkage tree per row set, cut at every threshold
+        key = hashlib.sha1(np.ascontiguousarray(Xs).tobytes()).hexdigest()
+        if key not in trees:
+            trees[key] = linkage(Xs, method="average", metric="cosine")
+        return trees[key]
+
+    runs = []
+    for thr in THRESHOLDS:
+        est, t = timed(lambda thr=thr: _Transductive(
+            lambda Xs, thr=thr: fcluster(tree(Xs), thr, criterion="distance") - 1).fit(X))
+        runs.append((thr, est.labels_, t, scorer(est, X), est.labels_))
+    rows.append(pick_by_score("Agglomerative average cosine (distance_threshold)", y, runs))
+    if name != "stackoverflow_minilm":
+        runs = []
+        for m in MIN_CLUSTER_SIZES.get(name, [5, 10, 15, 25, 50]):
+            est, t = timed(lambda m=m: _Transductive(lambda Xs, m=m: HDBSCAN(min_cluster_size=m, copy=True)
+                                                      .fit(Xs).labels_).fit(X))
+            runs.append((m, est.labels_, t, scorer(est, X), est.labels_))
+        rows.append(pick_by_score("HDBSCAN (min_cluster_size)", y, runs))
+    return rows
+
+
+def pick_by_score(name, y, runs):
+    """runs: (setting, labels_, seconds, score, labels the scorer used) -> one row for the best score."""
+    best = max(runs, key=lambda r: r[3])
+    oracle = max(runs, key=lambda r: adjusted_rand_score(y, r[1]))
+    print(f"  {name}: " + ", ".join(f"{r[0]}: score {r[3]:.3f} ARI {adjusted_rand_score(y, r[1]):.3f} "
+                                    f"k {len(np.unique(r[1]))}" for r in runs), flush=True)
+    return {"method": name, "picked": best[0], "clusters": len(np.unique(best[1][best[1] >= 0])),
+            "noise": float(np.mean(best[1] < 0)), "stability x coverage": best[3],
+            "ARI": adjusted_rand_score(y, best[1]), "ARI (scored labels)": adjusted_rand_score(y, best[4]),
+            "oracle ARI": adjusted_rand_score(y, oracle[1]),
+            "fit s (per setting)": float(np.mean([r[2] for r in runs]))}
+
+
+def run_quality(names, how="silhouette"):
     for name in names:
+        if how == "stability":
+            rows = stability_rows(name)
+            print()
+            print_table(rows, list(rows[0]))
+            continue
         rows = quality_rows(name)
         print()
         print_table(rows, ["method", "picked", "clusters", "noise", "silhouette", "ARI", "oracle ARI",
@@ -349,6 +449,7 @@ def run_curation(seeds, pool_size=None, exponent=1.2, levels="auto"):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="digits,stackoverflow_minilm")
+    parser.add_argument("--pick", choices=["silhouette", "stability"], default="silhouette")
     parser.add_argument("--scaling", action="store_true")
     parser.add_argument("--sizes", default="100000,300000,1000000")
     parser.add_argument("--curation", action="store_true")
@@ -376,7 +477,7 @@ def main():
     elif args.scaling:
         run_scaling([int(s) for s in args.sizes.split(",")])
     else:
-        run_quality(args.data.split(","))
+        run_quality(args.data.split(","), args.pick)
 
 
 if __name__ == "__main__":
