@@ -56,8 +56,13 @@ class DenseMulticut(ClusterMixin, BaseEstimator):
         Affinity offset ``a`` subtracted from every pair's inner product.
         Higher gives more, smaller clusters. With ``normalize=True`` it is a
         cosine-similarity threshold in [-1, 1]. Choose it label-free with
-        ``GridSearchCV`` and a scorer of :mod:`sklearn_unsup.metrics` (for
-        example ``make_cluster_scorer("silhouette", metric="cosine")``).
+        ``GridSearchCV`` and
+        ``make_stability_scorer(reference="fit", subsample=0.5,
+        n_resamples=4, min_cluster_size=10, max_cluster_share=0.5)`` of
+        :mod:`sklearn_unsup.metrics` (agreement with refits on random halves
+        times the share of rows in clusters of 10 or more; see the user
+        guide); the silhouette is a poor guide here, as it favours one giant
+        cluster or many singletons.
     n_neighbors : int, default=10
         Candidate neighbours per row and per cluster (``k`` and ``k_cap`` of
         [1]_); capped at ``n_samples - 1``.
