@@ -57,7 +57,9 @@ Protocol
   and the augmented rows (each of itself) + 0.1 x the mean squared distance
   between their codes (DINL's consistency term); ``AE+denoise`` = the same
   views, loss = reconstruction of the clean row from both (the other reading
-  of "reconstruction of the clean row"); peers: kNN distance k=5 on
+  of the issue: "reconstruction of the clean row"), which is what
+  ``AutoEncoderOutlierDetector(shift_augmentation=True)`` ships (the arm runs
+  it; ``sklearn_unsup._nn.marginal_shift`` is the view); peers: kNN distance k=5 on
   standardised rows (``KNNDetector``) and ``IsolationForest(random_state=s)``.
   Each detector scores every condition raw and after each alignment.
 * Metric: AUROC of ``-score_samples`` against y == 1; the summary averages
@@ -83,7 +85,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_unsup._nn import MLPAutoEncoder
+from sklearn_unsup._nn import MLPAutoEncoder, marginal_shift
 from sklearn_unsup.decomposition import AutoEncoder
 from sklearn_unsup.ood import KNNDetector
 from sklearn_unsup.outlier import AutoEncoderOutlierDetector
@@ -173,20 +175,7 @@ def align_batches(fn, train_sorted, X, size, rng):
     return out
 
 
-# ---------------------------------------------------------------- augmentation-trained AE
-def perturb(x):
-    """One random per-feature transform shared by the batch, on a random half of the standardised features."""
-    d = x.shape[1]
-    g = 2 * torch.rand(1, device=x.device)
-    on = (torch.rand(d, device=x.device) < 0.5).to(x.dtype)
-    a = (torch.rand(d, device=x.device) - 0.5) * g
-    b = (2 * torch.rand(d, device=x.device) - 1) * g
-    t = (1.5 * torch.rand(d, device=x.device) - 0.5) * g
-    y = x * torch.exp(a) + b
-    y = y + t * torch.tanh(y)
-    return on * y + (1 - on) * x
-
-
+# ---------------------------------------------------------------- augmentation-trained AE (the consistency arm)
 class AugmentedAE(MLPAutoEncoder):
     """MLPAutoEncoder that, in training, also encodes and decodes a perturbed view of the batch."""
 
@@ -195,34 +184,26 @@ class AugmentedAE(MLPAutoEncoder):
         rec = self.decoder(z)
         if not self.training:
             return rec, z
-        xa = perturb(x)
+        xa = marginal_shift(x)
         za = self.encoder(xa)
         return rec, z, self.decoder(za), za, xa
 
 
-class AugmentedLoss(torch.nn.Module):
-    """``"self"``: mean of both views' own reconstruction errors + weight x code distance; ``"clean"``:
-    reconstruction of the clean row from both views."""
+class ConsistencyLoss(torch.nn.Module):
+    """Mean of both views' own reconstruction errors + ``weight`` x the mean squared distance of their codes."""
 
-    def __init__(self, target="self", weight=0.1):
+    def __init__(self, weight=0.1):
         super().__init__()
-        self.target = target
         self.weight = weight
 
     def forward(self, y_pred, X):
         if len(y_pred) == 2:
             return F.mse_loss(y_pred[0], X)
         rec, z, reca, za, xa = y_pred
-        if self.target == "clean":
-            return 0.5 * (F.mse_loss(rec, X) + F.mse_loss(reca, X))
         return 0.5 * (F.mse_loss(rec, X) + F.mse_loss(reca, xa)) + self.weight * F.mse_loss(za, z)
 
 
-class AugmentedAutoEncoder(AutoEncoder):
-    def __init__(self, n_components=10, *, target="self", **kwargs):
-        super().__init__(n_components, **kwargs)
-        self.target = target
-
+class ConsistencyAutoEncoder(AutoEncoder):
     def _fit(self, X, *, first_block):
         X = self._validate_fit_data(X)
         net = self._build_net(
@@ -230,27 +211,23 @@ class AugmentedAutoEncoder(AutoEncoder):
             module_kwargs=dict(n_features=X.shape[1], n_components=self.n_components,
                                hidden_dims=check_hidden_dims(self.hidden_dims), activation=self.activation,
                                dropout=self.dropout, batch_norm=self.batch_norm),
-            criterion=AugmentedLoss, criterion_kwargs=dict(target=self.target))
+            criterion=ConsistencyLoss)
         self._train(net, X, epochs=1 if first_block else None)
         self._n_features_out = self.n_components
         return self
 
 
-class AugmentedAEDetector(AutoEncoderOutlierDetector):
-    def __init__(self, *, target="self", random_state=None):
-        super().__init__(random_state=random_state)
-        self.target = target
-
+class ConsistencyAEDetector(AutoEncoderOutlierDetector):
     def _make_model(self, n_features):
-        return AugmentedAutoEncoder(self._code_width(n_features), target=self.target, hidden_dims=self.hidden_dims,
-                                    dropout=self.dropout, batch_norm=self.batch_norm, **self._torch_params())
+        return ConsistencyAutoEncoder(self._code_width(n_features), hidden_dims=self.hidden_dims,
+                                      dropout=self.dropout, batch_norm=self.batch_norm, **self._torch_params())
 
 
 def arms(seed):
     return {
         "AE": lambda: AutoEncoderOutlierDetector(random_state=seed),
-        "AE+aug": lambda: AugmentedAEDetector(target="self", random_state=seed),
-        "AE+denoise": lambda: AugmentedAEDetector(target="clean", random_state=seed),
+        "AE+aug": lambda: ConsistencyAEDetector(random_state=seed),
+        "AE+denoise": lambda: AutoEncoderOutlierDetector(shift_augmentation=True, random_state=seed),
         "kNN k=5": lambda: make_pipeline(StandardScaler(), KNNDetector(n_neighbors=5, normalize=False)),
         "IsolationForest": lambda: IsolationForest(random_state=seed),
     }

@@ -3,8 +3,8 @@
 Only torch and skorch are imported here; estimators live in the other subpackages.
 """
 
-from ._augment import AUGMENTATIONS, feature_mask, gaussian_noise, scarf_corruption
-from ._autoencoder import MLPAutoEncoder
+from ._augment import AUGMENTATIONS, feature_mask, gaussian_noise, marginal_shift, scarf_corruption
+from ._autoencoder import MLPAutoEncoder, ShiftAugmentedAutoEncoder
 from ._clustering import (
     ClusteringNet,
     DECLoss,
@@ -31,7 +31,7 @@ from ._grace import GraceLoss, GraceNet, GraphViewIterator, GraphViews
 from ._hvae import HierarchicalVAELoss, MLPHierarchicalVAE
 from ._icl import ICLNet
 from ._jule import MLPEncoder, WeightedTripletLoss, mine_triplets, weighted_triplet_loss
-from ._losses import CategoricalTargetLoss, JointVAELoss, ReconstructionLoss, VAELoss
+from ._losses import CategoricalTargetLoss, DenoisingReconstructionLoss, JointVAELoss, ReconstructionLoss, VAELoss
 from ._mlp import ACTIVATIONS, make_mlp
 from ._net import UnsupervisedNet
 from ._neutral import NeuTraLNet
@@ -86,6 +86,7 @@ __all__ = [
     "gaussian_noise",
     "nt_xent_loss",
     "scarf_corruption",
+    "marginal_shift",
     "vicreg_loss",
     "BarlowTwinsLoss",
     "NeighborPairIterator",
@@ -104,6 +105,7 @@ __all__ = [
     "CategoricalTargetLoss",
     "JointVAELoss",
     "MLPAutoEncoder",
+    "ShiftAugmentedAutoEncoder",
     "MLPJointVAE",
     "MLPVAE",
     "MLPHierarchicalVAE",
@@ -115,6 +117,7 @@ __all__ = [
     "sinkhorn_membership",
     "RealNVPFlow",
     "ReconstructionLoss",
+    "DenoisingReconstructionLoss",
     "VAELoss",
     "TensorBatchIterator",
     "TensorDataset",

@@ -2,9 +2,10 @@
 
 from torch import nn
 
+from ._augment import marginal_shift
 from ._mlp import make_mlp
 
-__all__ = ["MLPAutoEncoder"]
+__all__ = ["MLPAutoEncoder", "ShiftAugmentedAutoEncoder"]
 
 
 class MLPAutoEncoder(nn.Module):
@@ -50,3 +51,26 @@ class MLPAutoEncoder(nn.Module):
     def forward(self, x):
         z = self.encoder(x)
         return self.decoder(z), z
+
+
+class ShiftAugmentedAutoEncoder(MLPAutoEncoder):
+    """:class:`MLPAutoEncoder` that, in training mode, also reconstructs a shifted view of the batch.
+
+    The view is :func:`~sklearn_unsup._nn.marginal_shift` of the batch (``rate`` and ``scale`` passed
+    on); ``forward`` then returns ``(reconstruction, code, reconstruction of the view)`` for
+    :class:`~sklearn_unsup._nn.DenoisingReconstructionLoss`. In eval mode it is the plain autoencoder.
+    """
+
+    def __init__(self, n_features, n_components, hidden_dims, activation="relu", dropout=0.0, batch_norm=False,
+                 rate=0.5, scale=2.0):
+        super().__init__(n_features, n_components, hidden_dims, activation=activation, dropout=dropout,
+                         batch_norm=batch_norm)
+        self.rate = rate
+        self.scale = scale
+
+    def forward(self, x):
+        z = self.encoder(x)
+        rec = self.decoder(z)
+        if not self.training:
+            return rec, z
+        return rec, z, self.decoder(self.encoder(marginal_shift(x, self.rate, self.scale)))

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["JointVAELoss", "ReconstructionLoss", "VAELoss"]
+__all__ = ["DenoisingReconstructionLoss", "JointVAELoss", "ReconstructionLoss", "VAELoss"]
 
 
 class ReconstructionLoss(nn.Module):
@@ -26,6 +26,20 @@ class ReconstructionLoss(nn.Module):
         if self.kind == "bce":
             return F.binary_cross_entropy_with_logits(recon, X)
         return F.mse_loss(recon, X)
+
+
+class DenoisingReconstructionLoss(nn.Module):
+    """Mean squared error of the clean rows' reconstructions from the rows and from a perturbed view.
+
+    ``y_pred = (reconstruction, code, reconstruction of the view)`` from
+    :class:`~sklearn_unsup._nn.ShiftAugmentedAutoEncoder` in training mode (the mean of both
+    errors against the clean rows); a two-element ``y_pred`` (eval mode) gives the plain error.
+    """
+
+    def forward(self, y_pred, X):
+        if len(y_pred) == 2:
+            return F.mse_loss(y_pred[0], X)
+        return 0.5 * (F.mse_loss(y_pred[0], X) + F.mse_loss(y_pred[2], X))
 
 
 class VAELoss(nn.Module):

@@ -1,8 +1,10 @@
 """Outliers as rows an autoencoder reconstructs badly."""
 
+from .._nn import DenoisingReconstructionLoss, ShiftAugmentedAutoEncoder
 from .._torch import BaseTorchEstimator
 from ..decomposition import AutoEncoder
 from ..utils._sklearn_compat import Integral, Interval, Real
+from ..utils._validation import check_hidden_dims
 from ._base import ModelOutlierDetector
 
 __all__ = ["AutoEncoderOutlierDetector"]
@@ -41,6 +43,19 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         (``benchmarks/results/anomaly.md``).
     standardize : bool, default=True
         Standardise features before training (deep models need it).
+    shift_augmentation : bool, default=False
+        Also train on a synthetically shifted view of each batch and ask the
+        decoder for the clean rows from it: a random monotone transform per
+        feature (scale, offset, then a ``tanh`` bend), shared by the batch, on
+        a random half of the standardised features (the tabular analogue of
+        the augmentation-invariant training of [2]_). It makes the detector
+        less sensitive to a covariate shift between training and scored rows;
+        training takes about 1.5 times as long. On the novelty benchmark with
+        synthetic shifts of the test rows it raised the mean AUROC under shift
+        a little and left it unchanged without shift, while helping on some
+        sets and hurting on others (``benchmarks/results/anomaly.md``,
+        "Covariate shift"); a shift far beyond the training range still
+        lowers the AUROC.
     max_epochs : int, default=20
         Passes over the training data. Short training: longer training also
         fits the outliers the unsupervised setting trains on, and scored lower
@@ -100,6 +115,8 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
     References
     ----------
     .. [1] C. C. Aggarwal, "Outlier Analysis", Springer 2017, ch. 3 (replicator networks).
+    .. [2] T. Cao, J. Zhu and G. Pang, "Anomaly Detection under Distribution Shift",
+       ICCV 2023 (arXiv:2303.13845).
 
     Examples
     --------
@@ -118,11 +135,13 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
         "standardize": ["boolean"],
+        "shift_augmentation": ["boolean"],
         **ModelOutlierDetector._parameter_constraints,
     }
 
     def __init__(self, *, n_components=32, hidden_dims=(64,), dropout=0.2, batch_norm=False,
-                 input_pca_components="auto", standardize=True, max_epochs=20, batch_size=64, lr=1e-3, optimizer="adam",
+                 input_pca_components="auto", standardize=True, shift_augmentation=False, max_epochs=20, batch_size=64,
+                 lr=1e-3, optimizer="adam",
                  weight_decay=1e-5, callbacks=None, device="auto", random_state=None, verbose=0, contamination="auto"):
         self.n_components = n_components
         self.hidden_dims = hidden_dims
@@ -130,6 +149,7 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         self.batch_norm = batch_norm
         self.input_pca_components = input_pca_components
         self.standardize = standardize
+        self.shift_augmentation = shift_augmentation
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -142,9 +162,26 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
         self.contamination = contamination
 
     def _make_model(self, n_features):
-        return AutoEncoder(self._code_width(n_features), hidden_dims=self.hidden_dims, dropout=self.dropout,
-                           batch_norm=self.batch_norm,
-                           **self._torch_params())
+        cls = _ShiftAugmentedAutoEncoder if self.shift_augmentation else AutoEncoder
+        return cls(self._code_width(n_features), hidden_dims=self.hidden_dims, dropout=self.dropout,
+                   batch_norm=self.batch_norm, **self._torch_params())
 
     def _normality(self, model, X):
         return -model.reconstruction_error(X)
+
+
+class _ShiftAugmentedAutoEncoder(AutoEncoder):
+    """AutoEncoder trained on each batch and on a shifted view of it, both reconstructing the clean rows."""
+
+    def _fit(self, X, *, first_block):
+        X = self._validate_fit_data(X)
+        net = self._build_net(
+            module=ShiftAugmentedAutoEncoder,
+            module_kwargs=dict(n_features=X.shape[1], n_components=self.n_components,
+                               hidden_dims=check_hidden_dims(self.hidden_dims), activation=self.activation,
+                               dropout=self.dropout, batch_norm=self.batch_norm),
+            criterion=DenoisingReconstructionLoss,
+        )
+        self._train(net, X, epochs=1 if first_block else None)
+        self._n_features_out = self.n_components
+        return self

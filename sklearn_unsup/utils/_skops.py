@@ -18,6 +18,9 @@ __all__ = ["dump_skops", "load_skops", "skops_trusted_types"]
 _INTERNAL_TYPES = (
     # torch modules and losses (rebuilt from their keyword arguments; weights are arrays)
     "sklearn_unsup._nn._autoencoder.MLPAutoEncoder",
+    "sklearn_unsup._nn._autoencoder.ShiftAugmentedAutoEncoder",
+    "sklearn_unsup._nn._losses.DenoisingReconstructionLoss",
+    "sklearn_unsup.outlier._autoencoder._ShiftAugmentedAutoEncoder",
     "sklearn_unsup._nn._clam.AssociativeMemory",
     "sklearn_unsup._nn._clam.KeepBestPrototypes",
     "sklearn_unsup._nn._clam.MaskedReconstructionLoss",
