@@ -258,7 +258,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
                     scale=self.noise_scale)
 
     def _mine_neighbors(self, X, n_neighbors, metric):
-        """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel or NN-descent)."""
+        """Each row's ``n_neighbors`` nearest other rows (exact kNN kernel, IVF or NN-descent)."""
         k = check_n_neighbors(self, n_neighbors, X.shape[0] - 1)
         if getattr(self, "encoder_", None) is not None:  # an encoder's codes are compared as Euclidean points
             metric = "euclidean"

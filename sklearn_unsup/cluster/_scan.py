@@ -31,7 +31,7 @@ class SCAN(BaseDeepClusterer):
     1. **Neighbour mining** in the input space — in a Pipeline, the output of
        the previous step (raw table, TLDR codes, pretrained sentence or image
        embeddings): each row's ``n_neighbors`` nearest rows, by the exact kNN
-       kernel (O(n k) memory) or, for large n, NN-descent
+       kernel (O(n k) memory) or, for large n, an approximate IVF index
        (``neighbors_algorithm``).
     2. **SCAN loss** on a batch of rows and one random neighbour of each:
        ``-mean log <p_row, p_neighbor> - entropy_weight * H(mean p)``; the
@@ -88,10 +88,12 @@ class SCAN(BaseDeepClusterer):
     metric : {"euclidean", "cosine"}, default="euclidean"
         Metric of the neighbour search. ``"cosine"`` for sentence embeddings
         (same as euclidean on L2-normalised vectors).
-    neighbors_algorithm : {"auto", "exact", "nndescent"}, default="auto"
+    neighbors_algorithm : {"auto", "exact", "ivf", "nndescent"}, default="auto"
         Neighbour search: ``"exact"`` (numba kernel, O(n^2 d) time),
-        ``"nndescent"`` (approximate, pynndescent; about linear in n) or
-        ``"auto"`` (exact up to 200,000 rows, NN-descent above).
+        ``"ivf"`` (approximate inverted-file index, about n^1.5; recall@k
+        about 0.96), ``"nndescent"`` (approximate, pynndescent) or ``"auto"``
+        (exact up to 200,000 rows, IVF above); see
+        :func:`~sklearn_unsup.neighbors.mine_neighbors`.
     entropy_weight : float, default=5.0
         Weight of the entropy term (5.0 in every configuration of the paper).
     cluster_prior : {"auto", "uniform", "kmeans"} or array-like of shape (n_clusters,), default="auto"
@@ -217,7 +219,7 @@ class SCAN(BaseDeepClusterer):
         **BaseDeepClusterer._augment_constraints,
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions({"euclidean", "cosine"})],
-        "neighbors_algorithm": [StrOptions({"auto", "exact", "nndescent"})],
+        "neighbors_algorithm": [StrOptions({"auto", "exact", "ivf", "nndescent"})],
         "entropy_weight": [Interval(Real, 0, None, closed="left")],
         "cluster_prior": BaseDeepClusterer._prior_constraints["cluster_prior"],
         "n_heads": [Interval(Integral, 1, None, closed="left")],

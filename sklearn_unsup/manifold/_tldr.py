@@ -59,10 +59,12 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         inner product on unnormalised (in practice nearly L2-normalised
         embedding) features; ``"inner_product"`` reproduces it. On raw tables
         and pixels that favours rows of large norm, so euclidean is the default.
-    neighbors_algorithm : {"auto", "exact", "nndescent"}, default="auto"
+    neighbors_algorithm : {"auto", "exact", "ivf", "nndescent"}, default="auto"
         Neighbour search: ``"exact"`` (numba kernel, O(n^2 d) time),
-        ``"nndescent"`` (approximate, pynndescent; about linear in n) or
-        ``"auto"`` (exact up to 200,000 rows, NN-descent above).
+        ``"ivf"`` (approximate inverted-file index, about n^1.5; recall@k
+        about 0.96), ``"nndescent"`` (approximate, pynndescent) or ``"auto"``
+        (exact up to 200,000 rows, IVF above); see
+        :func:`~sklearn_unsup.neighbors.mine_neighbors`.
     input_pca_components : int, float in (0, 1) or None, default=None
         Project the rows onto their leading principal axes first (an int: that
         many; a float: the share of variance kept), then mine the neighbours
@@ -179,7 +181,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions({"euclidean", "cosine", "inner_product"})],
-        "neighbors_algorithm": [StrOptions({"auto", "exact", "nndescent"})],
+        "neighbors_algorithm": [StrOptions({"auto", "exact", "ivf", "nndescent"})],
         "input_pca_components": [Interval(Integral, 1, None, closed="left"),
                            Interval(RealNotInt, 0, 1, closed="neither"), None],
         "encoder": [StrOptions({"auto", "linear", "mlp"})],

@@ -1,10 +1,10 @@
-"""Exact k-nearest neighbours as a function (the kNN that SCAN, TLDR and the OOD scorers use)."""
+"""k-nearest neighbours as a function (the kNN that SCAN, TLDR and the OOD scorers use): exact or IVF."""
 
 import numpy as np
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 
 from .._kernels import knn_search
-from ..utils._sklearn_compat import Integral, Interval, StrOptions, validate_params
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions, validate_params
 
 __all__ = ["kneighbors"]
 
@@ -16,11 +16,15 @@ __all__ = ["kneighbors"]
         "metric": [StrOptions({"euclidean", "sqeuclidean", "cosine", "inner_product"})],
         "exclude_self": ["boolean"],
         "query": ["array-like", None],
+        "algorithm": [StrOptions({"exact", "ivf"})],
+        "target_recall": [Interval(Real, 0, 1, closed="right")],
+        "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
-def kneighbors(X, *, n_neighbors=5, metric="euclidean", exclude_self=True, query=None):
-    """Exact k nearest neighbours, faster than a brute-force scikit-learn search.
+def kneighbors(X, *, n_neighbors=5, metric="euclidean", exclude_self=True, query=None, algorithm="exact",
+               target_recall=0.96, random_state=None):
+    """k nearest neighbours: exact, faster than a brute-force scikit-learn search, or approximate (IVF).
 
     Candidates are found tile by tile with BLAS (on centred rows, so data far
     from the origin loses nothing) and reduced by numba heaps, so memory stays
@@ -28,6 +32,17 @@ def kneighbors(X, *, n_neighbors=5, metric="euclidean", exclude_self=True, query
     distance matrix is computed (it is symmetric). The returned distances are
     recomputed from the rows in float64, so they are exact and do not depend
     on the other rows of the call.
+
+    ``algorithm="ivf"`` builds an inverted-file index instead (H. Jegou, M.
+    Douze and C. Schmid, IEEE TPAMI 2011): Lloyd's k-means on a sample puts
+    the rows in about ``sqrt(n)`` cells, and the rows of a query's cell are
+    compared (by the same BLAS tiles and heaps) with the rows of the cells
+    whose centres are nearest; for a search of X within itself each pair of
+    cells is computed once for both. How many cells are searched is chosen
+    per call: the exact neighbours of 1,000 sampled query rows tell, for every
+    number of cells, which fraction of them would be found, and the smallest
+    number reaching ``target_recall`` is used. Time then grows about as
+    ``n^1.5`` instead of ``n^2`` (benchmarks/bench_scaling.py).
 
     Parameters
     ----------
@@ -45,6 +60,15 @@ def kneighbors(X, *, n_neighbors=5, metric="euclidean", exclude_self=True, query
         neighbours (duplicates of the row still count). Ignored with ``query``.
     query : array-like of shape (n_queries, n_features), default=None
         Rows to find neighbours for; None searches X within itself.
+    algorithm : {"exact", "ivf"}, default="exact"
+        Exact search, or the approximate IVF index (worth it above some
+        100,000 rows; :func:`mine_neighbors` switches at 200,000).
+    target_recall : float in (0, 1], default=0.96
+        IVF only: the recall@k, estimated on a sample of the query rows, that
+        chooses how many cells are searched (1.0 may search them all).
+    random_state : int, RandomState instance or None, default=None
+        IVF only: draws the k-means sample and initial centres (an int gives
+        the same neighbours on every call).
 
     Returns
     -------
@@ -83,6 +107,12 @@ def kneighbors(X, *, n_neighbors=5, metric="euclidean", exclude_self=True, query
             f"n_neighbors={n_neighbors} must be at most n_samples"
             f"{' - 1' if self_search and exclude_self else ''} = {available}."
         )
+    if algorithm == "ivf":
+        from .._kernels._ivf import ivf_search
+
+        return ivf_search(X, int(n_neighbors), query=query, metric=metric,
+                          exclude_self=self_search and exclude_self, target_recall=float(target_recall),
+                          random_state=check_random_state(random_state))
     return knn_search(
         X, int(n_neighbors), query=query, metric=metric, exclude_self=self_search and exclude_self
     )

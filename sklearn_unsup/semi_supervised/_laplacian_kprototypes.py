@@ -97,10 +97,12 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         Maximum bound updates per outer iteration.
     tol : float, default=1e-5
         Relative change of the energy that ends the outer loop.
-    algorithm : {"auto", "exact", "nndescent"}, default="auto"
-        Neighbour search for the graph (``"auto"``: exact up to 200,000 rows).
+    algorithm : {"auto", "exact", "ivf", "nndescent"}, default="auto"
+        Neighbour search for the graph (``"auto"``: exact up to 200,000 rows,
+        the IVF index above; see :func:`~sklearn_unsup.neighbors.mine_neighbors`).
     random_state : int, RandomState instance or None, default=None
-        Seeds k-means++ (used when no row is labelled) and NN-descent.
+        Seeds k-means++ (used when no row is labelled) and the approximate
+        neighbour search.
 
     Attributes
     ----------
@@ -170,7 +172,7 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "bound_max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "algorithm": [StrOptions({"auto", "exact", "nndescent"})],
+        "algorithm": [StrOptions({"auto", "exact", "ivf", "nndescent"})],
         "random_state": ["random_state"],
     }
 
