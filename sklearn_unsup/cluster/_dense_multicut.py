@@ -74,7 +74,8 @@ class DenseMulticut(ClusterMixin, BaseEstimator):
     algorithm : {"auto", "exact", "ivf", "nndescent"}, default="auto"
         Neighbour search of the rows (and of the clusters): exact tiled numba
         kernel, the approximate IVF index or NN-descent (pynndescent);
-        ``"auto"`` is exact up to 200,000 rows, IVF above.
+        ``"auto"`` is exact up to 200,000 rows, IVF above (clusters are
+        re-searched exactly up to 50,000 clusters).
     max_iter : int, default=20
         Maximum rounds of neighbour search followed by contraction.
     random_state : int, RandomState instance or None, default=None
