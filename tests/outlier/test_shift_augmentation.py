@@ -5,10 +5,12 @@ import io
 import numpy as np
 import pytest
 import torch
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_unsup._nn import DenoisingReconstructionLoss, ShiftAugmentedAutoEncoder, marginal_shift
 from sklearn_unsup.decomposition import AutoEncoder
 from sklearn_unsup.outlier import AutoEncoderOutlierDetector
+from sklearn_unsup.utils._test_common import expected_failed_checks
 
 FAST = dict(hidden_dims=(16,), n_components=4, max_epochs=3, random_state=0)
 
@@ -68,3 +70,13 @@ def test_shift_augmentation_roundtrips_through_skops():
     dump_skops(det, buffer)
     buffer.seek(0)
     np.testing.assert_array_equal(load_skops(buffer).score_samples(X), det.score_samples(X))
+
+
+@parametrize_with_checks(
+    [AutoEncoderOutlierDetector(shift_augmentation=True, hidden_dims=(8,), n_components=2, max_epochs=2,
+                                batch_size=32, random_state=0)],
+    expected_failed_checks=expected_failed_checks,
+)
+def test_shift_augmentation_passes_the_common_checks(estimator, check):
+    # the common suite runs the default (shift_augmentation=False); the option gets the same contract
+    check(estimator)
