@@ -1,6 +1,7 @@
 """Deep clusterers against KMeans, GaussianMixture, HDBSCAN and UMAP+GMM, in one run.
 
     python benchmarks/bench_clustering.py [--seeds 3] [--seed0 0] [--data digits,mnist5k,...] [--quick] [--no-umap-rows]
+    python benchmarks/bench_clustering.py --encoders pca,tldr,umap [--deep SCAN,DeepCluster]  # encoder stages
     python benchmarks/bench_clustering.py --voting [--seeds 3]     # VotingClustering vs its members, HDBSCAN
     python benchmarks/bench_clustering.py --gdl [--umap] [--jule] [--data ...]  # GDL, JULE vs Ward, KMeans
     python benchmarks/bench_clustering.py --rate-reduction [--seeds 3] [--data ...]  # CPP/MLC vs KMeans, UMAP+GMM
@@ -86,13 +87,31 @@ DEEP = {
 }
 
 
-def methods(name, k, seed, n, umap_rows=True):
+def encoder_stage(name, seed):
+    """The ``encoder=`` value for ``--encoders``: "pca", "umap", "none" or "tldr" (TLDR(10), an instance)."""
+    if name == "tldr":
+        from sklearn_unsup.manifold import TLDR
+
+        return TLDR(n_components=10, random_state=seed)
+    return None if name == "none" else name
+
+
+def encoder_methods(k, seed, deep, encoders):
+    """--encoders: each deep method of ``deep`` with each encoder stage (on the input rows, not the UMAP codes)."""
+    return [(f"{label} (encoder={enc})",
+             lambda label=label, enc=enc: DEEP[label](k, seed).set_params(encoder=encoder_stage(enc, seed)), False)
+            for label in deep for enc in encoders]
+
+
+def methods(name, k, seed, n, umap_rows=True, encoders=None, deep=None):
     """(label, make, on_umap): on_umap methods run on the seed's UMAP(10) codes (make_umap_pipeline's step)."""
     out = [
         ("KMeans", lambda: KMeans(k, n_init=10, random_state=seed), False),
         ("GaussianMixture (diag)", lambda: GaussianMixture(k, covariance_type="diag", random_state=seed), False),
         ("UMAP(10)+GMM", lambda: GaussianMixture(k, random_state=seed), True),
     ]
+    if encoders:  # the peers and the chosen deep methods with each encoder stage
+        return out + encoder_methods(k, seed, deep, encoders)
     big = n > 10000  # the large embedding set: the peers and SCAN, the method made for it
     if seed == 0 and not big:  # no random state: one run (and minutes on the 20,000 x 384 set)
         out.insert(2, ("HDBSCAN", lambda: __import__("sklearn.cluster", fromlist=["HDBSCAN"]).HDBSCAN(
@@ -434,6 +453,11 @@ def main():
     parser.add_argument("--rate-reduction", action="store_true",
                         help="RateReductionClustering (k given and None) against KMeans, UMAP+GMM, GMM+BIC")
     parser.add_argument("--seed0", type=int, default=0, help="first seed (main protocol and --rate-reduction)")
+    parser.add_argument("--encoders", type=lambda v: v.split(","), default=None,
+                        help="main protocol: the peers and --deep methods with each encoder stage, e.g. "
+                             "pca,tldr,umap,none")
+    parser.add_argument("--deep", type=lambda v: v.split(","), default=["SCAN", "DeepCluster"],
+                        help="with --encoders: deep methods (names of the DEEP table)")
     parser.add_argument("--no-umap-rows", action="store_true",
                         help="main protocol without the UMAP(10)+<deep method> rows (the defaults' encoder='auto' "
                              "already puts UMAP in front of them on the larger, wider sets)")
@@ -478,7 +502,8 @@ def main():
         metric = "cosine" if name == "stackoverflow_minilm" else "euclidean"
         for seed in range(args.seed0, args.seed0 + args.seeds):
             Z, umap_seconds = umap_codes(X, seed, metric)
-            for label, make, on_umap in methods(name, k, seed, X.shape[0], umap_rows=not args.no_umap_rows):
+            for label, make, on_umap in methods(name, k, seed, X.shape[0], umap_rows=not args.no_umap_rows,
+                                                encoders=args.encoders, deep=args.deep):
                 t0 = time.perf_counter()
                 labels = make().fit_predict(Z if on_umap else X)
                 dt = time.perf_counter() - t0 + (umap_seconds if on_umap else 0.0)
