@@ -1,5 +1,6 @@
 """MLP autoencoder module."""
 
+import torch
 from torch import nn
 
 from ._augment import marginal_shift
@@ -67,8 +68,16 @@ class ShiftAugmentedAutoEncoder(MLPAutoEncoder):
                          batch_norm=batch_norm)
         self.rate = rate
         self.scale = scale
+        # with batch normalisation both views go through one pass, so the batch statistics used in training and
+        # the running statistics used at inference describe the same (mixed) batches
+        self.joint_pass = bool(batch_norm)
 
     def forward(self, x):
+        if self.training and self.joint_pass:
+            n = x.shape[0]
+            z = self.encoder(torch.cat([x, marginal_shift(x, self.rate, self.scale)]))
+            rec = self.decoder(z)
+            return rec[:n], z[:n], rec[n:]
         z = self.encoder(x)
         rec = self.decoder(z)
         if not self.training:

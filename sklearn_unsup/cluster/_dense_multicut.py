@@ -153,12 +153,13 @@ class DenseMulticut(ClusterMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         return l2_normalize(X) if self.normalize else X
 
-    def _cluster_neighbors(self, F, sizes, k, first):
+    def _cluster_neighbors(self, F, sizes, k, first, n_rows):
         """Each node's ``k`` most attractive other nodes (exact joining cost; approximate on means when large)."""
         m = F.shape[0]
-        # the exact re-search of clusters costs O(m^2 d): "auto" keeps it to 50,000 clusters (1,000,000 blob rows
-        # left ~10^5 clusters after the first contraction: 99 s of a 157 s fit)
-        limit = AUTO_EXACT_MAX_ROWS if first else _AUTO_EXACT_MAX_CLUSTERS
+        # the exact re-search of clusters costs O(m^2 d): when the rows themselves were searched approximately
+        # (more than AUTO_EXACT_MAX_ROWS), "auto" keeps it to 50,000 clusters (1,000,000 blob rows left ~10^5
+        # clusters after the first contraction: 99 s of a 157 s fit); below that the re-search stays exact
+        limit = AUTO_EXACT_MAX_ROWS if first or n_rows <= AUTO_EXACT_MAX_ROWS else _AUTO_EXACT_MAX_CLUSTERS
         exact = self.algorithm == "exact" or (self.algorithm == "auto" and m <= limit)
         if first or not exact:
             approx = "nndescent" if self.algorithm == "nndescent" else "ivf"
@@ -202,7 +203,7 @@ class DenseMulticut(ClusterMixin, BaseEstimator):
         for it in range(self.max_iter):
             if F.shape[0] < 2:
                 break
-            nbr = self._cluster_neighbors(F, sizes, min(k, F.shape[0] - 1), first=it == 0)
+            nbr = self._cluster_neighbors(F, sizes, min(k, F.shape[0] - 1), first=it == 0, n_rows=n)
             roots, n_merges = gaec_contract(F, sizes, nbr, offset, k)
             self.n_iter_ = it + 1
             keep, inverse = np.unique(roots, return_inverse=True)

@@ -90,7 +90,7 @@ class SCAN(BaseDeepClusterer):
         (same as euclidean on L2-normalised vectors).
     neighbors_algorithm : {"auto", "exact", "ivf", "nndescent"}, default="auto"
         Neighbour search: ``"exact"`` (numba kernel, O(n^2 d) time),
-        ``"ivf"`` (approximate inverted-file index, about n^1.5; recall@k
+        ``"ivf"`` (approximate inverted-file index, about n^1.5-n^1.7; recall@k
         about 0.96), ``"nndescent"`` (approximate, pynndescent) or ``"auto"``
         (exact up to 200,000 rows, IVF above); see
         :func:`~sklearn_unsup.neighbors.mine_neighbors`.

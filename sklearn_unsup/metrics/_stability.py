@@ -206,6 +206,9 @@ def make_stability_scorer(*, n_resamples=5, subsample=0.8, reference="refits", m
             from ._scorers import _integer_labels, _labels
 
             ref = _integer_labels(_labels(estimator, X))
+            if ref.dtype.kind == "f":  # float labels: integral ones keep their values (-1 = noise), others encoded
+                integral = np.all(ref == np.round(ref))
+                ref = ref.astype(np.int64) if integral else np.unique(ref, return_inverse=True)[1].reshape(-1)
             kept = ref >= 0
             sizes = np.bincount(ref[kept]) if kept.any() else np.zeros(1, dtype=int)
             big = sizes >= (min_cluster_size or 1)

@@ -42,7 +42,7 @@ def kneighbors(X, *, n_neighbors=5, metric="euclidean", exclude_self=True, query
     per call: the exact neighbours of 1,000 sampled query rows tell, for every
     number of cells, which fraction of them would be found, and the smallest
     number reaching ``target_recall`` is used. Time then grows about as
-    ``n^1.5`` instead of ``n^2`` (benchmarks/bench_scaling.py).
+    ``n^1.5``-``n^1.7`` instead of ``n^2`` (benchmarks/bench_scaling.py).
 
     Parameters
     ----------

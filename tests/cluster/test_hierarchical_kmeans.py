@@ -161,6 +161,9 @@ def test_subsample_hierarchy_errors():
         balanced_subsample(X, 10, hierarchy="kmeans")
     with pytest.raises(ValueError, match=r"n_samples must be an int in \[0, 50\]"):
         balanced_subsample(X[:50], 51, hierarchy=hkm)
+    # plain lists are rows too
+    np.testing.assert_array_equal(balanced_subsample(X.tolist(), 20, hierarchy=hkm, random_state=0),
+                                  balanced_subsample(X, 20, hierarchy=hkm, random_state=0))
 
 
 def test_subsample_of_a_dask_pool_matches_numpy():

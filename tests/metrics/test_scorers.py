@@ -196,6 +196,14 @@ def test_stability_against_the_fit_rules_out_one_cluster_and_counts_coverage():
     assert 0.9 < full <= 1.0
     big_share = make_stability_scorer(reference="fit", n_resamples=2, max_cluster_share=0.2)(km, X)
     assert big_share == -1.0  # each of the 4 clusters holds a quarter of the rows
+    # rows in clusters below min_cluster_size count as uncovered: the score shrinks by exactly their share
+    Xs, _ = make_blobs([100, 100, 100, 5], n_features=4, centers=[[0] * 4, [9] * 4, [-9] * 4, [0, 9, -9, 0]],
+                       random_state=1)
+    km = KMeans(4, n_init=3, random_state=0).fit(Xs)
+    assert np.bincount(km.labels_).min() == 5
+    plain = make_stability_scorer(reference="fit", n_resamples=2)(km, Xs)
+    covered = make_stability_scorer(reference="fit", n_resamples=2, min_cluster_size=10)(km, Xs)
+    assert plain > 0.9 and covered == pytest.approx(plain * 300 / 305)
 
 
 def test_stability_scorer_defaults_unchanged_and_validation(blobs):

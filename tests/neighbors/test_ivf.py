@@ -113,3 +113,22 @@ def test_mining_auto_uses_ivf_for_large_inputs(monkeypatch):
     X = np.random.RandomState(0).normal(size=(300, 4)).astype(np.float32)
     np.testing.assert_array_equal(mining.mine_neighbors(X, 5, random_state=0),
                                   mining.mine_neighbors(X, 5, algorithm="ivf", random_state=0))
+
+
+def test_same_result_with_one_thread_and_with_two(blobs):
+    # cell pairs run in rounds where no cell appears twice, and each heap gets its offers in a fixed order
+    numba = pytest.importorskip("numba")
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = ivf_search(blobs, 10, exclude_self=True, random_state=np.random.RandomState(3))
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = ivf_search(blobs, 10, exclude_self=True, random_state=np.random.RandomState(3))
+        q_one = ivf_search(blobs, 5, query=blobs[:500], random_state=np.random.RandomState(3))
+        numba.set_num_threads(1)
+        q_two = ivf_search(blobs, 5, query=blobs[:500], random_state=np.random.RandomState(3))
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one[1], two[1])
+    np.testing.assert_array_equal(one[0], two[0])
+    np.testing.assert_array_equal(q_one[1], q_two[1])

@@ -23,7 +23,6 @@ def _data(rng, n):
 def test_marginal_shift_is_one_monotone_map_per_feature_on_a_share_of_them():
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(200, 5, generator=gen)
-    torch.manual_seed(0)
     y = marginal_shift(x, rate=1.0, scale=2.0)
     assert not torch.allclose(x, y)
     for j in range(5):  # the same increasing map for every row: the order of the rows is kept
@@ -58,6 +57,19 @@ def test_shift_augmentation_fits_scores_and_is_reproducible():
     assert not np.allclose(s, plain)
     det.partial_fit(X)  # continues with the same (augmented) model
     assert np.all(np.isfinite(det.score_samples(X)))
+
+
+def test_shift_augmentation_with_batch_norm_passes_both_views_at_once():
+    # one pass over [clean; shifted], so BatchNorm's running statistics match the batches it normalised in training
+    module = ShiftAugmentedAutoEncoder(6, 3, (8,), batch_norm=True)
+    x = torch.randn(10, 6)
+    rec, code, rec_view = module.train()(x)
+    assert rec.shape == rec_view.shape == x.shape and code.shape == (10, 3)
+    bn = next(m for m in module.modules() if isinstance(m, torch.nn.BatchNorm1d))
+    assert bn.num_batches_tracked.item() == 1  # a single training-mode pass
+    X = _data(np.random.RandomState(2), 200)
+    s = AutoEncoderOutlierDetector(shift_augmentation=True, batch_norm=True, **FAST).fit(X).score_samples(X)
+    assert np.all(np.isfinite(s))
 
 
 def test_shift_augmentation_roundtrips_through_skops():
