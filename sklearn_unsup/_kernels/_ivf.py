@@ -30,7 +30,18 @@ from threadpoolctl import threadpool_limits
 
 from ._distances import augmented_operands, l2_normalize
 from ._kmeans import assign_labels, lloyd
-from ._knn import _COSINE, _EUCLIDEAN, _INNER, _finish, _n_candidates, _norms, _rerank, _sift_down
+from ._knn import (
+    _COSINE,
+    _EUCLIDEAN,
+    _INNER,
+    _finish,
+    _n_candidates,
+    _norms,
+    _rerank,
+    _scan_columns,
+    _scan_row,
+    _sift_down,
+)
 
 __all__ = ["ivf_search", "estimate_n_probe"]
 
@@ -91,13 +102,13 @@ def _offer(v, j, heap_d, heap_i):
 
 
 @numba.njit(parallel=True, cache=True)
-def _ivf_scan(L, R, q_start, r_start, probes, q_ids, r_ids, exclude_self, block, col_block, out_d, out_i,
-              n_workers):
+def _ivf_scan(L, R, q_start, r_start, probes, skip_pos, block, col_block, out_d, out_i, n_workers):
     """Heaps of each (cell-sorted) query row over the rows of its cell's probed cells.
 
     ``L``/``R``: augmented query/reference rows sorted by cell; ``q_start``,
-    ``r_start``: cell offsets; ``q_ids``/``r_ids``: original row indices, the
-    heaps store reference ids and skip ``r_id == q_id`` under ``exclude_self``.
+    ``r_start``: cell offsets. The heaps store positions in ``R``'s order
+    (the caller maps them to row ids); ``skip_pos[i]`` is the position query
+    ``i`` must not take (itself, under ``exclude_self``), or -1.
     """
     n_cells, n_probe = probes.shape
     bufs = np.empty((n_workers, block * col_block), dtype=L.dtype)
@@ -112,21 +123,8 @@ def _ivf_scan(L, R, q_start, r_start, probes, q_ids, r_ids, exclude_self, block,
                         G = bufs[w, : (i1 - i0) * (j1 - j0)].reshape((i1 - i0, j1 - j0))
                         np.dot(L[i0:i1], R[j0:j1].T, G)
                         for r in range(i1 - i0):
-                            hd = out_d[i0 + r]
-                            hi = out_i[i0 + r]
-                            qid = q_ids[i0 + r]
-                            g = G[r]
-                            top = hd[0]
-                            for col in range(j1 - j0):
-                                v = g[col]
-                                if v < top:
-                                    rid = r_ids[j0 + col]
-                                    if exclude_self and rid == qid:
-                                        continue
-                                    hd[0] = v
-                                    hi[0] = rid
-                                    _sift_down(hd, hi, hd.shape[0])
-                                    top = hd[0]
+                            skip = skip_pos[i0 + r] - j0 if skip_pos[i0 + r] >= 0 else -1
+                            _scan_row(G[r], j0, skip, out_d[i0 + r], out_i[i0 + r])
 
 
 @numba.njit(cache=True)
@@ -182,11 +180,12 @@ def _pair_rounds(probes):
 
 
 @numba.njit(parallel=True, cache=True)
-def _ivf_scan_symmetric(L, R, start, schedule, ids, exclude_self, block, col_block, out_d, out_i, n_workers):
+def _ivf_scan_symmetric(L, R, start, schedule, exclude_self, block, col_block, out_d, out_i, n_workers):
     """Self-search: one GEMM per cell pair feeds the rows of both cells (the distances are symmetric).
 
     Pairs of a round share no cell, so no two threads write the same heap;
-    each cell is then searched within itself.
+    each cell is then searched within itself. The heaps store positions in
+    the cell-sorted order (the caller maps them to row ids).
     """
     n_cells = start.shape[0] - 1
     bufs = np.empty((n_workers, block * col_block), dtype=L.dtype)
@@ -211,34 +210,10 @@ def _ivf_scan_symmetric(L, R, start, schedule, ids, exclude_self, block, col_blo
                         G = bufs[w, : (i1 - i0) * (j1 - j0)].reshape((i1 - i0, j1 - j0))
                         np.dot(L[i0:i1], R[j0:j1].T, G)
                         for r in range(i1 - i0):
-                            hd = out_d[i0 + r]
-                            hi = out_i[i0 + r]
-                            g = G[r]
-                            top = hd[0]
-                            for col in range(j1 - j0):
-                                v = g[col]
-                                if v < top:
-                                    if a == b and exclude_self and i0 + r == j0 + col:
-                                        continue
-                                    hd[0] = v
-                                    hi[0] = ids[j0 + col]
-                                    _sift_down(hd, hi, hd.shape[0])
-                                    top = hd[0]
+                            skip = i0 + r - j0 if a == b and exclude_self else -1
+                            _scan_row(G[r], j0, skip, out_d[i0 + r], out_i[i0 + r])
                         if a != b:
-                            tp = tops[w]
-                            for col in range(j1 - j0):
-                                tp[col] = out_d[j0 + col, 0]
-                            for r in range(i1 - i0):
-                                g = G[r]
-                                for col in range(j1 - j0):
-                                    v = g[col]
-                                    if v < tp[col]:
-                                        hd = out_d[j0 + col]
-                                        hi = out_i[j0 + col]
-                                        hd[0] = v
-                                        hi[0] = ids[i0 + r]
-                                        _sift_down(hd, hi, hd.shape[0])
-                                        tp[col] = hd[0]
+                            _scan_columns(G, i0, j0, out_d, out_i, tops[w])
 
 
 @numba.njit(inline="always")
@@ -373,12 +348,19 @@ def ivf_search(X, k, *, query=None, metric="euclidean", exclude_self=False, n_ce
     n_workers = numba.get_num_threads()
     with threadpool_limits(limits=1, user_api="blas"):
         if Qs is Xs:
-            _ivf_scan_symmetric(L, R, r_start, _pair_rounds(probes), r_ids.astype(np.int64), exclude_self,
-                                int(block), int(col_block), sorted_d, sorted_i, n_workers)
-        else:
-            _ivf_scan(L, R, q_start, r_start, probes, q_ids.astype(np.int64), r_ids.astype(np.int64),
-                      exclude_self, int(block), int(col_block), sorted_d, sorted_i, n_workers)
+            _ivf_scan_symmetric(L, R, r_start, _pair_rounds(probes), exclude_self, int(block), int(col_block),
+                                sorted_d, sorted_i, n_workers)
+        else:  # a query's own row (exclude_self with inner-product operands) by its position in R's order
+            skip_pos = np.full(m, -1, dtype=np.int64)
+            if exclude_self:
+                r_pos = np.empty(n, dtype=np.int64)
+                r_pos[r_ids] = np.arange(n)
+                skip_pos = r_pos[q_ids]
+            _ivf_scan(L, R, q_start, r_start, probes, skip_pos, int(block), int(col_block), sorted_d, sorted_i,
+                      n_workers)
     del L, R
+    found = sorted_i >= 0  # heap positions in R's (cell-sorted) order -> row ids
+    sorted_i[found] = r_ids[sorted_i[found]]
     cand_d = np.empty_like(sorted_d)
     cand_i = np.empty_like(sorted_i)
     cand_d[q_ids] = sorted_d
