@@ -28,18 +28,18 @@ class ReconstructionLoss(nn.Module):
         return F.mse_loss(recon, X)
 
 
-class DenoisingReconstructionLoss(nn.Module):
-    """Mean squared error of the clean rows' reconstructions from the rows and from a perturbed view.
+class DenoisingReconstructionLoss(ReconstructionLoss):
+    """:class:`ReconstructionLoss` of the clean rows' reconstructions from the rows and from a perturbed view.
 
     ``y_pred = (reconstruction, code, reconstruction of the view)`` from
     :class:`~sklearn_unsup._nn.ShiftAugmentedAutoEncoder` in training mode (the mean of both
-    errors against the clean rows); a two-element ``y_pred`` (eval mode) gives the plain error.
+    losses against the clean rows); a two-element ``y_pred`` (eval mode) gives the plain loss.
     """
 
     def forward(self, y_pred, X):
         if len(y_pred) == 2:
-            return F.mse_loss(y_pred[0], X)
-        return 0.5 * (F.mse_loss(y_pred[0], X) + F.mse_loss(y_pred[2], X))
+            return super().forward(y_pred, X)
+        return 0.5 * (super().forward(y_pred[0], X) + super().forward(y_pred[2], X))
 
 
 class VAELoss(nn.Module):

@@ -109,6 +109,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, GenerativeM
     (2, 64)
     """
 
+    # the torch module and loss ``_fit`` builds; a variant (e.g. the shift-augmented detector's) swaps them
+    _module_class = MLPAutoEncoder
+    _criterion_class = ReconstructionLoss
+
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -161,7 +165,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, GenerativeM
         hidden_dims = check_hidden_dims(self.hidden_dims)
         self._check_training_rows(X)
         net = self._build_net(
-            module=MLPAutoEncoder,
+            module=self._module_class,
             module_kwargs=dict(
                 n_features=X.shape[1],
                 n_components=self.n_components,
@@ -170,7 +174,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, GenerativeM
                 dropout=self.dropout,
                 batch_norm=self.batch_norm,
             ),
-            criterion=ReconstructionLoss,
+            criterion=self._criterion_class,
             criterion_kwargs=dict(kind=self.loss),
         )
         self._train(net, X, epochs=1 if first_block else None)

@@ -4,7 +4,6 @@ from .._nn import DenoisingReconstructionLoss, ShiftAugmentedAutoEncoder
 from .._torch import BaseTorchEstimator
 from ..decomposition import AutoEncoder
 from ..utils._sklearn_compat import Integral, Interval, Real
-from ..utils._validation import check_hidden_dims
 from ._base import ModelOutlierDetector
 
 __all__ = ["AutoEncoderOutlierDetector"]
@@ -173,15 +172,5 @@ class AutoEncoderOutlierDetector(ModelOutlierDetector):
 class _ShiftAugmentedAutoEncoder(AutoEncoder):
     """AutoEncoder trained on each batch and on a shifted view of it, both reconstructing the clean rows."""
 
-    def _fit(self, X, *, first_block):
-        X = self._validate_fit_data(X)
-        net = self._build_net(
-            module=ShiftAugmentedAutoEncoder,
-            module_kwargs=dict(n_features=X.shape[1], n_components=self.n_components,
-                               hidden_dims=check_hidden_dims(self.hidden_dims), activation=self.activation,
-                               dropout=self.dropout, batch_norm=self.batch_norm),
-            criterion=DenoisingReconstructionLoss,
-        )
-        self._train(net, X, epochs=1 if first_block else None)
-        self._n_features_out = self.n_components
-        return self
+    _module_class = ShiftAugmentedAutoEncoder
+    _criterion_class = DenoisingReconstructionLoss
