@@ -22,6 +22,16 @@ def _fit_labels(estimator, X, seed):
     return np.asarray(est.labels_ if hasattr(est, "labels_") else est[-1].labels_)
 
 
+def _subsample_refits(estimator, X, n_resamples, subsample, random_state):
+    """Yield ``(rows, labels)`` of ``n_resamples`` refits, each on a sorted random ``subsample`` share of X."""
+    rng = check_random_state(random_state)
+    n = X.shape[0]
+    m = max(2, int(round(subsample * n)))
+    for _ in range(n_resamples):
+        idx = np.sort(rng.choice(n, size=m, replace=False))
+        yield idx, _fit_labels(estimator, X[idx], int(rng.randint(np.iinfo(np.int32).max)))
+
+
 @validate_params(
     {
         "estimator": [object],
@@ -84,15 +94,11 @@ def clustering_stability(estimator, X, *, n_resamples=5, subsample=0.8, random_s
     1.0
     """
     X = check_array(X, accept_sparse=False, dtype=None)
-    rng = check_random_state(random_state)
-    n = X.shape[0]
-    m = max(2, int(round(subsample * n)))
     draws = []
-    for _ in range(n_resamples):
-        idx = np.sort(rng.choice(n, size=m, replace=False))
-        labels = np.full(n, -2)
-        labels[idx] = _fit_labels(estimator, X[idx], int(rng.randint(np.iinfo(np.int32).max)))
-        draws.append(labels)
+    for idx, labels in _subsample_refits(estimator, X, n_resamples, subsample, random_state):
+        draw = np.full(X.shape[0], -2)
+        draw[idx] = labels
+        draws.append(draw)
     scores = []
     for i in range(n_resamples):
         for j in range(i + 1, n_resamples):
@@ -103,14 +109,8 @@ def clustering_stability(estimator, X, *, n_resamples=5, subsample=0.8, random_s
 
 def _fit_stability(estimator, X, ref, n_resamples, subsample, random_state):
     """Mean ARI between the scored partition ``ref`` and refits on subsamples, on the rows each refit saw."""
-    rng = check_random_state(random_state)
-    n = X.shape[0]
-    m = max(2, int(round(subsample * n)))
-    scores = []
-    for _ in range(n_resamples):
-        idx = np.sort(rng.choice(n, size=m, replace=False))
-        labels = _fit_labels(estimator, X[idx], int(rng.randint(np.iinfo(np.int32).max)))
-        scores.append(adjusted_rand_score(ref[idx], labels))
+    scores = [adjusted_rand_score(ref[idx], labels)
+              for idx, labels in _subsample_refits(estimator, X, n_resamples, subsample, random_state)]
     return float(np.mean(scores))
 
 
@@ -121,7 +121,7 @@ def _fit_stability(estimator, X, ref, n_resamples, subsample, random_state):
         "reference": [StrOptions({"refits", "fit"})],
         "min_cluster_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_cluster_share": [Interval(Real, 0, 1, closed="right")],
-        "random_state": ["random_state"],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )
@@ -167,7 +167,10 @@ def make_stability_scorer(*, n_resamples=5, subsample=0.8, reference="refits", m
         Largest share of the rows one cluster may hold before the partition
         is scored -1.
     random_state : int, default=0
-        Seed of the subsamples (fixed, so every candidate sees the same draws).
+        Seed of the subsamples and of the refits, reused by every call so
+        that every candidate is scored on the same draws (a RandomState
+        instance or None would give each candidate different draws, so they
+        are refused).
 
     Returns
     -------

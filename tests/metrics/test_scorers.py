@@ -215,6 +215,9 @@ def test_stability_scorer_defaults_unchanged_and_validation(blobs):
         make_stability_scorer(n_resamples=1)
     with pytest.raises(ValueError, match="reference"):
         make_stability_scorer(reference="other")
+    # a shared RandomState would give every candidate different draws
+    with pytest.raises(ValueError, match="random_state"):
+        make_stability_scorer(random_state=np.random.RandomState(0))
     # noise rows count as uncovered
     db = DBSCAN(eps=0.8, min_samples=5).fit(X)
     cov = np.mean(db.labels_ >= 0)
