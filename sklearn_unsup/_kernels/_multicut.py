@@ -4,13 +4,21 @@ Nodes carry a feature sum ``F[u]`` and a size ``s[u]``; the cost of joining two
 nodes is ``<F[u], F[v]> - offset * s[u] * s[v]`` (positive = attractive). The
 contraction repeatedly joins the most attractive candidate pair, so a cluster's
 feature is the sum of its rows' features and every cost stays exact on the
-complete graph (Abbas & Swoboda, "ClusterFuG", ICML 2023). Only the candidate
-edges live in memory: a max-heap of ``(cost, u, v)`` with lazy invalidation (an
-entry is used only when both ends are still clusters and its cost, recomputed
-from the current sums, is unchanged) and, per cluster, at most ``k_cap``
-candidate neighbours (union-find ids). A joined cluster's candidates are the
-``k_cap`` most attractive of its two parts' candidates (the cost is additive,
-``c(A + B, C) = c(A, C) + c(B, C)``), so memory stays O(n k_cap).
+complete graph (Abbas & Swoboda, "ClusterFuG", ICML 2023).
+
+The candidate pairs are ``(A, B)`` with ``B`` in ``A``'s list (union-find ids
+resolved to the current clusters), in either direction; each cluster lists at
+most ``k_cap`` others: a joined cluster keeps the ``k_cap`` most attractive of
+its two parts' candidates (the cost is additive, ``c(A + B, C) = c(A, C) +
+c(B, C)``), so memory stays O(n k_cap). A join changes the cost of every pair
+that contains the joined cluster, and may raise it, so every such pair still
+in the candidate graph is pushed again with its current cost at once: the
+joined cluster's own list and every cluster that lists one of its parts (its
+"users", kept per cluster as in ClusterFuG's incremental nearest-neighbour
+graph). Heap entries carry both ends' version stamps; an entry whose end has
+changed since the push is dropped, as its pair (if still a candidate) has a
+fresher entry. So the heap top is always the most attractive candidate pair at
+its current cost: the greedy order of GAEC on the candidate graph.
 """
 
 import numba
@@ -41,20 +49,24 @@ def _find(parent, x):
 
 
 @numba.njit(cache=True)
-def _sift_up(hc, hu, hv, i):
-    c, u, v = hc[i], hu[i], hv[i]
+def _sift_up(hc, hi, i):
+    c = hc[i]
+    a, b, va, vb = hi[i, 0], hi[i, 1], hi[i, 2], hi[i, 3]
     while i > 0:
         p = (i - 1) >> 1
         if hc[p] >= c:
             break
-        hc[i], hu[i], hv[i] = hc[p], hu[p], hv[p]
+        hc[i] = hc[p]
+        hi[i, :] = hi[p, :]
         i = p
-    hc[i], hu[i], hv[i] = c, u, v
+    hc[i] = c
+    hi[i, 0], hi[i, 1], hi[i, 2], hi[i, 3] = a, b, va, vb
 
 
 @numba.njit(cache=True)
-def _sift_down(hc, hu, hv, size):
-    c, u, v = hc[0], hu[0], hv[0]
+def _sift_down(hc, hi, size):
+    c = hc[0]
+    a, b, va, vb = hi[0, 0], hi[0, 1], hi[0, 2], hi[0, 3]
     i = 0
     while True:
         child = 2 * i + 1
@@ -64,16 +76,54 @@ def _sift_down(hc, hu, hv, size):
             child += 1
         if hc[child] <= c:
             break
-        hc[i], hu[i], hv[i] = hc[child], hu[child], hv[child]
+        hc[i] = hc[child]
+        hi[i, :] = hi[child, :]
         i = child
-    hc[i], hu[i], hv[i] = c, u, v
+    hc[i] = c
+    hi[i, 0], hi[i, 1], hi[i, 2], hi[i, 3] = a, b, va, vb
 
 
 @numba.njit(cache=True)
 def _grow(a, new_size):
-    out = np.empty(new_size, dtype=a.dtype)
+    out = np.empty((new_size,) + a.shape[1:], dtype=a.dtype)
     out[: a.shape[0]] = a
     return out
+
+
+@numba.njit(cache=True)
+def _push(hc, hi, size, c, a, b, ver):
+    """Push the pair ``(a, b)`` with cost ``c`` and both ends' current versions; returns the (grown) heap."""
+    if size == hc.shape[0]:
+        hc = _grow(hc, 2 * size)
+        hi = _grow(hi, 2 * size)
+    hc[size] = c
+    hi[size, 0], hi[size, 1], hi[size, 2], hi[size, 3] = a, b, ver[a], ver[b]
+    _sift_up(hc, hi, size)
+    return hc, hi, size + 1
+
+
+@numba.njit(cache=True)
+def _add_user(pool, start, count, capa, end, x, w):
+    """Append ``w`` to the users of ``x`` (a segment of ``pool``, moved to the end at double size when full)."""
+    if count[x] == capa[x]:
+        new_cap = max(4, 2 * capa[x])
+        if end + new_cap > pool.shape[0]:
+            pool = _grow(pool, max(2 * pool.shape[0], end + new_cap))
+        pool[end: end + count[x]] = pool[start[x]: start[x] + count[x]]
+        start[x], capa[x] = end, new_cap
+        end += new_cap
+    pool[start[x] + count[x]] = w
+    count[x] += 1
+    return pool, end
+
+
+@numba.njit(cache=True)
+def _lists_node(lists, counts, parent, w, u):
+    """Whether ``w``'s candidate list holds a node now contracted into ``u``."""
+    for j in range(counts[w]):
+        if _find(parent, lists[w, j]) == u:
+            return True
+    return False
 
 
 @numba.njit(cache=True)
@@ -107,6 +157,7 @@ def gaec_contract(F, sizes, neighbors, offset, k_cap):
     lists = np.full((m, width), -1, dtype=np.int64)
     counts = np.zeros(m, dtype=np.int64)
     parent = np.arange(m)
+    ver = np.zeros(m, dtype=np.int64)
     for i in range(m):
         c = 0
         for j in range(k_in):
@@ -115,54 +166,70 @@ def gaec_contract(F, sizes, neighbors, offset, k_cap):
                 lists[i, c] = e
                 c += 1
         counts[i] = c
-    cap = max(16, m * width)
-    hc = np.empty(cap, dtype=np.float64)
-    hu = np.empty(cap, dtype=np.int64)
-    hv = np.empty(cap, dtype=np.int64)
+    # users: the nodes that list each node (segments of one pool, sized by the in-degree)
+    ucount = np.zeros(m, dtype=np.int64)
+    for i in range(m):
+        for j in range(counts[i]):
+            ucount[lists[i, j]] += 1
+    ucap = np.maximum(ucount, 4)
+    ustart = np.zeros(m, dtype=np.int64)
+    uend = 0
+    for i in range(m):
+        ustart[i] = uend
+        uend += ucap[i]
+    pool = np.empty(2 * uend, dtype=np.int64)
+    ucount[:] = 0
+    for i in range(m):
+        for j in range(counts[i]):
+            e = lists[i, j]
+            pool[ustart[e] + ucount[e]] = i
+            ucount[e] += 1
+    hc = np.empty(max(16, m * width), dtype=np.float64)
+    hi = np.empty((hc.shape[0], 4), dtype=np.int64)
     size = 0
     for i in range(m):
         for j in range(counts[i]):
             e = lists[i, j]
-            mutual = False
-            if e < i:
-                for t in range(counts[e]):
-                    if lists[e, t] == i:
-                        mutual = True
-                        break
-            if mutual:  # pushed from e's side already
-                continue
+            if e < i and _lists_node(lists, counts, parent, e, i):
+                continue  # a mutual pair: pushed from e's side already
             c = join_cost(F, sizes, i, e, offset)
             if c > 0:
-                hc[size], hu[size], hv[size] = c, i, e
-                _sift_up(hc, hu, hv, size)
-                size += 1
-    stamp = np.full(m, -1, dtype=np.int64)
+                hc, hi, size = _push(hc, hi, size, c, i, e, ver)
+    seen = np.full(m, -1, dtype=np.int64)  # stamp: in the joined cluster's union of candidates
+    from_u = np.zeros(m, dtype=np.bool_)
+    kept = np.full(m, -1, dtype=np.int64)  # stamp: kept in the joined cluster's list
+    used = np.full(m, -1, dtype=np.int64)  # stamp: a user of the joined cluster
     buf = np.empty(2 * width, dtype=np.int64)
     buf_cost = np.empty(2 * width, dtype=np.float64)
+    ubuf = np.empty(16, dtype=np.int64)
     n_merges = 0
     while size > 0:
-        c, u, v = hc[0], hu[0], hv[0]
+        u, v, vu, vv = hi[0, 0], hi[0, 1], hi[0, 2], hi[0, 3]
         size -= 1
         if size > 0:
-            hc[0], hu[0], hv[0] = hc[size], hu[size], hv[size]
-            _sift_down(hc, hu, hv, size)
-        if parent[u] != u or parent[v] != v or join_cost(F, sizes, u, v, offset) != c:
-            continue  # stale: an end was contracted since the push
+            hc[0] = hc[size]
+            hi[0, :] = hi[size, :]
+            _sift_down(hc, hi, size)
+        if parent[u] != u or parent[v] != v or ver[u] != vu or ver[v] != vv:
+            continue  # an end was contracted or grew since the push: the pair has a fresher entry
         # contract v into u
         for j in range(F.shape[1]):
             F[u, j] += F[v, j]
         sizes[u] += sizes[v]
         parent[v] = u
+        n_merges += 1
+        ver[u] = n_merges
+        # the joined cluster's list: the k_cap most attractive of its parts' candidates
         nb = 0
         for side in (u, v):
             for j in range(counts[side]):
                 r = _find(parent, lists[side, j])
-                if r != u and stamp[r] != n_merges:
-                    stamp[r] = n_merges
+                if r != u and seen[r] != n_merges:
+                    seen[r] = n_merges
+                    from_u[r] = side == u
                     buf[nb] = r
                     buf_cost[nb] = join_cost(F, sizes, u, r, offset)
                     nb += 1
-        n_merges += 1
         order = np.argsort(-buf_cost[:nb], kind="mergesort")
         keep = min(nb, width)
         counts[v] = 0
@@ -170,15 +237,38 @@ def gaec_contract(F, sizes, neighbors, offset, k_cap):
         for t in range(keep):
             r = buf[order[t]]
             lists[u, t] = r
+            kept[r] = n_merges
+            if not from_u[r]:  # u is already among r's users when r came from u's own list
+                pool, uend = _add_user(pool, ustart, ucount, ucap, uend, r, u)
             cr = buf_cost[order[t]]
             if cr > 0:
-                if size == hc.shape[0]:
-                    hc = _grow(hc, 2 * size)
-                    hu = _grow(hu, 2 * size)
-                    hv = _grow(hv, 2 * size)
-                hc[size], hu[size], hv[size] = cr, u, r
-                _sift_up(hc, hu, hv, size)
-                size += 1
+                hc, hi, size = _push(hc, hi, size, cr, u, r, ver)
+        # the clusters that list a part of the joined cluster: their pair with it has a new cost
+        nu = 0
+        for side in (u, v):
+            for p in range(ucount[side]):
+                w = pool[ustart[side] + p]
+                if parent[w] != w or w == u or used[w] == n_merges:
+                    continue
+                if not _lists_node(lists, counts, parent, w, u):
+                    continue
+                used[w] = n_merges
+                if nu == ubuf.shape[0]:
+                    ubuf = _grow(ubuf, 2 * nu)
+                ubuf[nu] = w
+                nu += 1
+                if kept[w] != n_merges:
+                    cw = join_cost(F, sizes, w, u, offset)
+                    if cw > 0:
+                        hc, hi, size = _push(hc, hi, size, cw, w, u, ver)
+        ucount[v] = 0
+        if nu > ucap[u]:
+            if uend + 2 * nu > pool.shape[0]:
+                pool = _grow(pool, max(2 * pool.shape[0], uend + 2 * nu))
+            ustart[u], ucap[u] = uend, 2 * nu
+            uend += 2 * nu
+        pool[ustart[u]: ustart[u] + nu] = ubuf[:nu]
+        ucount[u] = nu
     roots = np.empty(m, dtype=np.int64)
     for i in range(m):
         roots[i] = _find(parent, i)

@@ -42,6 +42,57 @@ def test_kernel_matches_brute_force_gaec_on_the_complete_graph(seed):
         assert sizes[r] == np.sum(roots == r)
 
 
+def _candidate_gaec(X, neighbors, offset, k_cap):
+    """Slow GAEC on a candidate graph: a full scan for the most attractive candidate pair at every step.
+
+    A pair is a candidate when one cluster's list holds a row of the other; a joined cluster lists the ``k_cap``
+    most attractive of its parts' candidates. Costs are summed in the kernel's order (bit-identical floats).
+    """
+    F, n = np.array(X, dtype=np.float64), len(X)
+    sizes, parent = np.ones(n), list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    def cost(a, b):
+        s = 0.0
+        for j in range(F.shape[1]):
+            s += F[a, j] * F[b, j]
+        return s - offset * sizes[a] * sizes[b]
+
+    lists = {i: [int(e) for e in neighbors[i] if e >= 0 and e != i][:k_cap] for i in range(n)}
+    while True:
+        pairs = [(cost(a, find(e)), a, find(e)) for a in lists for e in lists[a] if find(e) != a]
+        if not pairs or max(pairs)[0] <= 0:
+            break
+        _, a, b = max(pairs)
+        F[a] += F[b]
+        sizes[a] += sizes[b]
+        parent[b] = a
+        union = list(dict.fromkeys(find(e) for e in lists[a] + lists.pop(b) if find(e) != a))
+        lists[a] = sorted(union, key=lambda r: -cost(a, r))[:k_cap]
+    return np.array([find(i) for i in range(n)])
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("graph", ["dense", "knn"])
+def test_kernel_follows_the_current_cost_order_on_a_capped_candidate_graph(seed, graph):
+    # a join changes (and may raise) the cost of every pair holding the joined cluster, including pairs seen only
+    # from the other side (a cluster that lists one of its parts): all of them are re-queued at their current cost
+    rng = np.random.RandomState(seed)
+    n, d, k = 60, rng.randint(2, 8), rng.randint(2, 8)
+    X = rng.normal(size=(n, d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    S = X @ X.T
+    np.fill_diagonal(S, -np.inf)
+    nbr = np.argsort(-S, axis=1, kind="stable")[:, : n - 1 if graph == "dense" else k]
+    offset = rng.uniform(0.0, 0.8)
+    roots, _ = gaec_contract(X.copy(), np.ones(n), np.ascontiguousarray(nbr), offset, k)
+    np.testing.assert_array_equal(_canonical(roots), _canonical(_candidate_gaec(X, nbr, offset, k)))
+
+
 def test_kernel_with_few_candidates_joins_only_attractive_pairs_and_never_loses_objective():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(300, 4))
