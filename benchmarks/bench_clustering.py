@@ -7,6 +7,7 @@
     python benchmarks/bench_clustering.py --rate-reduction [--seeds 3] [--data ...]  # CPP/MLC vs KMeans, UMAP+GMM
     python benchmarks/bench_clustering.py --prior --seeds 3 --data ...  # SCAN/SeLa/SwAV cluster_prior: uniform vs auto
     python benchmarks/bench_clustering.py --restarts --seeds 3 --data ...  # SCAN/SeLa/SwAV n_init: 1 vs auto
+    python benchmarks/bench_clustering.py --restarts --deep DEC,IDEC,DeepCluster --data ...  # those vs KMeans only
     python benchmarks/bench_clustering.py --clam --seeds 3 --data ecoli,...  # ClAM vs KMeans, agglomerative
 
 Protocol of ../shared/data/README.md: transductive ``fit_predict`` on all rows,
@@ -29,6 +30,7 @@ from functools import partial
 
 import numpy as np
 from _common import load_shared, machine_line, print_table
+from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -286,6 +288,9 @@ def run_prior(args):
 def run_restarts(args):
     """SCAN, SeLa and SwAV with one training run against ``n_init="auto"`` (the default: 5 runs kept by
     silhouette on small tables without an encoder stage), beside KMeans, GaussianMixture and UMAP(10)+GMM.
+
+    With ``--deep``: KMeans and the named methods of ``DEEP`` only, each with its defaults, and with ``n_init=1``
+    too where its ``n_init`` counts training runs.
     """
     for name in args.data.split(","):
         X, y = load(name)
@@ -305,6 +310,15 @@ def run_restarts(args):
 
         for seed in range(args.seed0, args.seed0 + args.seeds):
             add("KMeans", KMeans(k, n_init=10, random_state=seed))
+            for label in args.deep or ():
+                est = DEEP[label](k, seed)
+                if est._restarts_by_silhouette:
+                    add(f"{label} (n_init=1)", clone(est).set_params(n_init=1))
+                add(f"{label} (default)", est)
+            if args.deep:
+                print(f"  {name} seed {seed}: " + ", ".join(f"{r['method']} {r['ACC'][-1]:.3f} ({r['s'][-1]:.1f} s)"
+                                                             for r in rows.values()), flush=True)
+                continue
             add("GaussianMixture (diag)", GaussianMixture(k, covariance_type="diag", random_state=seed))
             add("GaussianMixture (full)", GaussianMixture(k, random_state=seed))
             add("UMAP(10)+GMM", GaussianMixture(k, random_state=seed), on_umap=True, seed=seed)
@@ -313,11 +327,12 @@ def run_restarts(args):
                 add(f"{cls.__name__} (default)", cls(k, random_state=seed))
             print(f"  {name} seed {seed}: " + ", ".join(f"{r['method']} {r['ACC'][-1]:.3f} ({r['s'][-1]:.1f} s)"
                                                          for r in rows.values()), flush=True)
+        ref = np.mean(rows["KMeans"]["s"])
         table = [{"method": r["method"], "ACC": np.mean(r["ACC"]), "ACC sd": np.std(r["ACC"]), "NMI": np.mean(r["NMI"]),
-                  "s / fit": np.mean(r["s"])} for r in rows.values()]
+                  "s / fit": np.mean(r["s"]), "fit / KMeans": np.mean(r["s"]) / ref} for r in rows.values()]
         print(f"\n## {name} ({X.shape[0]} x {X.shape[1]}, {k} classes), seeds {args.seed0}..."
               f"{args.seed0 + args.seeds - 1}\n")
-        print_table(table, ["method", "ACC", "ACC sd", "NMI", "s / fit"])
+        print_table(table, ["method", "ACC", "ACC sd", "NMI", "s / fit", "fit / KMeans"])
         print()
 
 
@@ -456,8 +471,9 @@ def main():
     parser.add_argument("--encoders", type=lambda v: v.split(","), default=None,
                         help="main protocol: the peers and --deep methods with each encoder stage, e.g. "
                              "pca,tldr,umap,none")
-    parser.add_argument("--deep", type=lambda v: v.split(","), default=["SCAN", "DeepCluster"],
-                        help="with --encoders: deep methods (names of the DEEP table)")
+    parser.add_argument("--deep", type=lambda v: v.split(","), default=None,
+                        help="with --encoders (default SCAN,DeepCluster) or --restarts: deep methods (names of the "
+                             "DEEP table)")
     parser.add_argument("--no-umap-rows", action="store_true",
                         help="main protocol without the UMAP(10)+<deep method> rows (the defaults' encoder='auto' "
                              "already puts UMAP in front of them on the larger, wider sets)")
@@ -503,7 +519,7 @@ def main():
         for seed in range(args.seed0, args.seed0 + args.seeds):
             Z, umap_seconds = umap_codes(X, seed, metric)
             for label, make, on_umap in methods(name, k, seed, X.shape[0], umap_rows=not args.no_umap_rows,
-                                                encoders=args.encoders, deep=args.deep):
+                                                encoders=args.encoders, deep=args.deep or ["SCAN", "DeepCluster"]):
                 t0 = time.perf_counter()
                 labels = make().fit_predict(Z if on_umap else X)
                 dt = time.perf_counter() - t0 + (umap_seconds if on_umap else 0.0)

@@ -63,7 +63,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     """Deep Embedded Clustering (DEC) and, with ``reconstruction_weight > 0``, Improved DEC (IDEC).
 
     Xie et al. (2016): an autoencoder is pre-trained on reconstruction;
-    k-means (``n_init`` runs) on its codes initialises the cluster centres;
+    k-means (``kmeans_n_init`` runs) on its codes initialises the cluster centres;
     then the encoder and the centres are trained to minimise
     ``KL(P || Q)`` where ``Q`` is the Student-t soft assignment of the codes
     to the centres (``alpha`` degrees of freedom) and ``P`` the sharpened
@@ -132,8 +132,21 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         Autoencoder pre-training epochs.
     pretrain_lr : float, default=1e-3
         Pre-training learning rate (Adam).
-    n_init : int, default=20
-        k-means restarts for the initial centres.
+    n_init : "auto" or int, default="auto"
+        Training runs (pre-training, k-means start and self-training) with
+        different seeds; the run whose training labels have the highest
+        silhouette, taken among the rows as the network sees them (the
+        ``encoder`` stage's output, or the rows), is kept, as
+        :class:`~sklearn.cluster.KMeans` keeps its lowest-inertia start; a
+        run that leaves clusters empty ranks below those that fill them. The
+        first run is the one ``n_init=1`` gives. ``"auto"``: 5 runs when no
+        ``encoder`` stage runs and there are at most 2,000 training rows
+        (small tables: a run takes seconds there, and single runs vary most
+        between seeds), 1 otherwise. ``partial_fit`` makes one run. Each run
+        trains with its own copy of ``callbacks``. The same rule as
+        :class:`SCAN` and :class:`SeLa`.
+    kmeans_n_init : int, default=20
+        k-means restarts for the initial centres (the paper's 20).
     update_interval : int, default=140
         Batches between target updates (140 on MNIST in the paper).
     tol : float, default=1e-3
@@ -191,6 +204,10 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     encoder_ : transformer or None
         The fitted ``encoder`` stage (None when the rows are used as given);
         the network's input is its output.
+    init_scores_ : ndarray of shape (n_runs,)
+        Silhouette of each training run's labels, in run order. The kept run
+        is the one with the most non-empty clusters, then the highest
+        silhouette. Set only when ``fit`` made more than one run.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -220,10 +237,12 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
         "pretrain_lr": [Interval(Real, 0, None, closed="neither")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
+        **BaseDeepClusterer._n_init_constraints,
+        "kmeans_n_init": [Interval(Integral, 1, None, closed="left")],
         "update_interval": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, 1, closed="both")],
     }
+    _restarts_by_silhouette = True
 
     def __init__(
         self,
@@ -236,7 +255,8 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         reconstruction_weight=0.0,
         pretrain_epochs=50,
         pretrain_lr=1e-3,
-        n_init=20,
+        n_init="auto",
+        kmeans_n_init=20,
         update_interval=140,
         tol=1e-3,
         max_epochs=50,
@@ -258,6 +278,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         self.pretrain_epochs = pretrain_epochs
         self.pretrain_lr = pretrain_lr
         self.n_init = n_init
+        self.kmeans_n_init = kmeans_n_init
         self.update_interval = update_interval
         self.tol = tol
         self.max_epochs = max_epochs
@@ -298,7 +319,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
                 module.autoencoder.load_state_dict(state)
             z = full_pass(module, Xt, lambda m, xb: m.encode(xb)).numpy().astype(np.float64) if state is None \
                 else codes
-            centers, _, _ = feature_kmeans(z, self.n_clusters, n_init=self.n_init, random_state=kmeans_seed)
+            centers, _, _ = feature_kmeans(z, self.n_clusters, n_init=self.kmeans_n_init, random_state=kmeans_seed)
             with torch.no_grad():
                 module.centers.copy_(torch.as_tensor(centers, dtype=torch.float32))
             start_state.update({k: v.detach().clone() for k, v in module.state_dict().items()})

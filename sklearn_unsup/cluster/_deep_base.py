@@ -87,8 +87,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         "encoder": [StrOptions({"auto", "umap", "pca"}), HasMethods(["fit", "transform"]), None],
     }
 
-    #: ``n_init`` counts whole training runs kept by silhouette (SCAN, SeLa, SwAV; DEC's and DeepCluster's
-    #: ``n_init`` are their k-means starts)
+    #: ``n_init`` counts whole training runs kept by silhouette (SCAN, SeLa, SwAV, DEC, DeepCluster)
     _restarts_by_silhouette = False
     _n_init_constraints: dict = {
         "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -96,7 +95,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Fit the model on X (SCAN, SeLa and SwAV: ``n_init`` training runs, the best kept).
+        """Fit the model on X (with ``n_init``: that many training runs, the best kept).
 
         Parameters
         ----------
@@ -133,7 +132,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
 
     def _n_runs(self, X):
         """Training runs ``fit`` makes: ``n_init``, with "auto" resolved from X's shape and ``encoder``."""
-        if not self._restarts_by_silhouette:  # DEC's and DeepCluster's n_init are k-means starts
+        if not self._restarts_by_silhouette:  # no n_init of training runs
             return 1
         if self.n_init != "auto":
             return int(self.n_init)

@@ -25,7 +25,7 @@ def _reset_head(net):
         net.optimizer_.state.pop(p, None)
 
 
-def _deep_cluster_epoch(net, dataset, n_clusters, feature_pca_components, seed, online):
+def _deep_cluster_epoch(net, dataset, n_clusters, feature_pca_components, seed, online, prior=None):
     epoch = len(net.history)
     crit = net.criterion_
     if online and epoch > 1:
@@ -33,13 +33,13 @@ def _deep_cluster_epoch(net, dataset, n_clusters, feature_pca_components, seed, 
         labels = memory.labels.numpy()
         split_empty_clusters(labels, n_clusters, np.random.RandomState(seed + epoch))
         memory.update_centroids()
-        dataset.sample_weights = class_balanced_weights(labels, n_clusters)
+        dataset.sample_weights = class_balanced_weights(labels, n_clusters, prior)
         return
     feats = full_pass(net.module_, dataset.X, lambda m, xb: m.encode(xb)).numpy().astype(np.float64)
     Z = whiten(feats, *fit_whitening(feats, feature_pca_components)).astype(np.float32)
     _, labels, _ = feature_kmeans(Z, n_clusters, max_iter=50, random_state=seed + epoch)
     crit.targets = torch.from_numpy(labels)
-    dataset.sample_weights = class_balanced_weights(labels, n_clusters)
+    dataset.sample_weights = class_balanced_weights(labels, n_clusters, prior)
     _reset_head(net)
     if online:  # ODC: the memory starts from this k-means and is then updated per batch
         net.odc_memory_ = OnlineMemory.from_features(feats, crit.targets, n_clusters)
@@ -100,8 +100,8 @@ class DeepCluster(BasePseudoLabelClusterer):
     PCA-whitened and L2-normalised, k-means assigns pseudo-labels, the
     classifier head is re-initialised, and the network is trained to predict
     the pseudo-labels with rows sampled uniformly over pseudo-classes (so a
-    large cluster does not dominate). Empty clusters are re-seeded by
-    splitting the largest one.
+    large cluster does not dominate; ``cluster_prior`` can give them unequal
+    shares). Empty clusters are re-seeded by splitting the largest one.
 
     ``online=True`` follows Online Deep Clustering (Zhan et al., 2020): after
     the first epoch's k-means, a memory of per-row features (momentum
@@ -109,7 +109,7 @@ class DeepCluster(BasePseudoLabelClusterer):
     re-assigned to their nearest centroid on the fly, centroids are refreshed
     every ``centroid_interval`` batches, and no epoch-level k-means is run.
 
-    The clustering returned is the one of the paper: k-means (``n_init``
+    The clustering returned is the one of the paper: k-means (``kmeans_n_init``
     restarts) on the trained network's whitened, normalised features;
     ``predict`` assigns new rows to the nearest centre and ``predict_proba``
     is the Student-t soft assignment to the centres.
@@ -160,8 +160,35 @@ class DeepCluster(BasePseudoLabelClusterer):
         ODC's memory momentum.
     centroid_interval : int, default=10
         ODC: batches between centroid updates.
-    n_init : int, default=10
-        k-means restarts of the final clustering of the trained features.
+    n_init : "auto" or int, default="auto"
+        Training runs with different seeds; the run whose training labels
+        have the highest silhouette, taken among the rows as the network sees
+        them (the ``encoder`` stage's output, or the rows), is kept, as
+        :class:`~sklearn.cluster.KMeans` keeps its lowest-inertia start; a
+        run that leaves clusters empty ranks below those that fill them. The
+        first run is the one ``n_init=1`` gives. ``"auto"``: 5 runs when no
+        ``encoder`` stage runs and there are at most 2,000 training rows
+        (small tables: a run takes seconds there, and single runs vary most
+        between seeds), 1 otherwise. Each run trains with its own copy of
+        ``callbacks``. The same rule as :class:`SCAN` and :class:`SeLa`.
+    kmeans_n_init : int, default=10
+        k-means restarts of the final clustering of the trained features
+        (the lowest inertia is kept).
+    cluster_prior : {"auto", "uniform", "kmeans"} or array-like of shape (n_clusters,), default="uniform"
+        Shares in which the pseudo-classes are drawn for training.
+        ``"uniform"`` is the paper's sampling, uniform over pseudo-classes.
+        ``"kmeans"`` takes the shares of a k-means clustering of the training
+        rows; an array gives them directly (normalised). ``"auto"`` takes the
+        k-means shares when they are clearly unequal (entropy below
+        ``0.95 log(n_clusters)``) and equal shares otherwise, as in
+        :class:`SCAN` and :class:`SeLa`. The shares go to the pseudo-classes
+        by rank of their size (the largest pseudo-class gets the largest
+        share), so the prior sets how unequally the clusters are drawn, not
+        which one is large; the final k-means is not constrained, and ends
+        near equal sizes either way. The default stays the paper's: unlike
+        SCAN's and SeLa's, DeepCluster's clusters are not set by the training
+        loss, and on the imbalanced benchmark tables the k-means shares
+        lowered it on two of four (``benchmarks/results/clustering.md``).
     hidden_dims : sequence of int, default=(512, 512)
         Encoder hidden widths (BatchNorm, ReLU).
     n_components : int, default=64
@@ -209,6 +236,8 @@ class DeepCluster(BasePseudoLabelClusterer):
         PCA-whitening projection of the final features.
     pseudo_labels_ : ndarray of shape (n_samples,)
         The last pseudo-labels the network was trained on.
+    cluster_prior_ : ndarray of shape (n_clusters,)
+        The shares the pseudo-classes were drawn in, in decreasing order.
     cluster_sizes_ : ndarray of shape (n_clusters,)
         Training rows per cluster.
     neighbors_ : ndarray of shape (n_samples, n_neighbors) or None
@@ -224,6 +253,10 @@ class DeepCluster(BasePseudoLabelClusterer):
     encoder_ : transformer or None
         The fitted ``encoder`` stage (None when the rows are used as given);
         the network's input is its output.
+    init_scores_ : ndarray of shape (n_runs,)
+        Silhouette of each training run's labels, in run order. The kept run
+        is the one with the most non-empty clusters, then the highest
+        silhouette. Set only when ``fit`` made more than one run.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -253,8 +286,11 @@ class DeepCluster(BasePseudoLabelClusterer):
         "feature_pca_components": [Interval(Integral, 1, None, closed="left")],
         "memory_momentum": [Interval(Real, 0, 1, closed="left")],
         "centroid_interval": [Interval(Integral, 1, None, closed="left")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
+        **BasePseudoLabelClusterer._n_init_constraints,
+        "kmeans_n_init": [Interval(Integral, 1, None, closed="left")],
+        **BasePseudoLabelClusterer._prior_constraints,
     }
+    _restarts_by_silhouette = True
 
     def __init__(
         self,
@@ -266,7 +302,9 @@ class DeepCluster(BasePseudoLabelClusterer):
         n_neighbors=10,
         memory_momentum=0.5,
         centroid_interval=10,
-        n_init=10,
+        n_init="auto",
+        kmeans_n_init=10,
+        cluster_prior="uniform",
         hidden_dims=(512, 512),
         n_components=64,
         augment="mask",
@@ -290,6 +328,8 @@ class DeepCluster(BasePseudoLabelClusterer):
         self.memory_momentum = memory_momentum
         self.centroid_interval = centroid_interval
         self.n_init = n_init
+        self.kmeans_n_init = kmeans_n_init
+        self.cluster_prior = cluster_prior
         self.hidden_dims = hidden_dims
         self.n_components = n_components
         self.augment = augment
@@ -310,7 +350,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max // 2))
         width = min(self.feature_pca_components, X.shape[1])
         hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters, feature_pca_components=width,
-                       seed=seed, online=self.online)
+                       seed=seed, online=self.online, prior=self._fit_cluster_prior(X))
         extra = [("odc_update", _OnlineUpdate(self.memory_momentum, self.centroid_interval))] if self.online else []
         self._fit_pseudo_label(X, hook, extra, finish=False)
         if hasattr(self.net_, "odc_memory_"):
@@ -320,7 +360,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         feats = self._features(X)
         self.whitening_mean_, self.whitening_components_ = fit_whitening(feats, width)
         Z = whiten(feats, self.whitening_mean_, self.whitening_components_).astype(np.float32)
-        self.cluster_centers_, _, _ = feature_kmeans(Z, self.n_clusters, n_init=self.n_init, max_iter=50,
+        self.cluster_centers_, _, _ = feature_kmeans(Z, self.n_clusters, n_init=self.kmeans_n_init, max_iter=50,
                                                      random_state=np.random.RandomState(seed))
         return self._finish_fit(X)
 

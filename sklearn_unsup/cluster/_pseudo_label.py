@@ -55,7 +55,15 @@ class BasePseudoLabelClusterer(BaseDeepClusterer):
         return module.logits(xb).softmax(-1)
 
 
-def class_balanced_weights(labels, n_clusters):
-    """Sampling weight of each row: 1 / size of its pseudo-class (uniform over classes)."""
+def class_balanced_weights(labels, n_clusters, prior=None):
+    """Sampling weight of each row: 1 / size of its pseudo-class (uniform over classes).
+
+    ``prior`` (cluster shares in decreasing order, or None for equal ones): the pseudo-classes, ranked by size,
+    are drawn in these shares instead (the largest pseudo-class gets the largest share).
+    """
     counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
-    return torch.from_numpy(1.0 / counts[labels])
+    if prior is None:
+        return torch.from_numpy(1.0 / counts[labels])
+    shares = np.empty(n_clusters)
+    shares[np.argsort(-counts, kind="stable")] = prior
+    return torch.from_numpy(shares[labels] / counts[labels])

@@ -19,9 +19,9 @@ FAST_PARAMS = {
     "ClAM": dict(n_clusters=3, max_epochs=10, batch_size=16, lr=0.05),
     "ClassifierDriftDetector": dict(n_folds=3),  # three classifier fits per test instead of five
     "DEC": dict(n_clusters=3, hidden_dims=(16,), n_components=2, pretrain_epochs=5, max_epochs=5, batch_size=16,
-                update_interval=4, n_init=3),
+                update_interval=4, n_init=1, kmeans_n_init=3),
     "DeepCluster": dict(n_clusters=3, hidden_dims=(16,), n_components=8, feature_pca_components=4, n_neighbors=3,
-                        max_epochs=15, batch_size=16),
+                        max_epochs=15, batch_size=16, n_init=1),
     "DeepLowDensitySeparation": dict(n_components=4, hidden_dims=(16,), max_epochs=30, batch_size=32, lr=1e-2,
                                      n_rounds=1, round_epochs=2, s3vm_max_iter=20),
     "DeepSVDD": dict(n_components=2, hidden_dims=(8,), max_epochs=3, batch_size=32),

@@ -15,6 +15,7 @@ from sklearn_unsup._kernels import sinkhorn_knopp
 from sklearn_unsup._nn import scan_loss, self_label_loss
 from sklearn_unsup.cluster import DEC, SCAN, DeepCluster, SeLa, SwAV
 from sklearn_unsup.cluster._feature_kmeans import split_empty_clusters
+from sklearn_unsup.cluster._pseudo_label import class_balanced_weights
 from sklearn_unsup.cluster._sela import equipartition_labels, label_epochs
 from sklearn_unsup.manifold import TLDR
 from sklearn_unsup.metrics import cluster_accuracy
@@ -226,6 +227,20 @@ def test_dec_stops_when_labels_settle(blobs):
     assert idec.cluster_centers_.shape == (3, 2)
 
 
+def test_deep_cluster_draws_pseudo_classes_in_the_prior_shares():
+    labels = np.array([1] * 60 + [0] * 30 + [2] * 10)
+    for prior, expected in ((None, [1 / 3] * 3), ((0.5, 0.3, 0.2), [0.3, 0.5, 0.2])):
+        w = class_balanced_weights(labels, 3, prior).numpy()
+        mass = np.bincount(labels, weights=w, minlength=3)
+        np.testing.assert_allclose(mass / mass.sum(), expected)  # by rank of size: the largest class gets .5
+    X, _ = make_blobs(n_samples=[150, 30, 20], cluster_std=0.5, random_state=0)
+    dc = _fast(DeepCluster, max_epochs=2, cluster_prior="auto").fit(X)
+    assert dc.cluster_prior_[0] > 0.6  # "auto": the k-means shares are clearly unequal
+    np.testing.assert_allclose(_fast(DeepCluster, max_epochs=2).fit(X).cluster_prior_, [1 / 3] * 3)  # the paper's
+    with pytest.raises(ValueError, match="cluster_prior must hold 3"):
+        _fast(DeepCluster, max_epochs=2, cluster_prior=[0.5, 0.5]).fit(X)
+
+
 def test_online_deep_cluster(blobs):
     X, y = blobs
     odc = _fast(DeepCluster, online=True).fit(X)
@@ -379,21 +394,24 @@ def test_dec_soft_assignment_finite_for_huge_rows(blobs):
 def test_deep_cluster_defaults_separate_three_blobs():
     """Issue 23: with its defaults (epochs lowered) DeepCluster reached ARI .50 on check_clustering's blobs: 16
     whitened feature directions of 2-d rows put noise on a par with the clusters. Whitening now keeps at most
-    n_features directions."""
+    n_features directions. One training run each (n_init=1): "auto" would keep the best of five."""
     from sklearn.metrics import adjusted_rand_score
 
     X, y = make_blobs(n_samples=50, random_state=1)
     X = StandardScaler().fit_transform(X)
     for seed in (0, 1):
-        labels = DeepCluster(n_clusters=3, max_epochs=5, random_state=seed).fit_predict(X)
+        labels = DeepCluster(n_clusters=3, max_epochs=5, n_init=1, random_state=seed).fit_predict(X)
         assert adjusted_rand_score(y, labels) > 0.9
 
 
-@pytest.mark.parametrize("cls", [SCAN, SeLa, SwAV], ids=lambda c: c.__name__)
+_SHORT = {"SCAN": dict(self_label_epochs=1), "DEC": dict(pretrain_epochs=5)}
+
+
+@pytest.mark.parametrize("cls", CLUSTERERS, ids=lambda c: c.__name__)
 def test_n_init_keeps_the_run_with_the_best_silhouette(cls, blobs):
     X, _ = blobs
     X = X + np.random.RandomState(1).normal(scale=0.8, size=X.shape)  # overlapping blobs: runs differ
-    one = _fast(cls, max_epochs=3, **({"self_label_epochs": 1} if cls is SCAN else {})).fit(X)
+    one = _fast(cls, max_epochs=3, **_SHORT.get(cls.__name__, {})).fit(X)
     assert not hasattr(one, "init_scores_")
     est = clone(one).set_params(n_init=3).fit(X)
     assert est.init_scores_.shape == (3,)
