@@ -184,11 +184,11 @@ class DeepCluster(BasePseudoLabelClusterer):
         :class:`SCAN` and :class:`SeLa`. The shares go to the pseudo-classes
         by rank of their size (the largest pseudo-class gets the largest
         share), so the prior sets how unequally the clusters are drawn, not
-        which one is large; the final k-means is not constrained, and ends
-        near equal sizes either way. The default stays the paper's: unlike
-        SCAN's and SeLa's, DeepCluster's clusters are not set by the training
-        loss, and on the imbalanced benchmark tables the k-means shares
-        lowered it on two of four (``benchmarks/results/clustering.md``).
+        which one is large; the final k-means is not constrained. The
+        default stays the paper's: unlike SCAN's and SeLa's, DeepCluster's
+        clusters are not set by the training loss, and on most of the
+        imbalanced benchmark tables the k-means shares lowered it
+        (``benchmarks/results/clustering.md``).
     hidden_dims : sequence of int, default=(512, 512)
         Encoder hidden widths (BatchNorm, ReLU).
     n_components : int, default=64
