@@ -127,7 +127,7 @@ def _lists_node(lists, counts, parent, w, u):
 
 
 @numba.njit(cache=True)
-def gaec_contract(F, sizes, neighbors, offset, k_cap):
+def gaec_contract(F, sizes, neighbors, offset, k_cap, exact=True):
     """Contract the most attractive candidate edge until no positive candidate is left.
 
     Parameters
@@ -143,6 +143,14 @@ def gaec_contract(F, sizes, neighbors, offset, k_cap):
     k_cap : int
         Candidates kept per node (the first ``k_cap`` of ``neighbors``, then
         the ``k_cap`` most attractive after each contraction).
+    exact : bool, default=True
+        Re-queue every candidate pair of a joined cluster at once (the exact
+        greedy order; O(users) per join, which grows with a cluster's
+        frontier). False re-queues the pairs of its own list at once and a
+        pair seen only from the other side when its stale entry reaches the
+        top (its cost then recomputed and pushed again if positive): O(k_cap)
+        per join, but a pair whose cost rose waits until its old cost is
+        the top.
 
     Returns
     -------
@@ -166,24 +174,27 @@ def gaec_contract(F, sizes, neighbors, offset, k_cap):
                 lists[i, c] = e
                 c += 1
         counts[i] = c
-    # users: the nodes that list each node (segments of one pool, sized by the in-degree)
+    # users (exact mode): the nodes that list each node (segments of one pool, sized by the in-degree)
     ucount = np.zeros(m, dtype=np.int64)
-    for i in range(m):
-        for j in range(counts[i]):
-            ucount[lists[i, j]] += 1
-    ucap = np.maximum(ucount, 4)
+    ucap = np.zeros(m, dtype=np.int64)
     ustart = np.zeros(m, dtype=np.int64)
     uend = 0
-    for i in range(m):
-        ustart[i] = uend
-        uend += ucap[i]
-    pool = np.empty(2 * uend, dtype=np.int64)
-    ucount[:] = 0
-    for i in range(m):
-        for j in range(counts[i]):
-            e = lists[i, j]
-            pool[ustart[e] + ucount[e]] = i
-            ucount[e] += 1
+    pool = np.empty(0, dtype=np.int64)
+    if exact:
+        for i in range(m):
+            for j in range(counts[i]):
+                ucount[lists[i, j]] += 1
+        for i in range(m):
+            ucap[i] = max(ucount[i], 4)
+            ustart[i] = uend
+            uend += ucap[i]
+        pool = np.empty(2 * uend, dtype=np.int64)
+        ucount[:] = 0
+        for i in range(m):
+            for j in range(counts[i]):
+                e = lists[i, j]
+                pool[ustart[e] + ucount[e]] = i
+                ucount[e] += 1
     hc = np.empty(max(16, m * width), dtype=np.float64)
     hi = np.empty((hc.shape[0], 4), dtype=np.int64)
     size = 0
@@ -211,7 +222,14 @@ def gaec_contract(F, sizes, neighbors, offset, k_cap):
             hi[0, :] = hi[size, :]
             _sift_down(hc, hi, size)
         if parent[u] != u or parent[v] != v or ver[u] != vu or ver[v] != vv:
-            continue  # an end was contracted or grew since the push: the pair has a fresher entry
+            # an end was contracted or grew since the push: exact mode pushed the pair again then
+            if not exact:
+                ru, rv = _find(parent, u), _find(parent, v)
+                if ru != rv:
+                    c = join_cost(F, sizes, ru, rv, offset)
+                    if c > 0:
+                        hc, hi, size = _push(hc, hi, size, c, ru, rv, ver)
+            continue
         # contract v into u
         for j in range(F.shape[1]):
             F[u, j] += F[v, j]
@@ -238,12 +256,14 @@ def gaec_contract(F, sizes, neighbors, offset, k_cap):
             r = buf[order[t]]
             lists[u, t] = r
             kept[r] = n_merges
-            if not from_u[r]:  # u is already among r's users when r came from u's own list
+            if exact and not from_u[r]:  # u is already among r's users when r came from u's own list
                 pool, uend = _add_user(pool, ustart, ucount, ucap, uend, r, u)
             cr = buf_cost[order[t]]
             if cr > 0:
                 hc, hi, size = _push(hc, hi, size, cr, u, r, ver)
         # the clusters that list a part of the joined cluster: their pair with it has a new cost
+        if not exact:
+            continue
         nu = 0
         for side in (u, v):
             for p in range(ucount[side]):

@@ -38,8 +38,9 @@ class DenseMulticut(ClusterMixin, BaseEstimator):
     The solver is greedy additive edge contraction (GAEC) made dense, as in
     ClusterFuG [1]_: candidate edges come from each row's ``n_neighbors``
     most attractive rows (exact search, or the IVF index above 200,000 rows); the
-    most attractive candidate pair is joined repeatedly (a heap with lazy
-    invalidation, a numba kernel), a joined cluster keeping the
+    most attractive candidate pair is joined repeatedly (a numba kernel; a
+    pair whose cost changed since it was queued is re-queued at its current
+    cost when its old entry reaches the top), a joined cluster keeping the
     ``n_neighbors`` most attractive of its parts' candidates (the cost is
     additive, ``c(A + B, C) = c(A, C) + c(B, C)``, the incremental
     neighbour update of [1]_'s DGAECInc). When no positive candidate is left,
@@ -204,7 +205,7 @@ class DenseMulticut(ClusterMixin, BaseEstimator):
             if F.shape[0] < 2:
                 break
             nbr = self._cluster_neighbors(F, sizes, min(k, F.shape[0] - 1), first=it == 0, n_rows=n)
-            roots, n_merges = gaec_contract(F, sizes, nbr, offset, k)
+            roots, n_merges = gaec_contract(F, sizes, nbr, offset, k, False)  # lazy re-queue: O(k) per join
             self.n_iter_ = it + 1
             keep, inverse = np.unique(roots, return_inverse=True)
             labels = inverse.reshape(-1)[labels]
