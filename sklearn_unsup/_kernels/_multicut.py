@@ -18,7 +18,11 @@ joined cluster's own list and every cluster that lists one of its parts (its
 graph). Heap entries carry both ends' version stamps; an entry whose end has
 changed since the push is dropped, as its pair (if still a candidate) has a
 fresher entry. So the heap top is always the most attractive candidate pair at
-its current cost: the greedy order of GAEC on the candidate graph.
+its current cost: the greedy order of GAEC on the candidate graph (``exact=True``).
+A growing cluster's users are its whole kNN frontier, so ``exact=False`` (what
+``DenseMulticut`` runs) skips them: a stale entry reaching the top is pushed
+again at its current cost if still positive, O(k_cap) per join; a pair whose
+cost rose waits until its old cost is the top.
 """
 
 import numba
