@@ -1,11 +1,11 @@
 """Fit time and peak memory against the number of rows, with the fitted growth exponent.
 
-    python benchmarks/bench_scaling.py [--sizes 10000 100000 1000000] [--methods a,b] [--quick]
+    python benchmarks/bench_scaling.py [--sizes 10000 100000 1000000] [--methods a,b] [--quick] [--dim 32]
 
 Every (method, data, n) runs in a fresh Python process, so each peak memory is
 its own: ``peak MB`` is the process's peak resident memory above what it held
 after its imports (the data are included: that is what a user needs). Data:
-``synthetic`` (10 Gaussian blobs in 32 dimensions, float32, generated block by
+``synthetic`` (10 Gaussian blobs in 32 dimensions, ``--dim`` to change, float32, generated block by
 block from a seed) at every size, and ALOI (``../shared/data/large``,
 49,534 x 27) at 10,000 rows and in full. The exponent b is the slope of
 log(time) against log(n) over the sizes measured (1 = linear, 2 = quadratic).
@@ -228,10 +228,10 @@ def worker(method, data, n):
     # warm-up in the same process: numba compilation (or cache loading) and other
     # first-call costs stay out of the time and memory figures
     run_method(method, "synthetic", 2_000)
-    if method in ("tldr", "scan"):  # above 200k rows they mine neighbours by NN-descent
+    if method in ("tldr", "scan"):  # above 200k rows they mine neighbours by the IVF index ("auto")
         from sklearn_unsup.neighbors import mine_neighbors
 
-        mine_neighbors(synthetic(3_000), 5, algorithm="nndescent", random_state=0)
+        mine_neighbors(synthetic(3_000), 5, algorithm="ivf", random_state=0)
     import gc
 
     gc.collect()
@@ -244,7 +244,7 @@ def worker(method, data, n):
 
 # ----------------------------------------------------------------------------- driver side
 def measure(method, data, n, timeout):
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", method, data, str(n)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", method, data, str(n), "--dim", str(DIM)]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -261,6 +261,7 @@ def exponent(ns, ts):
 
 
 def main():
+    global DIM
     parser = argparse.ArgumentParser()
     parser.add_argument("--worker", nargs=3)
     parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000, 1_000_000])
@@ -268,7 +269,9 @@ def main():
     parser.add_argument("--data", default="synthetic,aloi")
     parser.add_argument("--timeout", type=int, default=900)
     parser.add_argument("--quick", action="store_true", help="sizes 2,000 and 10,000")
+    parser.add_argument("--dim", type=int, default=DIM, help="dimension of the synthetic blobs (default 32)")
     args = parser.parse_args()
+    DIM = args.dim
     if args.worker:
         method, data, n = args.worker
         worker(method, data, int(n))

@@ -183,15 +183,16 @@ def _pair_rounds(probes):
 def _ivf_scan_symmetric(L, R, start, schedule, exclude_self, block, col_block, out_d, out_i, n_workers):
     """Self-search: one GEMM per cell pair feeds the rows of both cells (the distances are symmetric).
 
-    Pairs of a round share no cell, so no two threads write the same heap;
-    each cell is then searched within itself. The heaps store positions in
+    Each cell is first searched within itself; pairs of a round share no
+    cell, so no two threads write the same heap. The heaps store positions in
     the cell-sorted order (the caller maps them to row ids).
     """
     n_cells = start.shape[0] - 1
     bufs = np.empty((n_workers, block * col_block), dtype=L.dtype)
     tops = np.empty((n_workers, col_block), dtype=L.dtype)
     n_rounds, width, _ = schedule.shape
-    for rnd in range(n_rounds + 1):
+    for step in range(n_rounds + 1):  # each cell within itself first: tight heaps skip more of the pairs
+        rnd = step - 1 if step > 0 else n_rounds
         n_pairs = width if rnd < n_rounds else n_cells
         for w in numba.prange(n_workers):
             for s in range(w, n_pairs, n_workers):

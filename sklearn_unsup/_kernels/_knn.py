@@ -60,38 +60,72 @@ def _sift_down(heap_d, heap_i, k):
             break
 
 
+_CHUNK = 64  # entries checked at once (a vectorised count) before the scalar heap loop
+
+
+@numba.njit(cache=True)
+def _count_below(g, top):
+    """How many entries of ``g`` are below ``top`` (a separate function, so LLVM vectorises it)."""
+    h = 0
+    for c in range(g.shape[0]):
+        h += g[c] < top
+    return h
+
+
+@numba.njit(cache=True)
+def _count_below_each(g, tops):
+    """How many ``g[c] < tops[c]``."""
+    h = 0
+    for c in range(g.shape[0]):
+        h += g[c] < tops[c]
+    return h
+
+
 @numba.njit(inline="always")
 def _scan_row(g, col0, skip, heap_d, heap_i):
-    """Offer ``g[c]`` (reference row ``col0 + c``), c != skip, to one max-heap."""
+    """Offer ``g[c]`` (reference row ``col0 + c``), c != skip, to one max-heap.
+
+    A chunk with no entry below the heap's root is skipped (the root only
+    falls, so the chunk would offer nothing): same offers, same order.
+    """
     k = heap_d.shape[0]
     top = heap_d[0]
-    for c in range(g.shape[0]):
-        v = g[c]
-        if v < top and c != skip:
-            heap_d[0] = v
-            heap_i[0] = col0 + c
-            _sift_down(heap_d, heap_i, k)
-            top = heap_d[0]
+    n = g.shape[0]
+    for c0 in range(0, n, _CHUNK):
+        c1 = min(c0 + _CHUNK, n)
+        if _count_below(g[c0:c1], top) == 0:
+            continue
+        for c in range(c0, c1):
+            v = g[c]
+            if v < top and c != skip:
+                heap_d[0] = v
+                heap_i[0] = col0 + c
+                _sift_down(heap_d, heap_i, k)
+                top = heap_d[0]
 
 
 @numba.njit(inline="always")
 def _scan_columns(G, row0, col0, out_d, out_i, tops):
-    """Column c of G offers its entries to the heap of reference row ``col0 + c``."""
+    """Column c of G offers its entries to the heap of reference row ``col0 + c`` (chunks skipped as above)."""
     nr, nc = G.shape
     k = out_d.shape[1]
     for c in range(nc):
         tops[c] = out_d[col0 + c, 0]
     for r in range(nr):
         g = G[r]
-        for c in range(nc):
-            v = g[c]
-            if v < tops[c]:
-                hd = out_d[col0 + c]
-                hi = out_i[col0 + c]
-                hd[0] = v
-                hi[0] = row0 + r
-                _sift_down(hd, hi, k)
-                tops[c] = hd[0]
+        for c0 in range(0, nc, _CHUNK):
+            c1 = min(c0 + _CHUNK, nc)
+            if _count_below_each(g[c0:c1], tops[c0:c1]) == 0:
+                continue
+            for c in range(c0, c1):
+                v = g[c]
+                if v < tops[c]:
+                    hd = out_d[col0 + c]
+                    hi = out_i[col0 + c]
+                    hd[0] = v
+                    hi[0] = row0 + r
+                    _sift_down(hd, hi, k)
+                    tops[c] = hd[0]
 
 
 @numba.njit(parallel=True, cache=True)
