@@ -170,7 +170,8 @@ class DeepCluster(BasePseudoLabelClusterer):
         ``encoder`` stage runs and there are at most 2,000 training rows
         (small tables: a run takes seconds there, and single runs vary most
         between seeds), 1 otherwise. Each run trains with its own copy of
-        ``callbacks``. The same rule as :class:`SCAN` and :class:`SeLa`.
+        ``callbacks``. The same rule as :class:`~sklearn_unsup.cluster.SCAN`
+        and :class:`~sklearn_unsup.cluster.SeLa`.
     kmeans_n_init : int, default=10
         k-means restarts of the final clustering of the trained features
         (the lowest inertia is kept).
@@ -181,8 +182,9 @@ class DeepCluster(BasePseudoLabelClusterer):
         rows; an array gives them directly (normalised). ``"auto"`` takes the
         k-means shares when they are clearly unequal (entropy below
         ``0.95 log(n_clusters)``) and equal shares otherwise, as in
-        :class:`SCAN` and :class:`SeLa`. The shares go to the pseudo-classes
-        by rank of their size (the largest pseudo-class gets the largest
+        :class:`~sklearn_unsup.cluster.SCAN` and
+        :class:`~sklearn_unsup.cluster.SeLa`. The shares go to the
+        pseudo-classes by rank of their size (the largest pseudo-class gets the largest
         share), so the prior sets how unequally the clusters are drawn, not
         which one is large; the final k-means is not constrained. The
         default stays the paper's: unlike SCAN's and SeLa's, DeepCluster's
