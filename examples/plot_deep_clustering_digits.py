@@ -37,7 +37,7 @@ X = X / 16.0
 models = {
     "KMeans": KMeans(10, n_init=10, random_state=0),
     "DEC": DEC(10, random_state=0, **(dict(small, pretrain_epochs=2) if FAST else {})),
-    "DeepCluster": DeepCluster(10, random_state=0, **small),
+    "DeepCluster": DeepCluster(10, random_state=0, **(dict(small, n_init=1) if FAST else {})),
     "SeLa": SeLa(10, random_state=0, **(dict(small, n_init=1) if FAST else {})),
     "SwAV": SwAV(10, random_state=0, **(dict(small, n_init=1) if FAST else {})),
     "SCAN": SCAN(10, random_state=0, **(dict(small, n_init=1, self_label_epochs=1) if FAST else {})),

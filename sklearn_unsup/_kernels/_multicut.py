@@ -21,8 +21,12 @@ fresher entry. So the heap top is always the most attractive candidate pair at
 its current cost: the greedy order of GAEC on the candidate graph (``exact=True``).
 A growing cluster's users are its whole kNN frontier, so ``exact=False`` (what
 ``DenseMulticut`` runs) skips them: a stale entry reaching the top is pushed
-again at its current cost if still positive, O(k_cap) per join; a pair whose
-cost rose waits until its old cost is the top.
+again at its current cost if still positive (a valid GAEC join even if the
+pair has left both lists, as costs are exact on the complete graph), O(k_cap)
+per join. A pair whose cost rose waits until its old entry is the top, and a
+pair that had no entry (not attractive when listed) and turned attractive
+through a join of the end not listing it is missed by this call:
+``DenseMulticut``'s next neighbour-search round finds it.
 """
 
 import numba
@@ -153,8 +157,9 @@ def gaec_contract(F, sizes, neighbors, offset, k_cap, exact=True):
         frontier). False re-queues the pairs of its own list at once and a
         pair seen only from the other side when its stale entry reaches the
         top (its cost then recomputed and pushed again if positive): O(k_cap)
-        per join, but a pair whose cost rose waits until its old cost is
-        the top.
+        per join, but a pair whose cost rose waits until its old entry is
+        the top, and a pair with no entry (see the module docstring) is
+        missed until the caller searches again.
 
     Returns
     -------

@@ -146,9 +146,13 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         trains with its own copy of ``callbacks``. ``"auto"`` is the rule of
         :class:`~sklearn_unsup.cluster.SCAN` and
         :class:`~sklearn_unsup.cluster.SeLa`; the default stays one run, as
-        on the small benchmark tables the runs kept by silhouette did not
-        raise DEC's or IDEC's accuracy on average, at five times the fit time
+        on the small benchmark tables the runs kept by silhouette raised
+        DEC's and IDEC's accuracy only slightly, at five times the fit time
         (``benchmarks/results/clustering.md``).
+
+        .. versionchanged:: 0.1
+           ``n_init`` counts training runs; the k-means restarts it used to
+           count are ``kmeans_n_init``.
     kmeans_n_init : int, default=20
         k-means restarts for the initial centres (the paper's 20).
     update_interval : int, default=140

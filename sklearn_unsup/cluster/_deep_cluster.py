@@ -172,6 +172,10 @@ class DeepCluster(BasePseudoLabelClusterer):
         between seeds), 1 otherwise. Each run trains with its own copy of
         ``callbacks``. The same rule as :class:`~sklearn_unsup.cluster.SCAN`
         and :class:`~sklearn_unsup.cluster.SeLa`.
+
+        .. versionchanged:: 0.1
+           ``n_init`` counts training runs; the k-means restarts it used to
+           count are ``kmeans_n_init``.
     kmeans_n_init : int, default=10
         k-means restarts of the final clustering of the trained features
         (the lowest inertia is kept).

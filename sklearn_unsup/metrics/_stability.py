@@ -121,7 +121,7 @@ def _fit_stability(estimator, X, ref, n_resamples, subsample, random_state):
         "reference": [StrOptions({"refits", "fit"})],
         "min_cluster_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_cluster_share": [Interval(Real, 0, 1, closed="right")],
-        "random_state": [Interval(Integral, 0, None, closed="left")],
+        "random_state": [Interval(Integral, 0, 2**32 - 1, closed="both")],
     },
     prefer_skip_nested_validation=True,
 )
