@@ -6,7 +6,7 @@ from sklearn.base import ClusterMixin
 from .._kernels import knn_search, l2_normalize
 from .._kernels._multicut import gaec_contract, most_attractive
 from ..base import BaseEstimator
-from ..neighbors._mining import AUTO_EXACT_MAX_ROWS, mine_neighbors
+from ..neighbors._mining import ALGORITHMS, AUTO_EXACT_MAX_ROWS, mine_neighbors
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
@@ -136,7 +136,7 @@ class DenseMulticut(ClusterMixin, BaseEstimator):
         "offset": [Real],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "normalize": ["boolean"],
-        "algorithm": [StrOptions({"auto", "exact", "ivf", "nndescent"})],
+        "algorithm": [StrOptions(set(ALGORITHMS))],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }

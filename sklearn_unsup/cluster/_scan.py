@@ -5,6 +5,7 @@ from functools import partial
 import numpy as np
 
 from .._nn import ClusterBatchIterator, ClusteringNet, SCANLoss
+from ..neighbors._mining import ALGORITHMS
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ._deep_base import BaseDeepClusterer, EpochHook
 
@@ -219,7 +220,7 @@ class SCAN(BaseDeepClusterer):
         **BaseDeepClusterer._augment_constraints,
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions({"euclidean", "cosine"})],
-        "neighbors_algorithm": [StrOptions({"auto", "exact", "ivf", "nndescent"})],
+        "neighbors_algorithm": [StrOptions(set(ALGORITHMS))],
         "entropy_weight": [Interval(Real, 0, None, closed="left")],
         "cluster_prior": BaseDeepClusterer._prior_constraints["cluster_prior"],
         "n_heads": [Interval(Integral, 1, None, closed="left")],

@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from .._nn import BarlowTwinsLoss, NeighborPairIterator, TwinEncoder, as_float32_tensor, barlow_twins_loss
 from .._torch import BaseTorchEstimator
 from ..neighbors import kneighbors, mine_neighbors
+from ..neighbors._mining import ALGORITHMS
 from ..utils._sklearn_compat import Integral, Interval, Real, RealNotInt, StrOptions
 from ..utils._validation import check_hidden_dims, check_n_neighbors
 
@@ -181,7 +182,7 @@ class TLDR(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions({"euclidean", "cosine", "inner_product"})],
-        "neighbors_algorithm": [StrOptions({"auto", "exact", "ivf", "nndescent"})],
+        "neighbors_algorithm": [StrOptions(set(ALGORITHMS))],
         "input_pca_components": [Interval(Integral, 1, None, closed="left"),
                            Interval(RealNotInt, 0, 1, closed="neither"), None],
         "encoder": [StrOptions({"auto", "linear", "mlp"})],

@@ -7,7 +7,7 @@ from sklearn.utils import check_random_state
 
 from .._kernels import kmeans_plusplus
 from ..base import BaseEstimator
-from ..neighbors._mining import mine_neighbors
+from ..neighbors._mining import ALGORITHMS, mine_neighbors
 from ..utils._sklearn_compat import (
     Integral,
     Interval,
@@ -172,7 +172,7 @@ class LaplacianKPrototypes(ClassifierMixin, ClusterMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "bound_max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "algorithm": [StrOptions({"auto", "exact", "ivf", "nndescent"})],
+        "algorithm": [StrOptions(set(ALGORITHMS))],
         "random_state": ["random_state"],
     }
 
