@@ -6,6 +6,7 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_blobs
+from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -225,6 +226,24 @@ def test_dec_stops_when_labels_settle(blobs):
     assert dec.n_iter_ < 50 and dec.delta_label_ is not None
     idec = _fast(DEC, reconstruction_weight=10.0).fit(X)
     assert idec.cluster_centers_.shape == (3, 2)
+
+
+def test_dec_auto_hidden_dims_scale_with_the_input_width(blobs):
+    from sklearn_unsup.cluster._dec import auto_hidden_dims
+
+    assert auto_hidden_dims(784) == auto_hidden_dims(25) == (500, 500, 2000)  # the paper's network
+    assert auto_hidden_dims(10) == (200, 200, 800)  # the 10-d code of the UMAP encoder stage
+    assert auto_hidden_dims(7) == (140, 140, 560)
+    assert auto_hidden_dims(1) == (20, 20, 80)
+    X, _ = blobs  # 2 features: a 40-40-160 network, the width the net sees (after the encoder stage)
+    dec = _fast(DEC, hidden_dims="auto", pretrain_epochs=1, max_epochs=1).fit(X)
+    assert dec.hidden_dims_ == (40, 40, 160)
+    assert dec.net_.module_.autoencoder.encoder[0].out_features == 40
+    pca = _fast(DEC, hidden_dims="auto", encoder=PCA(1), pretrain_epochs=1, max_epochs=1).fit(X)
+    assert pca.hidden_dims_ == (20, 20, 80)
+    assert _fast(DEC, hidden_dims=[8]).fit(X).hidden_dims_ == (8,)
+    with pytest.raises(ValueError, match="hidden_dims"):
+        DEC(hidden_dims="wide").fit(X)
 
 
 def test_deep_cluster_draws_pseudo_classes_in_the_prior_shares():
