@@ -27,6 +27,8 @@ GaussianMixture (diag) and UMAP(10)+GMM (the UMAP stage the defaults put in fron
 Pixels / 255 (mnist5k), / 16 (digits, optdigits_train).
 
     python benchmarks/bench_generative.py --part coupled --sets digits,mnist5k --seed-list 0
+    python benchmarks/bench_generative.py --part coupled --sets digits \
+        --methods "KMeans (n_init=10),JointVAE (bernoulli)"
 """
 
 import argparse
@@ -172,13 +174,15 @@ COUPLED_METHODS = {
 }
 
 
-def coupled_rows(seeds, sets):
+def coupled_rows(seeds, sets, methods=None):
     rows = []
     for name in sets:
         X, y = _pixels(name)
         k = len(np.unique(y))
         for seed in seeds:
             for label, make in COUPLED_METHODS.items():
+                if methods is not None and label not in methods:
+                    continue
                 t = time.perf_counter()
                 est = make(k, seed)
                 lab = est.fit_predict(X)
@@ -214,13 +218,20 @@ def main():
     parser.add_argument("--part", choices=["all", "defaults", "coupled"], default="all")
     parser.add_argument("--sets", default=",".join(DEFAULT_SETS), help="--part defaults: comma-separated sets")
     parser.add_argument("--seed-list", default=None, help="--part defaults: comma-separated seeds (overrides --seeds)")
+    parser.add_argument("--methods", default=None,
+                        help="--part coupled: comma-separated method labels (default: all)")
     args = parser.parse_args()
     print(f"# Generative models; {machine_line()}\n")
     if args.part == "coupled":
         seeds = [int(s) for s in args.seed_list.split(",")] if args.seed_list else range(args.seeds)
         sets = args.sets.split(",") if args.sets != ",".join(DEFAULT_SETS) else ["digits", "mnist5k"]
         print("\n## CoupledMixtureVAE vs JointVAE, KMeans, GaussianMixture: clustering ACC / NMI\n")
-        print_table(coupled_rows(seeds, sets), ["data", "seed", "method", "ACC", "NMI", "consensus", "seconds"])
+        methods = args.methods.split(",") if args.methods else None
+        unknown = set(methods or ()) - set(COUPLED_METHODS)
+        if unknown:
+            parser.error(f"unknown --methods {sorted(unknown)}; choose from {list(COUPLED_METHODS)}")
+        print_table(coupled_rows(seeds, sets, methods),
+                    ["data", "seed", "method", "ACC", "NMI", "consensus", "seconds"])
         return
     if args.part == "defaults":
         seeds = [int(s) for s in args.seed_list.split(",")] if args.seed_list else range(args.seeds)
