@@ -10,11 +10,14 @@ from skorch.callbacks import Callback
 
 from .._kernels import student_t_assignment
 from ..decomposition._whitening import fit_whitening, whiten
-from ..utils._sklearn_compat import Integral, Interval, Real
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ._feature_kmeans import feature_kmeans, split_empty_clusters
 from ._pseudo_label import BasePseudoLabelClusterer, class_balanced_weights, full_pass
 
 __all__ = ["DeepCluster"]
+
+# feature_pca_components="auto": one whitened direction per cluster, at most this many
+AUTO_FEATURE_PCA_MAX = 16
 
 
 def _reset_head(net):
@@ -145,15 +148,21 @@ class DeepCluster(BasePseudoLabelClusterer):
         :func:`~sklearn_unsup.utils.dump_skops` (use pickle).
     online : bool, default=False
         Online Deep Clustering instead of epoch-level k-means.
-    feature_pca_components : int, default=16
+    feature_pca_components : int or "auto", default="auto"
         Dimensions kept by the PCA-whitening before k-means (256 in the paper
-        for 4096-d features; whitening many weak directions of a small
-        embedding amplifies noise). At most the network's input width (the number of
-        features, or the ``encoder`` stage's output width):
-        the network's features of d-dimensional rows vary along about d
-        directions that carry the clusters, and whitening more puts noise on
-        an equal footing with them (on three blobs in 2-d, 16 whitened
-        directions merged two of the blobs; 2 separate them).
+        for 4096-d features and 10,000 clusters; whitening many weak
+        directions of a small embedding amplifies noise). ``"auto"``:
+        ``min(n_clusters, 16)``, as k-means needs about one direction per
+        cluster and each further whitened direction weighs noise like signal.
+        Always at most the network's input width (the number of features, or
+        the ``encoder`` stage's output width): the network's features of
+        d-dimensional rows vary along about d directions that carry the
+        clusters (on three blobs in 2-d, 16 whitened directions merged two of
+        the blobs; 2 separate them).
+
+        .. versionchanged:: 0.1
+           The default was 16 whatever ``n_clusters``; with ``"auto"`` fewer
+           than 16 clusters keep fewer directions (2 on a two-cluster table).
     n_neighbors : int, default=10
         Neighbours mined per row for the second view; 0 uses the row itself.
     memory_momentum : float in [0, 1), default=0.5
@@ -234,11 +243,13 @@ class DeepCluster(BasePseudoLabelClusterer):
     ----------
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training row.
-    cluster_centers_ : ndarray of shape (n_clusters, min(feature_pca_components, network input width))
-        k-means centres of the final, whitened and normalised features.
+    cluster_centers_ : ndarray of shape (n_clusters, n_whitened)
+        k-means centres of the final, whitened and normalised features;
+        ``n_whitened`` is ``feature_pca_components`` (``"auto"`` resolved) or
+        the network's input width, whichever is smaller.
     whitening_mean_ : ndarray of shape (n_components,)
         Mean of the final features.
-    whitening_components_ : ndarray of shape (n_components, min(feature_pca_components, network input width))
+    whitening_components_ : ndarray of shape (n_components, n_whitened)
         PCA-whitening projection of the final features.
     pseudo_labels_ : ndarray of shape (n_samples,)
         The last pseudo-labels the network was trained on.
@@ -289,7 +300,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         **BasePseudoLabelClusterer._parameter_constraints,
         **BasePseudoLabelClusterer._encoder_constraints,
         "online": ["boolean"],
-        "feature_pca_components": [Interval(Integral, 1, None, closed="left")],
+        "feature_pca_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "memory_momentum": [Interval(Real, 0, 1, closed="left")],
         "centroid_interval": [Interval(Integral, 1, None, closed="left")],
         **BasePseudoLabelClusterer._n_init_constraints,
@@ -304,7 +315,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         *,
         encoder="auto",
         online=False,
-        feature_pca_components=16,
+        feature_pca_components="auto",
         n_neighbors=10,
         memory_momentum=0.5,
         centroid_interval=10,
@@ -354,7 +365,7 @@ class DeepCluster(BasePseudoLabelClusterer):
     def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max // 2))
-        width = min(self.feature_pca_components, X.shape[1])
+        width = min(self._feature_pca_components(), X.shape[1])
         hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters, feature_pca_components=width,
                        seed=seed, online=self.online, prior=self._fit_cluster_prior(X))
         extra = [("odc_update", _OnlineUpdate(self.memory_momentum, self.centroid_interval))] if self.online else []
@@ -369,6 +380,12 @@ class DeepCluster(BasePseudoLabelClusterer):
         self.cluster_centers_, _, _ = feature_kmeans(Z, self.n_clusters, n_init=self.kmeans_n_init, max_iter=50,
                                                      random_state=np.random.RandomState(seed))
         return self._finish_fit(X)
+
+    def _feature_pca_components(self):
+        """``feature_pca_components`` with "auto" resolved: ``min(n_clusters, AUTO_FEATURE_PCA_MAX)``."""
+        if self.feature_pca_components == "auto":
+            return min(int(self.n_clusters), AUTO_FEATURE_PCA_MAX)
+        return int(self.feature_pca_components)
 
     def _features(self, X):
         return self._forward(lambda m, xb: m.encode(xb), X).astype(np.float64)
