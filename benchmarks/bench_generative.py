@@ -27,8 +27,7 @@ GaussianMixture (diag) and UMAP(10)+GMM (the UMAP stage the defaults put in fron
 Pixels / 255 (mnist5k), / 16 (digits, optdigits_train).
 
     python benchmarks/bench_generative.py --part coupled --sets digits,mnist5k --seed-list 0
-    python benchmarks/bench_generative.py --part coupled --sets digits \
-        --methods "KMeans (n_init=10),JointVAE (bernoulli)"
+    python benchmarks/bench_generative.py --part coupled --methods "KMeans (n_init=10),JointVAE (bernoulli)"
 """
 
 import argparse
@@ -226,7 +225,7 @@ def main():
         seeds = [int(s) for s in args.seed_list.split(",")] if args.seed_list else range(args.seeds)
         sets = args.sets.split(",") if args.sets != ",".join(DEFAULT_SETS) else ["digits", "mnist5k"]
         print("\n## CoupledMixtureVAE vs JointVAE, KMeans, GaussianMixture: clustering ACC / NMI\n")
-        methods = args.methods.split(",") if args.methods else None
+        methods = [m.strip() for m in args.methods.split(",")] if args.methods else None
         unknown = set(methods or ()) - set(COUPLED_METHODS)
         if unknown:
             parser.error(f"unknown --methods {sorted(unknown)}; choose from {list(COUPLED_METHODS)}")

@@ -18,16 +18,17 @@ from ._pseudo_label import full_pass
 
 __all__ = ["DEC"]
 
-#: hidden_dims="auto": the paper's encoder widths (for 784 pixels), scaled by the input width over this many
-#: features when the input is narrower (a 10-d UMAP code or a 7-13-column table gets a 20x, 20x, 80x wide network)
+#: the paper's encoder widths (sized for 784 pixels)
 PAPER_HIDDEN_DIMS = (500, 500, 2000)
+#: hidden_dims="auto": inputs narrower than this many features get the paper's widths times n_features / 25,
+#: i.e. widths 20*d, 20*d, 80*d for a d-column table or a d-dimensional encoder code
 AUTO_HIDDEN_FULL_WIDTH = 25
 
 
 def auto_hidden_dims(n_features):
-    """``hidden_dims="auto"``: the paper's widths times ``min(1, n_features / 25)``, rounded, at least 1."""
+    """``hidden_dims="auto"``: the paper's widths times ``min(1, n_features / 25)``, rounded."""
     scale = min(1.0, n_features / AUTO_HIDDEN_FULL_WIDTH)
-    return tuple(max(1, round(w * scale)) for w in PAPER_HIDDEN_DIMS)
+    return tuple(round(w * scale) for w in PAPER_HIDDEN_DIMS)
 
 
 class _TargetUpdate(Callback):
@@ -139,9 +140,10 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         140-140-560 on a 7-column table. The paper's network was sized for
         784 pixels; on the narrow inputs of the benchmark (the UMAP codes of
         the digit sets, the UCI tables) the scaled one fits several times
-        faster, with accuracy level or higher on most sets and lower on a
-        few (``benchmarks/results/clustering.md``). ``hidden_dims_`` holds
-        the widths used.
+        faster, with accuracy level or higher on most sets and lower on the
+        UMAP codes of the largest image set and on one of the tables
+        (``benchmarks/results/clustering.md``). ``hidden_dims_`` holds the
+        widths used.
 
         .. versionchanged:: 0.1
            The default was ``(500, 500, 2000)`` for every input; pass it for

@@ -245,8 +245,9 @@ class DeepCluster(BasePseudoLabelClusterer):
         Cluster of each training row.
     cluster_centers_ : ndarray of shape (n_clusters, n_whitened)
         k-means centres of the final, whitened and normalised features;
-        ``n_whitened`` is ``feature_pca_components`` (``"auto"`` resolved) or
-        the network's input width, whichever is smaller.
+        ``n_whitened`` is the smallest of ``feature_pca_components``
+        (``"auto"`` resolved), the network's input width, ``n_components``
+        and the number of training rows minus one.
     whitening_mean_ : ndarray of shape (n_components,)
         Mean of the final features.
     whitening_components_ : ndarray of shape (n_components, n_whitened)
@@ -383,7 +384,7 @@ class DeepCluster(BasePseudoLabelClusterer):
 
     def _feature_pca_components(self):
         """``feature_pca_components`` with "auto" resolved: ``min(n_clusters, AUTO_FEATURE_PCA_MAX)``."""
-        if self.feature_pca_components == "auto":
+        if isinstance(self.feature_pca_components, str) and self.feature_pca_components == "auto":
             return min(int(self.n_clusters), AUTO_FEATURE_PCA_MAX)
         return int(self.feature_pca_components)
 
