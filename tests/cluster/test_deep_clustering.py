@@ -242,6 +242,8 @@ def test_dec_auto_hidden_dims_scale_with_the_input_width(blobs):
     pca = _fast(DEC, hidden_dims="auto", encoder=PCA(1), pretrain_epochs=1, max_epochs=1).fit(X)
     assert pca.hidden_dims_ == (20, 20, 80)
     assert _fast(DEC, hidden_dims=[8]).fit(X).hidden_dims_ == (8,)
+    runs = _fast(DEC, hidden_dims="auto", pretrain_epochs=1, max_epochs=1, n_init=2).fit(X)  # kept run: "auto" too
+    assert runs.hidden_dims_ == (40, 40, 160) and runs.get_params()["hidden_dims"] == "auto"
     with pytest.raises(ValueError, match="hidden_dims"):
         DEC(hidden_dims="wide").fit(X)
 
