@@ -325,21 +325,15 @@ def run_restarts(args):
 
         for seed in range(args.seed0, args.seed0 + args.seeds):
             add("KMeans", KMeans(k, n_init=10, random_state=seed))
-            for label in args.deep or ():
+            if not args.deep:
+                add("GaussianMixture (diag)", GaussianMixture(k, covariance_type="diag", random_state=seed))
+                add("GaussianMixture (full)", GaussianMixture(k, random_state=seed))
+                add("UMAP(10)+GMM", GaussianMixture(k, random_state=seed), on_umap=True, seed=seed)
+            for label in args.deep or ("SCAN", "SeLa", "SwAV"):
                 est = DEEP[label](k, seed)
                 if est._restarts_by_silhouette:
                     add(f"{label} (n_init=1)", clone(est).set_params(n_init=1))
                 add(f"{label} (default)", est)
-            if args.deep:
-                print(f"  {name} seed {seed}: " + ", ".join(f"{r['method']} {r['ACC'][-1]:.3f} ({r['s'][-1]:.1f} s)"
-                                                             for r in rows.values()), flush=True)
-                continue
-            add("GaussianMixture (diag)", GaussianMixture(k, covariance_type="diag", random_state=seed))
-            add("GaussianMixture (full)", GaussianMixture(k, random_state=seed))
-            add("UMAP(10)+GMM", GaussianMixture(k, random_state=seed), on_umap=True, seed=seed)
-            for cls in (SCAN, SeLa, SwAV):
-                add(f"{cls.__name__} (n_init=1)", cls(k, n_init=1, random_state=seed))
-                add(f"{cls.__name__} (default)", cls(k, random_state=seed))
             print(f"  {name} seed {seed}: " + ", ".join(f"{r['method']} {r['ACC'][-1]:.3f} ({r['s'][-1]:.1f} s)"
                                                          for r in rows.values()), flush=True)
         ref = np.mean(rows["KMeans"]["s"])

@@ -205,7 +205,7 @@ class DenseMulticut(ClusterMixin, BaseEstimator):
             if F.shape[0] < 2:
                 break
             nbr = self._cluster_neighbors(F, sizes, min(k, F.shape[0] - 1), first=it == 0, n_rows=n)
-            roots, n_merges = gaec_contract(F, sizes, nbr, offset, k, False)  # lazy re-queue: O(k) per join
+            roots, n_merges = gaec_contract(F, sizes, nbr, offset, k, exact=False)  # lazy re-queue: O(k) per join
             self.n_iter_ = it + 1
             keep, inverse = np.unique(roots, return_inverse=True)
             labels = inverse.reshape(-1)[labels]
