@@ -29,7 +29,7 @@ import time
 from functools import partial
 
 import numpy as np
-from _common import load_shared, machine_line, print_table
+from _common import load_shared, machine_line, print_table, warm_up_umap
 from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
@@ -68,21 +68,6 @@ def load(name):
     if name == "stackoverflow_minilm":
         return X / np.linalg.norm(X, axis=1, keepdims=True), y
     return StandardScaler().fit_transform(X), y
-
-
-def warm_up_umap():
-    """Compile umap's and pynndescent's numba functions before anything is timed.
-
-    UMAP finds neighbours exactly below 4,096 rows and with NN-descent above, so both paths are run: a warm-up on
-    200 rows alone left the NN-descent compilation (about 25 s here) inside the first timed UMAP(10)+GMM of a
-    process on mnist5k, mnist1d and stackoverflow_minilm, the reference of every fit-time ratio there.
-    """
-    import umap
-
-    rng = np.random.RandomState(0)
-    for n in (200, 5000):
-        for metric in ("euclidean", "cosine"):
-            umap.UMAP(n_components=2, n_neighbors=5, metric=metric, n_epochs=10).fit_transform(rng.rand(n, 5))
 
 
 def umap_codes(X, seed, metric):
@@ -495,6 +480,8 @@ def main():
         run_voting(args)
         return
     if args.gdl:
+        if args.umap:
+            warm_up_umap()
         run_gdl(args)
         return
     if args.rate_reduction:

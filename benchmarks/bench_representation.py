@@ -33,7 +33,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import load_shared, machine_line, print_table
+from _common import load_shared, machine_line, print_table, warm_up_umap
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness
@@ -298,6 +298,8 @@ def main():
     parser.add_argument("--grace-epochs", type=int, help="graph section: GRACE's max_epochs (default: its own)")
     args = parser.parse_args()
     print(f"# Representation learning; {machine_line()}\n")
+    if {"reduction", "aloi", "graph"} & set(args.only):  # the sections with timed UMAP rows
+        warm_up_umap()
     if "reduction" in args.only:
         print("## 10-NN accuracy (5-fold) and trustworthiness in the reduced space\n")
         print_table(reduction_rows(args.quick, args.sets, args.seed),
