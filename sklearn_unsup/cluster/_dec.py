@@ -12,7 +12,7 @@ from .._torch import TorchPartialFitMixin
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import check_hidden_dims
 from ..utils._warnings import warn_caller
-from ._deep_base import BaseDeepClusterer
+from ._deep_base import BaseDeepClusterer, epochs_within_steps
 from ._feature_kmeans import feature_kmeans
 from ._pseudo_label import full_pass
 
@@ -23,6 +23,11 @@ PAPER_HIDDEN_DIMS = (500, 500, 2000)
 #: hidden_dims="auto": inputs narrower than this many features get the paper's widths times n_features / 25,
 #: i.e. widths 20*d, 20*d, 80*d for a d-column table or a d-dimensional encoder code
 AUTO_HIDDEN_FULL_WIDTH = 25
+#: pretrain_epochs="auto": this many epochs, fewer where they would pass AUTO_PRETRAIN_STEPS optimiser steps
+AUTO_PRETRAIN_EPOCHS = 50
+AUTO_PRETRAIN_STEPS = 750
+#: max_epochs="auto": this many clustering epochs, fewer where they would pass 500 optimiser steps (AUTO_MAX_STEPS)
+AUTO_MAX_EPOCHS = 50
 
 
 def auto_hidden_dims(n_features):
@@ -82,7 +87,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     target ``q_ij^2 / f_j`` (row-normalised), recomputed over the whole data
     every ``update_interval`` batches. Training stops when fewer than a
     fraction ``tol`` of the labels change between two updates, or after
-    ``max_epochs``.
+    ``max_epochs`` epochs.
 
     Self-training can collapse (all rows drawn into a few centres, e.g. IDEC
     on unnormalised UMAP codes). When the trained model fills at most half as
@@ -100,10 +105,11 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
 
     ``partial_fit`` (data in blocks, e.g. ``dask_ml.wrappers.Incremental``):
     the first call pre-trains the autoencoder on its block for
-    ``pretrain_epochs``, seeds the centres by k-means on that block's codes and
-    runs one clustering epoch; every later call is one clustering epoch on its
-    block, with the target distribution computed over that block (its cluster
-    frequencies ``f_j`` are the block's) and no ``tol`` stop. ``labels_`` and
+    ``pretrain_epochs`` (``"auto"`` resolved on the block's rows), seeds the
+    centres by k-means on that block's codes and runs one clustering epoch;
+    every later call is one clustering epoch on its block, with the target
+    distribution computed over that block (its cluster frequencies ``f_j``
+    are the block's) and no ``tol`` stop. ``labels_`` and
     ``cluster_sizes_`` then describe the latest block.
 
     Parameters
@@ -154,8 +160,20 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         Degrees of freedom of the Student-t kernel.
     reconstruction_weight : float, default=0.0
         Weight of the reconstruction loss during clustering; > 0 is IDEC.
-    pretrain_epochs : int, default=50
-        Autoencoder pre-training epochs.
+    pretrain_epochs : "auto" or int, default="auto"
+        Autoencoder pre-training epochs. ``"auto"``: 50 epochs, or as many
+        as make 750 optimiser steps when that is fewer: an epoch is
+        ``ceil(n_samples / batch_size)`` steps, so sets of at most 3,840
+        rows (at the default ``batch_size``) keep 50 epochs and larger ones
+        get ``ceil(750 / steps per epoch)`` (38 on 5,000 rows). The papers
+        count training in optimiser steps, not passes (DEC pre-trains for
+        50,000 steps of 256 rows on MNIST); a step budget keeps the fit time
+        from growing with the number of rows. 500 steps (25 epochs on 5,000
+        rows) lowered DEC's and IDEC's accuracy on one benchmark set
+        (``benchmarks/results/clustering.md``).
+
+        .. versionchanged:: 0.1
+           The default was 50 epochs for every data size.
     pretrain_lr : float, default=1e-3
         Pre-training learning rate (Adam).
     n_init : "auto" or int, default=1
@@ -185,8 +203,14 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         Batches between target updates (140 on MNIST in the paper).
     tol : float, default=1e-3
         Stop when fewer than this fraction of labels change between updates.
-    max_epochs : int, default=50
-        Passes over the training data. Maximum clustering epochs.
+    max_epochs : "auto" or int, default="auto"
+        Passes over the training data. Maximum clustering epochs (the
+        ``tol`` rule can stop earlier). ``"auto"``: 50, or as many as make
+        500 optimiser steps when that is fewer (sets of more than 2,560 rows
+        at the default ``batch_size``; 25 epochs on 5,000 rows).
+
+        .. versionchanged:: 0.1
+           The default was 50 epochs for every data size.
     batch_size : int, default=256
         Rows per optimisation step.
     lr : float, default=0.01
@@ -235,7 +259,8 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     device_ : str
         Device the net was trained on.
     n_iter_ : int
-        Clustering epochs run.
+        Clustering epochs run (the pre-training epochs are the length of
+        ``pretrain_loss_curve_``).
     loss_curve_ : list of float
         Mean clustering loss of each epoch.
     encoder_ : transformer or None
@@ -273,7 +298,8 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         "hidden_dims": [StrOptions({"auto"}), "array-like"],
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
-        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_epochs": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "max_epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "pretrain_lr": [Interval(Real, 0, None, closed="neither")],
         **BaseDeepClusterer._n_init_constraints,
         "kmeans_n_init": [Interval(Integral, 1, None, closed="left")],
@@ -291,13 +317,13 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         n_components=10,
         alpha=1.0,
         reconstruction_weight=0.0,
-        pretrain_epochs=50,
+        pretrain_epochs="auto",
         pretrain_lr=1e-3,
         n_init=1,
         kmeans_n_init=20,
         update_interval=140,
         tol=1e-3,
-        max_epochs=50,
+        max_epochs="auto",
         batch_size=256,
         lr=0.01,
         optimizer="sgd",
@@ -337,12 +363,13 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         self.hidden_dims_ = tuple(int(w) for w in hidden)
         ae_kwargs = dict(n_features=X.shape[1], n_components=self.n_components, hidden_dims=hidden)
         Xt = as_float32_tensor(X)
+        pretrain_epochs, max_epochs = self._n_epochs(X.shape[0])
         # 1. autoencoder pre-training
         state = None
         self.pretrain_loss_curve_ = []
-        if self.pretrain_epochs > 0:
+        if pretrain_epochs > 0:
             net = self._build_net(module=MLPAutoEncoder, module_kwargs=ae_kwargs, criterion=ReconstructionLoss,
-                                  random_state=rng, max_epochs=self.pretrain_epochs, lr=self.pretrain_lr,
+                                  random_state=rng, max_epochs=pretrain_epochs, lr=self.pretrain_lr,
                                   optimizer="adam")
             self._train(net, X)
             self.pretrain_loss_curve_ = self.loss_curve_
@@ -371,6 +398,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
             criterion=DECLoss,
             criterion_kwargs=dict(reconstruction_weight=self.reconstruction_weight),
             random_state=rng,
+            max_epochs=max_epochs,
             # SGD with momentum on the large autoencoder can blow up on unnormalised inputs
             # (e.g. UMAP codes of scale 10); clipping the gradient norm keeps the steps bounded.
             callbacks=[("dec_target", updater), ("clip", GradientNormClipping(10.0))],
@@ -383,6 +411,15 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         self.cluster_centers_ = self.net_.module_.centers.detach().cpu().numpy().astype(np.float64)
         self.net_.criterion_.targets = None  # training state only
         return self._finish_fit(X)
+
+    def _n_epochs(self, n_samples):
+        """(pre-training epochs, clustering epochs) with "auto" resolved: 50 each, capped at 750 and 500 steps."""
+        batch_size = int(self.batch_size)
+        pretrain, cluster = self.pretrain_epochs, self.max_epochs
+        pretrain = epochs_within_steps(AUTO_PRETRAIN_EPOCHS, n_samples, batch_size, AUTO_PRETRAIN_STEPS) \
+            if pretrain == "auto" else int(pretrain)
+        cluster = epochs_within_steps(AUTO_MAX_EPOCHS, n_samples, batch_size) if cluster == "auto" else int(cluster)
+        return pretrain, cluster
 
     def _fall_back_if_collapsed(self, X, start_state):
         """Restore the k-means start when self-training left clusters empty that the start had filled."""

@@ -21,7 +21,7 @@ from ..utils._validation import check_hidden_dims, check_n_clusters, check_n_nei
 from ..utils._warnings import warn_caller
 from ._feature_kmeans import feature_kmeans
 
-__all__ = ["BaseDeepClusterer", "EpochHook"]
+__all__ = ["BaseDeepClusterer", "EpochHook", "epochs_within_steps"]
 
 # cluster_prior="auto" keeps equal sizes unless the k-means shares' entropy is below this share of log(k)
 AUTO_PRIOR_MIN_ENTROPY = 0.95
@@ -36,10 +36,25 @@ AUTO_N_INIT_MAX_SAMPLES = 2000
 # n_init > 1: runs are compared by the silhouette of at most this many training rows (the same subset for all)
 RUN_SILHOUETTE_MAX_SAMPLES = 10_000
 _RUN_SCORING_STATE = ("_keep_run_codes", "_run_codes")
+# epochs="auto" (DEC's clustering epochs, DeepCluster's epochs): the usual epoch count, or as many epochs as make this
+# many optimiser steps when that is fewer (a step budget, as the papers count iterations; DEC pre-trains for 750)
+AUTO_MAX_STEPS = 500
 # encoder="umap": the N2D settings of make_umap_pipeline
 UMAP_ENCODER_PARAMS = {"n_components": 10, "n_neighbors": 20, "min_dist": 0.0}
 # encoder="pca": at most this many principal components
 PCA_ENCODER_COMPONENTS = 32
+
+
+def epochs_within_steps(n_epochs, n_samples, batch_size, max_steps=None):
+    """``n_epochs``, or the fewest epochs that make ``max_steps`` optimiser steps when that is fewer (at least 1).
+
+    An epoch is ``ceil(n_samples / batch_size)`` steps, so the cap binds only on sets of more than
+    ``max_steps * batch_size / n_epochs`` rows; smaller sets keep ``n_epochs``. ``max_steps`` defaults to
+    ``AUTO_MAX_STEPS``.
+    """
+    max_steps = AUTO_MAX_STEPS if max_steps is None else max_steps
+    steps_per_epoch = max(1, -(-int(n_samples) // max(1, int(batch_size))))
+    return int(max(1, min(int(n_epochs), -(-int(max_steps) // steps_per_epoch))))
 
 
 class EpochHook(Callback):

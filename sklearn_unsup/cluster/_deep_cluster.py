@@ -11,6 +11,7 @@ from skorch.callbacks import Callback
 from .._kernels import student_t_assignment
 from ..decomposition._whitening import fit_whitening, whiten
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
+from ._deep_base import epochs_within_steps
 from ._feature_kmeans import feature_kmeans, split_empty_clusters
 from ._pseudo_label import BasePseudoLabelClusterer, class_balanced_weights, full_pass
 
@@ -18,6 +19,8 @@ __all__ = ["DeepCluster"]
 
 # feature_pca_components="auto": one whitened direction per cluster, at most this many
 AUTO_FEATURE_PCA_MAX = 16
+# max_epochs="auto": this many epochs, fewer where they would pass 500 optimiser steps
+AUTO_MAX_EPOCHS = 40
 
 
 def _reset_head(net):
@@ -214,8 +217,18 @@ class DeepCluster(BasePseudoLabelClusterer):
         Share of features masked or resampled.
     noise_scale : float, default=0.1
         Standard deviation of ``"gaussian"`` noise.
-    max_epochs : int, default=40
+    max_epochs : "auto" or int, default="auto"
         Passes over the training data. Epochs (k-means runs, offline).
+        ``"auto"``: 40 epochs, or as many as make 500 optimiser steps when
+        that is fewer: an epoch is ``ceil(n_samples / batch_size)`` steps,
+        so sets of at most 3,072 rows (at the default ``batch_size``) keep
+        40 epochs and larger ones get ``ceil(500 / steps per epoch)`` (25 on
+        5,000 rows), the step budget of :class:`~sklearn_unsup.cluster.DEC`'s
+        ``max_epochs="auto"``; it keeps the fit time from growing with the
+        number of rows (``benchmarks/results/clustering.md``).
+
+        .. versionchanged:: 0.1
+           The default was 40 epochs for every data size.
     batch_size : int, default=256
         Rows per optimisation step.
     lr : float, default=1e-3
@@ -302,6 +315,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         **BasePseudoLabelClusterer._encoder_constraints,
         "online": ["boolean"],
         "feature_pca_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "max_epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "memory_momentum": [Interval(Real, 0, 1, closed="left")],
         "centroid_interval": [Interval(Integral, 1, None, closed="left")],
         **BasePseudoLabelClusterer._n_init_constraints,
@@ -328,7 +342,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         augment="mask",
         corruption_rate=0.5,
         noise_scale=0.1,
-        max_epochs=40,
+        max_epochs="auto",
         batch_size=256,
         lr=1e-3,
         optimizer="adam",
@@ -370,7 +384,7 @@ class DeepCluster(BasePseudoLabelClusterer):
         hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters, feature_pca_components=width,
                        seed=seed, online=self.online, prior=self._fit_cluster_prior(X))
         extra = [("odc_update", _OnlineUpdate(self.memory_momentum, self.centroid_interval))] if self.online else []
-        self._fit_pseudo_label(X, hook, extra, finish=False)
+        self._fit_pseudo_label(X, hook, extra, finish=False, max_epochs=self._n_epochs(X.shape[0]))
         if hasattr(self.net_, "odc_memory_"):
             del self.net_.odc_memory_  # training state only; keeps the fitted model small
         # The clustering is k-means on the final features, as in the paper; the
@@ -387,6 +401,12 @@ class DeepCluster(BasePseudoLabelClusterer):
         if isinstance(self.feature_pca_components, str) and self.feature_pca_components == "auto":
             return min(int(self.n_clusters), AUTO_FEATURE_PCA_MAX)
         return int(self.feature_pca_components)
+
+    def _n_epochs(self, n_samples):
+        """``max_epochs`` with "auto" resolved: 40 epochs, capped at 500 optimiser steps."""
+        if isinstance(self.max_epochs, str) and self.max_epochs == "auto":
+            return epochs_within_steps(AUTO_MAX_EPOCHS, n_samples, int(self.batch_size))
+        return int(self.max_epochs)
 
     def _features(self, X):
         return self._forward(lambda m, xb: m.encode(xb), X).astype(np.float64)

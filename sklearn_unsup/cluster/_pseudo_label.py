@@ -36,7 +36,7 @@ class BasePseudoLabelClusterer(BaseDeepClusterer):
         "n_neighbors": [Interval(Integral, 0, None, closed="left")],
     }
 
-    def _fit_pseudo_label(self, X, hook, extra_callbacks=(), finish=True):
+    def _fit_pseudo_label(self, X, hook, extra_callbacks=(), finish=True, max_epochs=None):
         nbrs = self._mine_neighbors(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
         self.neighbors_ = None if nbrs is None else nbrs.numpy()
         net = self._build_net(
@@ -45,6 +45,7 @@ class BasePseudoLabelClusterer(BaseDeepClusterer):
             criterion=PseudoLabelLoss,
             iterator=ClusterBatchIterator,
             callbacks=[("relabel", EpochHook(hook)), *extra_callbacks],
+            max_epochs=max_epochs,
         )
         self._train(net, X, nbrs)
         self.pseudo_labels_ = self.net_.criterion_.targets.numpy().copy()

@@ -501,3 +501,25 @@ def test_n_init_auto_restarts_only_small_tables_without_an_encoder(blobs):
     assert est.init_scores_.shape == (5,)
     est = _fast(SeLa, max_epochs=2, n_init="auto", encoder="pca").fit(X)
     assert not hasattr(est, "init_scores_")
+
+
+def test_auto_epochs_are_capped_by_a_step_budget(blobs, monkeypatch):
+    from sklearn_unsup.cluster import _dec, _deep_base
+    from sklearn_unsup.cluster._deep_base import epochs_within_steps
+
+    assert epochs_within_steps(50, 5000, 256) == 25  # 20 steps per epoch: 500 steps
+    assert epochs_within_steps(50, 2560, 256) == 50  # 10 steps per epoch: the cap does not bind
+    assert epochs_within_steps(40, 3072, 256) == 40 and epochs_within_steps(40, 3073, 256) == 39
+    assert epochs_within_steps(50, 100, 256) == 50 and epochs_within_steps(50, 10**7, 256) == 1
+    assert DEC()._n_epochs(5000) == (38, 25) and DEC()._n_epochs(1797) == (50, 50)  # pre-training: 750 steps
+    assert DEC()._n_epochs(3823) == (50, 34) and DEC(pretrain_epochs=7, max_epochs=9)._n_epochs(5000) == (7, 9)
+    assert DeepCluster()._n_epochs(5000) == 25 and DeepCluster()._n_epochs(1797) == 40
+    X, _ = blobs  # 120 rows at batch 20: 6 steps per epoch, so a budget of 12 steps gives 2 epochs, 18 gives 3
+    monkeypatch.setattr(_deep_base, "AUTO_MAX_STEPS", 12)
+    monkeypatch.setattr(_dec, "AUTO_PRETRAIN_STEPS", 18)  # DEC pre-trains with a budget of its own
+    dec = _fast(DEC, pretrain_epochs="auto", max_epochs="auto", batch_size=20, tol=0.0).fit(X)
+    assert len(dec.pretrain_loss_curve_) == 3 and dec.n_iter_ == 2
+    assert dec.get_params()["pretrain_epochs"] == "auto"
+    assert _fast(DeepCluster, max_epochs="auto", batch_size=20).fit(X).n_iter_ == 2
+    with pytest.raises(ValueError, match="max_epochs"):
+        DeepCluster(max_epochs="many").fit(X)
