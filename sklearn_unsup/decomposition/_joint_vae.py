@@ -72,7 +72,10 @@ class JointVAE(
         Start of the categorical head. ``"random"``: the paper's random
         initialisation. ``"kmeans"`` (not in the paper): a VAE with the same
         encoder widths is trained for ``max(min(10, max_epochs), max_epochs // 2)``
-        epochs, k-means (10 restarts) clusters its posterior means, and the
+        epochs and at least ``30 * max_epochs`` optimisation steps (capped at
+        ``5 * max_epochs`` epochs), so that small tables, which have few
+        batches per epoch, get as many steps as larger ones; k-means (10
+        restarts) clusters its posterior means, and the
         network is trained by cross-entropy of its categorical logits towards
         those clusters (5 epochs and at least 200 steps, at most
         ``2 * max_epochs`` epochs) before JointVAE's own objective refines
@@ -252,7 +255,8 @@ class JointVAE(
     def _kmeans_start(self, X, module_kwargs, rng):
         """The k-means warm start, a training stage of its own: returns the warm weights of the network.
 
-        A VAE with the same encoder widths encodes X, k-means clusters its
+        A VAE with the same encoder widths (trained for at least ``30 * max_epochs``
+        steps, see ``init``) encodes X, k-means clusters its
         posterior means, and the network is trained by cross-entropy of its
         categorical logits towards those clusters (5 epochs, at least 200
         steps) with the estimator's optimizer, callbacks and divergence check.
@@ -261,7 +265,11 @@ class JointVAE(
         from ._vae import VAE
 
         vae_seed, km_seed, warm_seed = (int(v) for v in rng.randint(np.iinfo(np.int32).max, size=3))
-        vae_epochs = max(min(10, self.max_epochs), self.max_epochs // 2)
+        # half of max_epochs, and at least 30 * max_epochs steps (at most 5 * max_epochs epochs): counted in
+        # epochs alone, a small table (few batches per epoch) got too few steps for its codes to cluster well
+        n_batches = math.ceil(X.shape[0] / self.batch_size)
+        floor_epochs = min(math.ceil(30 * self.max_epochs / n_batches), 5 * self.max_epochs)
+        vae_epochs = max(min(10, self.max_epochs), self.max_epochs // 2, floor_epochs)
         vae = VAE(self.n_components, hidden_dims=module_kwargs["hidden_dims"], activation=self.activation,
                   likelihood=self.likelihood, max_epochs=vae_epochs, batch_size=self.batch_size,
                   lr=self.lr, optimizer=self.optimizer, weight_decay=self.weight_decay, callbacks=self.callbacks,
@@ -270,7 +278,7 @@ class JointVAE(
         _, labels, _ = feature_kmeans(codes, self.n_clusters, n_init=10, random_state=km_seed)
         # 5 epochs, and at least 200 steps (small data sets have few batches per epoch), at most twice
         # max_epochs (so that lowering max_epochs shortens every stage)
-        n_epochs = min(max(5, math.ceil(200 / math.ceil(X.shape[0] / self.batch_size))), 2 * self.max_epochs)
+        n_epochs = min(max(5, math.ceil(200 / n_batches)), 2 * self.max_epochs)
         net = self._build_net(module=MLPJointVAE, module_kwargs=module_kwargs, criterion=CategoricalTargetLoss,
                               random_state=warm_seed, max_epochs=n_epochs)
         self._train(net, X, torch.as_tensor(labels, dtype=torch.long))

@@ -22,7 +22,7 @@ def test_clusterer_api(digits):
 def test_clusters_digits_far_above_chance(digits):
     """Uses the categories (no collapse) and recovers a good part of the classes."""
     X, y = digits
-    jv = JointVAE(10, 5, likelihood="bernoulli", max_epochs=40, batch_size=64, random_state=0).fit(X)
+    jv = JointVAE(10, 5, likelihood="bernoulli", max_epochs=15, batch_size=64, random_state=0).fit(X)  # ACC .688
     sizes = np.bincount(jv.labels_, minlength=10)
     assert np.count_nonzero(sizes) >= 8
     assert cluster_accuracy(y, jv.labels_) > 0.4  # chance is about 0.1
@@ -46,7 +46,7 @@ def test_kmeans_start_clusters_mnist5k_above_kmeans():
     X = X.astype(np.float32) / 255
     acc_km = cluster_accuracy(y, KMeans(10, n_init=10, random_state=0).fit_predict(X))  # .519
     jv = JointVAE(10, likelihood="bernoulli", random_state=0).fit(X)  # default init="kmeans"
-    assert cluster_accuracy(y, jv.labels_) > acc_km + 0.1  # measured .740
+    assert cluster_accuracy(y, jv.labels_) > acc_km + 0.1  # measured .772
 
 
 def test_random_start_is_the_papers(digits):
