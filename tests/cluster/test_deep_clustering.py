@@ -170,6 +170,22 @@ def test_scan_keeps_lowest_loss_head(blobs):
     assert not np.any(scan.neighbors_ == np.arange(X.shape[0])[:, None])
 
 
+def test_scan_auto_max_epochs_is_a_step_budget(blobs):
+    from sklearn_unsup.cluster._scan import auto_scan_epochs
+
+    # up to 2,000 rows (the small tables, digits): 200 epochs; above, about 250 steps, never under 50 epochs
+    assert auto_scan_epochs(336, 1024) == auto_scan_epochs(2000, 1024) == 200
+    assert auto_scan_epochs(2001, 1024) == 125 and auto_scan_epochs(3823, 1024) == 63
+    assert auto_scan_epochs(2001, 4096) == 200
+    assert auto_scan_epochs(5000, 1024) == auto_scan_epochs(20000, 1024) == 50
+    X, _ = blobs  # 60 rows in one batch of 64: 200 SCAN epochs, then the self-labelling epoch
+    scan = _fast(SCAN, max_epochs="auto", batch_size=64, self_label_epochs=1).fit(X[:60])
+    assert scan.max_epochs_ == 200 and scan.n_iter_ == 201 and scan.get_params()["max_epochs"] == "auto"
+    assert _fast(SCAN).fit(X).max_epochs_ == FAST_PARAMS["SCAN"]["max_epochs"]
+    with pytest.raises(ValueError, match="max_epochs"):
+        SCAN(max_epochs="many").fit(X)
+
+
 def test_deep_cluster_reseeds_empty_clusters():
     labels = np.array([0] * 10 + [2] * 4)
     out = split_empty_clusters(labels.copy(), 4, np.random.RandomState(0))
