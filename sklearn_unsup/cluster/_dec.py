@@ -170,10 +170,12 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         50,000 steps of 256 rows on MNIST); a step budget keeps the fit time
         from growing with the number of rows. 500 steps (25 epochs on 5,000
         rows) lowered DEC's and IDEC's accuracy on one benchmark set
-        (``benchmarks/results/clustering.md``).
+        (``benchmarks/results/clustering.md``). ``pretrain_epochs_`` holds
+        the number used.
 
         .. versionchanged:: 0.1
-           The default was 50 epochs for every data size.
+           The default was 50 epochs for every data size; pass 50 for the
+           previous schedule.
     pretrain_lr : float, default=1e-3
         Pre-training learning rate (Adam).
     n_init : "auto" or int, default=1
@@ -208,9 +210,14 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         ``tol`` rule can stop earlier). ``"auto"``: 50, or as many as make
         500 optimiser steps when that is fewer (sets of more than 2,560 rows
         at the default ``batch_size``; 25 epochs on 5,000 rows).
+        ``max_epochs_`` holds the number used. With the default
+        ``update_interval`` of 140 batches, a 500-step budget refreshes the
+        target only three times, so the ``tol`` stop seldom ends training
+        early on the larger sets.
 
         .. versionchanged:: 0.1
-           The default was 50 epochs for every data size.
+           The default was 50 epochs for every data size; pass 50 for the
+           previous schedule.
     batch_size : int, default=256
         Rows per optimisation step.
     lr : float, default=0.01
@@ -252,6 +259,13 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     hidden_dims_ : tuple of int
         Encoder hidden widths used (``hidden_dims`` with ``"auto"``
         resolved).
+    pretrain_epochs_ : int
+        Autoencoder pre-training epochs (``pretrain_epochs`` with ``"auto"``
+        resolved on the training rows; with ``partial_fit``, on the first
+        block's).
+    max_epochs_ : int
+        Maximum clustering epochs (``max_epochs`` with ``"auto"`` resolved
+        likewise; ``partial_fit`` runs one clustering epoch per call).
     pretrain_loss_curve_ : list of float
         Reconstruction loss of each pre-training epoch.
     net_ : sklearn_unsup._nn.UnsupervisedNet
@@ -364,6 +378,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         ae_kwargs = dict(n_features=X.shape[1], n_components=self.n_components, hidden_dims=hidden)
         Xt = as_float32_tensor(X)
         pretrain_epochs, max_epochs = self._n_epochs(X.shape[0])
+        self.pretrain_epochs_, self.max_epochs_ = pretrain_epochs, max_epochs
         # 1. autoencoder pre-training
         state = None
         self.pretrain_loss_curve_ = []
@@ -417,8 +432,9 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         batch_size = int(self.batch_size)
         pretrain, cluster = self.pretrain_epochs, self.max_epochs
         pretrain = epochs_within_steps(AUTO_PRETRAIN_EPOCHS, n_samples, batch_size, AUTO_PRETRAIN_STEPS) \
-            if pretrain == "auto" else int(pretrain)
-        cluster = epochs_within_steps(AUTO_MAX_EPOCHS, n_samples, batch_size) if cluster == "auto" else int(cluster)
+            if isinstance(pretrain, str) and pretrain == "auto" else int(pretrain)
+        cluster = epochs_within_steps(AUTO_MAX_EPOCHS, n_samples, batch_size) \
+            if isinstance(cluster, str) and cluster == "auto" else int(cluster)
         return pretrain, cluster
 
     def _fall_back_if_collapsed(self, X, start_state):

@@ -48,8 +48,9 @@ PCA_ENCODER_COMPONENTS = 32
 def epochs_within_steps(n_epochs, n_samples, batch_size, max_steps=None):
     """``n_epochs``, or the fewest epochs that make ``max_steps`` optimiser steps when that is fewer (at least 1).
 
-    An epoch is ``ceil(n_samples / batch_size)`` steps, so the cap binds only on sets of more than
-    ``max_steps * batch_size / n_epochs`` rows; smaller sets keep ``n_epochs``. ``max_steps`` defaults to
+    An epoch is ``ceil(n_samples / batch_size)`` steps, so the cap binds exactly when
+    ``ceil(max_steps / ceil(n_samples / batch_size)) < n_epochs`` (e.g. 40 epochs, 500 steps, batches of 256:
+    from 3,073 rows on, 13 steps an epoch); smaller sets keep ``n_epochs``. ``max_steps`` defaults to
     ``AUTO_MAX_STEPS``.
     """
     max_steps = AUTO_MAX_STEPS if max_steps is None else max_steps

@@ -226,9 +226,11 @@ class DeepCluster(BasePseudoLabelClusterer):
         5,000 rows), the step budget of :class:`~sklearn_unsup.cluster.DEC`'s
         ``max_epochs="auto"``; it keeps the fit time from growing with the
         number of rows (``benchmarks/results/clustering.md``).
+        ``max_epochs_`` holds the number used.
 
         .. versionchanged:: 0.1
-           The default was 40 epochs for every data size.
+           The default was 40 epochs for every data size; pass 40 for the
+           previous schedule.
     batch_size : int, default=256
         Rows per optimisation step.
     lr : float, default=1e-3
@@ -277,6 +279,8 @@ class DeepCluster(BasePseudoLabelClusterer):
         The fitted skorch net.
     device_ : str
         Device the net was trained on.
+    max_epochs_ : int
+        Epochs of training (``max_epochs`` with ``"auto"`` resolved).
     n_iter_ : int
         Epochs run.
     loss_curve_ : list of float
@@ -384,7 +388,8 @@ class DeepCluster(BasePseudoLabelClusterer):
         hook = partial(_deep_cluster_epoch, n_clusters=self.n_clusters, feature_pca_components=width,
                        seed=seed, online=self.online, prior=self._fit_cluster_prior(X))
         extra = [("odc_update", _OnlineUpdate(self.memory_momentum, self.centroid_interval))] if self.online else []
-        self._fit_pseudo_label(X, hook, extra, finish=False, max_epochs=self._n_epochs(X.shape[0]))
+        self.max_epochs_ = self._n_epochs(X.shape[0])
+        self._fit_pseudo_label(X, hook, extra, finish=False, max_epochs=self.max_epochs_)
         if hasattr(self.net_, "odc_memory_"):
             del self.net_.odc_memory_  # training state only; keeps the fitted model small
         # The clustering is k-means on the final features, as in the paper; the

@@ -72,9 +72,14 @@ class JointVAE(
         Start of the categorical head. ``"random"``: the paper's random
         initialisation. ``"kmeans"`` (not in the paper): a VAE with the same
         encoder widths is trained for ``max(min(10, max_epochs), max_epochs // 2)``
-        epochs and at least ``30 * max_epochs`` optimisation steps (capped at
-        ``5 * max_epochs`` epochs), so that small tables, which have few
-        batches per epoch, get as many steps as larger ones; k-means (10
+        epochs and at least ``30 * max_epochs`` optimisation steps, but at
+        most ``5 * max_epochs`` epochs. Small tables, which have few batches
+        per epoch, thus get many more steps than ``max_epochs // 2`` epochs
+        would give, though not always the full ``30 * max_epochs``: the epoch
+        cap binds on sets of at most ``5 * batch_size`` rows (1,280 at the
+        defaults), e.g. 500 steps on 178 or 214 rows, 1,000 on 336 and 1,500
+        on 569, against 3,000 on larger sets (default ``max_epochs`` and
+        ``batch_size``); k-means (10
         restarts) clusters its posterior means, and the
         network is trained by cross-entropy of its categorical logits towards
         those clusters (5 epochs and at least 200 steps, at most
@@ -86,7 +91,8 @@ class JointVAE(
     activation : {"relu", "leaky_relu", "elu", "gelu", "tanh"}, default="relu"
         Hidden activation.
     max_epochs : int, default=100
-        Passes over the training data.
+        Passes over the training data. With ``init="kmeans"`` the warm-start
+        VAE may run up to ``5 * max_epochs`` epochs (see ``init``).
     batch_size : int, default=256
         Rows per optimisation step.
     lr : float, default=1e-3
@@ -256,7 +262,7 @@ class JointVAE(
         """The k-means warm start, a training stage of its own: returns the warm weights of the network.
 
         A VAE with the same encoder widths (trained for at least ``30 * max_epochs``
-        steps, see ``init``) encodes X, k-means clusters its
+        steps but at most ``5 * max_epochs`` epochs, see ``init``) encodes X, k-means clusters its
         posterior means, and the network is trained by cross-entropy of its
         categorical logits towards those clusters (5 epochs, at least 200
         steps) with the estimator's optimizer, callbacks and divergence check.

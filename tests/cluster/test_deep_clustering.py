@@ -170,17 +170,26 @@ def test_scan_keeps_lowest_loss_head(blobs):
     assert not np.any(scan.neighbors_ == np.arange(X.shape[0])[:, None])
 
 
-def test_scan_auto_max_epochs_is_a_step_budget(blobs):
+def test_scan_auto_max_epochs_is_a_step_budget(blobs, monkeypatch):
+    from sklearn_unsup.cluster import _scan
     from sklearn_unsup.cluster._scan import auto_scan_epochs
 
     # up to 2,000 rows (the small tables, digits): 200 epochs; above, about 250 steps, never under 50 epochs
     assert auto_scan_epochs(336, 1024) == auto_scan_epochs(2000, 1024) == 200
     assert auto_scan_epochs(2001, 1024) == 125 and auto_scan_epochs(3823, 1024) == 63
     assert auto_scan_epochs(2001, 4096) == 200
+    assert auto_scan_epochs(2048, 1024) == 125 and auto_scan_epochs(2049, 1024) == 84
     assert auto_scan_epochs(5000, 1024) == auto_scan_epochs(20000, 1024) == 50
-    X, _ = blobs  # 60 rows in one batch of 64: 200 SCAN epochs, then the self-labelling epoch
+    assert SCAN()._n_epochs(5000) == 50 and SCAN(max_epochs=7)._n_epochs(5000) == 7
+    X, _ = blobs  # a small schedule in the same rule: 3 epochs up to 60 rows, else 6 steps within [2, 3] epochs
+    monkeypatch.setattr(_scan, "AUTO_FULL_EPOCHS_MAX_SAMPLES", 60)
+    monkeypatch.setattr(_scan, "AUTO_SCAN_MAX_EPOCHS", 3)
+    monkeypatch.setattr(_scan, "AUTO_MIN_EPOCHS", 2)
+    monkeypatch.setattr(_scan, "AUTO_SCAN_STEPS", 6)
     scan = _fast(SCAN, max_epochs="auto", batch_size=64, self_label_epochs=1).fit(X[:60])
-    assert scan.max_epochs_ == 200 and scan.n_iter_ == 201 and scan.get_params()["max_epochs"] == "auto"
+    assert scan.max_epochs_ == 3 and scan.n_iter_ == 4 and scan.get_params()["max_epochs"] == "auto"
+    scan = _fast(SCAN, max_epochs="auto", batch_size=20, self_label_epochs=1).fit(X[:100])  # 5 steps an epoch
+    assert scan.max_epochs_ == 2 and scan.n_iter_ == 3
     assert _fast(SCAN).fit(X).max_epochs_ == FAST_PARAMS["SCAN"]["max_epochs"]
     with pytest.raises(ValueError, match="max_epochs"):
         SCAN(max_epochs="many").fit(X)
@@ -530,12 +539,21 @@ def test_auto_epochs_are_capped_by_a_step_budget(blobs, monkeypatch):
     assert DEC()._n_epochs(5000) == (38, 25) and DEC()._n_epochs(1797) == (50, 50)  # pre-training: 750 steps
     assert DEC()._n_epochs(3823) == (50, 34) and DEC(pretrain_epochs=7, max_epochs=9)._n_epochs(5000) == (7, 9)
     assert DeepCluster()._n_epochs(5000) == 25 and DeepCluster()._n_epochs(1797) == 40
+    assert DeepCluster(max_epochs=100)._n_epochs(5000) == 100  # an int is used as given, above the budget too
+    assert DEC(pretrain_epochs=0)._n_epochs(5000) == (0, 25)
     X, _ = blobs  # 120 rows at batch 20: 6 steps per epoch, so a budget of 12 steps gives 2 epochs, 18 gives 3
     monkeypatch.setattr(_deep_base, "AUTO_MAX_STEPS", 12)
     monkeypatch.setattr(_dec, "AUTO_PRETRAIN_STEPS", 18)  # DEC pre-trains with a budget of its own
     dec = _fast(DEC, pretrain_epochs="auto", max_epochs="auto", batch_size=20, tol=0.0).fit(X)
     assert len(dec.pretrain_loss_curve_) == 3 and dec.n_iter_ == 2
+    assert (dec.pretrain_epochs_, dec.max_epochs_) == (3, 2)
     assert dec.get_params()["pretrain_epochs"] == "auto"
-    assert _fast(DeepCluster, max_epochs="auto", batch_size=20).fit(X).n_iter_ == 2
+    dc = _fast(DeepCluster, max_epochs="auto", batch_size=20).fit(X)
+    assert dc.n_iter_ == dc.max_epochs_ == 2
+    # the resolved epochs survive a kept n_init run and later partial_fit blocks
+    dec = _fast(DEC, pretrain_epochs="auto", max_epochs="auto", batch_size=20, n_init=2).fit(X)
+    assert (dec.pretrain_epochs_, dec.max_epochs_) == (3, 2) and dec.init_scores_.shape == (2,)
+    dec = _fast(DEC, pretrain_epochs="auto", max_epochs="auto", batch_size=20).partial_fit(X[:60]).partial_fit(X[60:])
+    assert (dec.pretrain_epochs_, dec.max_epochs_) == (6, 4)  # resolved on the first block: 3 steps an epoch
     with pytest.raises(ValueError, match="max_epochs"):
         DeepCluster(max_epochs="many").fit(X)

@@ -56,3 +56,26 @@ def test_random_start_is_the_papers(digits):
     np.testing.assert_array_equal(a.labels_, b.labels_)
     with pytest.raises(ValueError, match="init"):
         JointVAE(init="spectral").fit(X)
+
+
+@pytest.mark.parametrize("n_rows, vae_epochs", [(200, 500), (2000, 375)])
+def test_kmeans_start_vae_step_floor(monkeypatch, n_rows, vae_epochs):
+    """Warm-start VAE: at least 30 * max_epochs steps, at most 5 * max_epochs epochs (spied, nothing trained)."""
+    from sklearn_unsup.decomposition import _vae
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def spy(*args, max_epochs, **kwargs):
+        seen.append(max_epochs)
+        raise Stop
+
+    monkeypatch.setattr(_vae, "VAE", spy)
+    X = np.random.RandomState(0).rand(n_rows, 4)
+    # batch 256: 200 rows are 1 batch, so the 5 * 100 epoch cap binds (500 steps, not 3,000);
+    # 2,000 rows are 8 batches, ceil(3,000 / 8) = 375 epochs
+    with pytest.raises(Stop):
+        JointVAE(3, 2, max_epochs=100).fit(X)
+    assert seen == [vae_epochs]
