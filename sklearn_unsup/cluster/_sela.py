@@ -6,10 +6,14 @@ import numpy as np
 import torch
 
 from .._kernels import sinkhorn_knopp
-from ..utils._sklearn_compat import Integral, Interval, Real
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
+from ._deep_base import epochs_within_steps
 from ._pseudo_label import BasePseudoLabelClusterer, full_pass
 
 __all__ = ["SeLa"]
+
+# max_epochs="auto": this many epochs, fewer where they would pass 500 optimiser steps (as DeepCluster)
+AUTO_MAX_EPOCHS = 40
 
 
 def label_epochs(max_epochs, n_label_updates):
@@ -129,8 +133,20 @@ class SeLa(BasePseudoLabelClusterer):
         Share of features masked or resampled.
     noise_scale : float, default=0.1
         Standard deviation of ``"gaussian"`` noise.
-    max_epochs : int, default=40
-        Passes over the training data.
+    max_epochs : "auto" or int, default="auto"
+        Passes over the training data. ``"auto"``: 40 epochs, or as many as
+        make 500 optimiser steps when that is fewer: sets of at most 3,072
+        rows (at the default ``batch_size``) keep 40 epochs, larger ones get
+        ``ceil(500 / ceil(n_samples / batch_size))`` (25 on 5,000 rows), the
+        step budget of :class:`~sklearn_unsup.cluster.DeepCluster`'s
+        ``max_epochs="auto"``; it keeps the fit time from growing with the
+        number of rows (``benchmarks/results/clustering.md``).
+        ``max_epochs_`` holds the number used. The label updates
+        (``n_label_updates``) are spread over the epochs used.
+
+        .. versionchanged:: 0.1
+           The default was 40 epochs for every data size; pass 40 for the
+           previous schedule.
     batch_size : int, default=256
         Rows per optimisation step.
     lr : float, default=1e-3
@@ -170,6 +186,8 @@ class SeLa(BasePseudoLabelClusterer):
         The fitted skorch net.
     device_ : str
         Device the net was trained on.
+    max_epochs_ : int
+        Epochs of training (``max_epochs`` with ``"auto"`` resolved).
     n_iter_ : int
         Epochs run.
     loss_curve_ : list of float
@@ -209,6 +227,7 @@ class SeLa(BasePseudoLabelClusterer):
         "sinkhorn_lambda": [Interval(Real, 0, None, closed="neither")],
         "n_label_updates": [Interval(Integral, 1, None, closed="left")],
         **BasePseudoLabelClusterer._prior_constraints,
+        "max_epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -226,7 +245,7 @@ class SeLa(BasePseudoLabelClusterer):
         augment="scarf",
         corruption_rate=0.3,
         noise_scale=0.1,
-        max_epochs=40,
+        max_epochs="auto",
         batch_size=256,
         lr=1e-3,
         optimizer="adam",
@@ -261,6 +280,13 @@ class SeLa(BasePseudoLabelClusterer):
     def _fit(self, X, *, first_block):
         X = self._validate_clustering_data(X)
         prior = self._fit_cluster_prior(X)
-        hook = partial(_sela_epoch, update_epochs=label_epochs(self.max_epochs, self.n_label_updates),
+        self.max_epochs_ = self._n_epochs(X.shape[0])
+        hook = partial(_sela_epoch, update_epochs=label_epochs(self.max_epochs_, self.n_label_updates),
                        sinkhorn_lambda=float(self.sinkhorn_lambda), prior=prior)
-        return self._fit_pseudo_label(X, hook)
+        return self._fit_pseudo_label(X, hook, max_epochs=self.max_epochs_)
+
+    def _n_epochs(self, n_samples):
+        """``max_epochs`` with "auto" resolved: 40 epochs, capped at 500 optimiser steps."""
+        if isinstance(self.max_epochs, str) and self.max_epochs == "auto":
+            return epochs_within_steps(AUTO_MAX_EPOCHS, n_samples, int(self.batch_size))
+        return int(self.max_epochs)

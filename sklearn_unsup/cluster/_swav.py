@@ -11,12 +11,15 @@ from skorch.callbacks import Callback
 from .._kernels import sinkhorn_knopp
 from .._nn import ClusterBatchIterator, PrototypeNet, SwAVLoss
 from .._torch import TorchPartialFitMixin
-from ..utils._sklearn_compat import Integral, Interval, Real
+from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import check_hidden_dims
-from ._deep_base import BaseDeepClusterer
+from ._deep_base import BaseDeepClusterer, epochs_within_steps
 from ._feature_kmeans import feature_kmeans
 
 __all__ = ["SwAV"]
+
+# max_epochs="auto": this many epochs, fewer where they would pass 500 optimiser steps (as DeepCluster)
+AUTO_MAX_EPOCHS = 40
 
 
 def batch_codes(scores, epsilon, n_iter, prior=None):
@@ -155,8 +158,20 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         Share of features masked or resampled.
     noise_scale : float, default=0.1
         Standard deviation of ``"gaussian"`` noise.
-    max_epochs : int, default=40
-        Passes over the training data.
+    max_epochs : "auto" or int, default="auto"
+        Passes over the training data. ``"auto"``: 40 epochs, or as many as
+        make 500 optimiser steps when that is fewer: sets of at most 3,072
+        rows (at the default ``batch_size``) keep 40 epochs, larger ones get
+        ``ceil(500 / ceil(n_samples / batch_size))`` (25 on 5,000 rows), the
+        step budget of :class:`~sklearn_unsup.cluster.DeepCluster`'s
+        ``max_epochs="auto"``; it keeps the fit time from growing with the
+        number of rows (``benchmarks/results/clustering.md``).
+        ``max_epochs_`` holds the number used. With ``partial_fit`` the first
+        block decides.
+
+        .. versionchanged:: 0.1
+           The default was 40 epochs for every data size; pass 40 for the
+           previous schedule.
     batch_size : int, default=256
         Rows per optimisation step.
     lr : float, default=1e-3
@@ -198,6 +213,8 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         The fitted skorch net.
     device_ : str
         Device the net was trained on.
+    max_epochs_ : int
+        Epochs of training (``max_epochs`` with ``"auto"`` resolved).
     n_iter_ : int
         Epochs run.
     loss_curve_ : list of float
@@ -244,6 +261,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         "freeze_prototypes_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 0, None, closed="left")],
         "projector_dims": ["array-like"],
+        "max_epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -265,7 +283,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         augment="none",
         corruption_rate=0.2,
         noise_scale=0.1,
-        max_epochs=40,
+        max_epochs="auto",
         batch_size=256,
         lr=1e-3,
         optimizer="adam",
@@ -311,6 +329,7 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         nbrs = self._mine_neighbors(X, self.n_neighbors, "euclidean") if self.n_neighbors > 0 else None
         self.neighbors_ = None if nbrs is None else nbrs.numpy()
         prior = self._fit_cluster_prior(X, n_prototypes)
+        self.max_epochs_ = self._n_epochs(X.shape[0])
         net = self._build_net(
             module=PrototypeNet,
             module_kwargs=dict(
@@ -332,9 +351,16 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
             random_state=rng,
             iterator=ClusterBatchIterator,
             callbacks=[("prototypes", _PrototypeSchedule(self.freeze_prototypes_epochs))],
+            max_epochs=self.max_epochs_,
         )
         self._train(net, X, nbrs, epochs=1 if first_block else None)
         return self._group_prototypes(X, rng)
+
+    def _n_epochs(self, n_samples):
+        """``max_epochs`` with "auto" resolved: 40 epochs, capped at 500 optimiser steps."""
+        if isinstance(self.max_epochs, str) and self.max_epochs == "auto":
+            return epochs_within_steps(AUTO_MAX_EPOCHS, n_samples, int(self.batch_size))
+        return int(self.max_epochs)
 
     def _group_prototypes(self, X, rng):
         """Read the prototypes, group them into n_clusters (k-means when there are more) and label X."""

@@ -557,3 +557,16 @@ def test_auto_epochs_are_capped_by_a_step_budget(blobs, monkeypatch):
     assert (dec.pretrain_epochs_, dec.max_epochs_) == (6, 4)  # resolved on the first block: 3 steps an epoch
     with pytest.raises(ValueError, match="max_epochs"):
         DeepCluster(max_epochs="many").fit(X)
+
+
+def test_sela_swav_auto_epochs_are_capped_by_a_step_budget(blobs, monkeypatch):
+    from sklearn_unsup.cluster import _deep_base
+
+    for cls in (SeLa, SwAV):  # DeepCluster's budget: 40 epochs, at most 500 steps of 256 rows
+        assert cls()._n_epochs(5000) == 25 and cls()._n_epochs(3072) == 40 and cls()._n_epochs(1484) == 40
+        assert cls(max_epochs=100)._n_epochs(5000) == 100  # an int is used as given
+    X, _ = blobs  # 120 rows at batch 20: 6 steps per epoch, so a budget of 12 steps gives 2 epochs
+    monkeypatch.setattr(_deep_base, "AUTO_MAX_STEPS", 12)
+    for cls in (SeLa, SwAV):
+        est = _fast(cls, max_epochs="auto", batch_size=20).fit(X)
+        assert est.n_iter_ == est.max_epochs_ == 2 and est.get_params()["max_epochs"] == "auto"
