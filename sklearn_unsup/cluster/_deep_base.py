@@ -108,6 +108,9 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
     _n_init_constraints: dict = {
         "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
+    #: ``max_epochs="auto"``: this many epochs, fewer where they would pass ``AUTO_MAX_STEPS`` optimiser steps
+    #: (DeepCluster, SeLa, SwAV; DEC and SCAN resolve their epochs by rules of their own)
+    _auto_max_epochs = 40
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -212,6 +215,12 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
             return -1.0
 
     # ----------------------------------------------------------------- fit helpers
+    def _n_epochs(self, n_samples):
+        """``max_epochs`` with "auto" resolved: ``_auto_max_epochs`` epochs, capped at ``AUTO_MAX_STEPS`` steps."""
+        if isinstance(self.max_epochs, str) and self.max_epochs == "auto":
+            return epochs_within_steps(self._auto_max_epochs, n_samples, int(self.batch_size))
+        return int(self.max_epochs)
+
     def _validate_clustering_data(self, X, min_samples=2):
         """Validated training rows, passed through the fitted ``encoder`` stage (sets ``encoder_``)."""
         X = self._validate_fit_data(X, ensure_min_samples=min_samples)

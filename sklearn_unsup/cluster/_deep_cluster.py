@@ -11,7 +11,6 @@ from skorch.callbacks import Callback
 from .._kernels import student_t_assignment
 from ..decomposition._whitening import fit_whitening, whiten
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
-from ._deep_base import epochs_within_steps
 from ._feature_kmeans import feature_kmeans, split_empty_clusters
 from ._pseudo_label import BasePseudoLabelClusterer, class_balanced_weights, full_pass
 
@@ -19,8 +18,6 @@ __all__ = ["DeepCluster"]
 
 # feature_pca_components="auto": one whitened direction per cluster, at most this many
 AUTO_FEATURE_PCA_MAX = 16
-# max_epochs="auto": this many epochs, fewer where they would pass 500 optimiser steps
-AUTO_MAX_EPOCHS = 40
 
 
 def _reset_head(net):
@@ -407,16 +404,9 @@ class DeepCluster(BasePseudoLabelClusterer):
             return min(int(self.n_clusters), AUTO_FEATURE_PCA_MAX)
         return int(self.feature_pca_components)
 
-    def _n_epochs(self, n_samples):
-        """``max_epochs`` with "auto" resolved: 40 epochs, capped at 500 optimiser steps."""
-        if isinstance(self.max_epochs, str) and self.max_epochs == "auto":
-            return epochs_within_steps(AUTO_MAX_EPOCHS, n_samples, int(self.batch_size))
-        return int(self.max_epochs)
-
     def _features(self, X):
         return self._forward(lambda m, xb: m.encode(xb), X).astype(np.float64)
 
     def _proba(self, X):
         Z = whiten(self._features(X), self.whitening_mean_, self.whitening_components_)
         return student_t_assignment(Z, self.cluster_centers_)
-

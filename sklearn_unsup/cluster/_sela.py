@@ -7,13 +7,9 @@ import torch
 
 from .._kernels import sinkhorn_knopp
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
-from ._deep_base import epochs_within_steps
 from ._pseudo_label import BasePseudoLabelClusterer, full_pass
 
 __all__ = ["SeLa"]
-
-# max_epochs="auto": this many epochs, fewer where they would pass 500 optimiser steps (as DeepCluster)
-AUTO_MAX_EPOCHS = 40
 
 
 def label_epochs(max_epochs, n_label_updates):
@@ -284,9 +280,3 @@ class SeLa(BasePseudoLabelClusterer):
         hook = partial(_sela_epoch, update_epochs=label_epochs(self.max_epochs_, self.n_label_updates),
                        sinkhorn_lambda=float(self.sinkhorn_lambda), prior=prior)
         return self._fit_pseudo_label(X, hook, max_epochs=self.max_epochs_)
-
-    def _n_epochs(self, n_samples):
-        """``max_epochs`` with "auto" resolved: 40 epochs, capped at 500 optimiser steps."""
-        if isinstance(self.max_epochs, str) and self.max_epochs == "auto":
-            return epochs_within_steps(AUTO_MAX_EPOCHS, n_samples, int(self.batch_size))
-        return int(self.max_epochs)

@@ -13,13 +13,10 @@ from .._nn import ClusterBatchIterator, PrototypeNet, SwAVLoss
 from .._torch import TorchPartialFitMixin
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import check_hidden_dims
-from ._deep_base import BaseDeepClusterer, epochs_within_steps
+from ._deep_base import BaseDeepClusterer
 from ._feature_kmeans import feature_kmeans
 
 __all__ = ["SwAV"]
-
-# max_epochs="auto": this many epochs, fewer where they would pass 500 optimiser steps (as DeepCluster)
-AUTO_MAX_EPOCHS = 40
 
 
 def batch_codes(scores, epsilon, n_iter, prior=None):
@@ -355,12 +352,6 @@ class SwAV(TorchPartialFitMixin, BaseDeepClusterer):
         )
         self._train(net, X, nbrs, epochs=1 if first_block else None)
         return self._group_prototypes(X, rng)
-
-    def _n_epochs(self, n_samples):
-        """``max_epochs`` with "auto" resolved: 40 epochs, capped at 500 optimiser steps."""
-        if isinstance(self.max_epochs, str) and self.max_epochs == "auto":
-            return epochs_within_steps(AUTO_MAX_EPOCHS, n_samples, int(self.batch_size))
-        return int(self.max_epochs)
 
     def _group_prototypes(self, X, rng):
         """Read the prototypes, group them into n_clusters (k-means when there are more) and label X."""
