@@ -26,8 +26,6 @@ AUTO_HIDDEN_FULL_WIDTH = 25
 #: pretrain_epochs="auto": this many epochs, fewer where they would pass AUTO_PRETRAIN_STEPS optimiser steps
 AUTO_PRETRAIN_EPOCHS = 50
 AUTO_PRETRAIN_STEPS = 750
-#: max_epochs="auto": this many clustering epochs, fewer where they would pass 500 optimiser steps (AUTO_MAX_STEPS)
-AUTO_MAX_EPOCHS = 50
 
 
 def auto_hidden_dims(n_features):
@@ -321,6 +319,8 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         "tol": [Interval(Real, 0, 1, closed="both")],
     }
     _restarts_by_silhouette = True
+    #: max_epochs="auto": 50 clustering epochs, fewer where they would pass AUTO_MAX_STEPS optimiser steps
+    _auto_max_epochs = 50
 
     def __init__(
         self,
@@ -429,13 +429,11 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
 
     def _n_epochs(self, n_samples):
         """(pre-training epochs, clustering epochs) with "auto" resolved: 50 each, capped at 750 and 500 steps."""
-        batch_size = int(self.batch_size)
-        pretrain, cluster = self.pretrain_epochs, self.max_epochs
-        pretrain = epochs_within_steps(AUTO_PRETRAIN_EPOCHS, n_samples, batch_size, AUTO_PRETRAIN_STEPS) \
-            if isinstance(pretrain, str) and pretrain == "auto" else int(pretrain)
-        cluster = epochs_within_steps(AUTO_MAX_EPOCHS, n_samples, batch_size) \
-            if isinstance(cluster, str) and cluster == "auto" else int(cluster)
-        return pretrain, cluster
+        pretrain = self.pretrain_epochs
+        if isinstance(pretrain, str) and pretrain == "auto":
+            pretrain = epochs_within_steps(AUTO_PRETRAIN_EPOCHS, n_samples, int(self.batch_size), AUTO_PRETRAIN_STEPS)
+        # the clustering epochs: the base's max_epochs="auto" rule with DEC's 50 epochs (_auto_max_epochs)
+        return int(pretrain), super()._n_epochs(n_samples)
 
     def _fall_back_if_collapsed(self, X, start_state):
         """Restore the k-means start when self-training left clusters empty that the start had filled."""

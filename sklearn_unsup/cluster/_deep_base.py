@@ -109,7 +109,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
     #: ``max_epochs="auto"``: this many epochs, fewer where they would pass ``AUTO_MAX_STEPS`` optimiser steps
-    #: (DeepCluster, SeLa, SwAV; DEC and SCAN resolve their epochs by rules of their own)
+    #: (DeepCluster, SeLa, SwAV; DEC's clustering epochs with 50; SCAN has a rule of its own)
     _auto_max_epochs = 40
 
     @_fit_context(prefer_skip_nested_validation=True)

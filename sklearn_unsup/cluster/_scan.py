@@ -17,7 +17,7 @@ __all__ = ["SCAN"]
 AUTO_FULL_EPOCHS_MAX_SAMPLES = 2000
 #: above it, the epochs that give about this many optimisation steps (batches), within the two bounds
 AUTO_SCAN_STEPS = 250
-#: SCAN's own epoch bounds (DEC's AUTO_MAX_EPOCHS and BaseDeepClusterer._auto_max_epochs are other rules)
+#: SCAN's own epoch bounds (BaseDeepClusterer._auto_max_epochs, 40 or DEC's 50, is another rule)
 AUTO_SCAN_MAX_EPOCHS = 200
 AUTO_MIN_EPOCHS = 50
 
