@@ -9,10 +9,11 @@ from skorch.callbacks import Callback, GradientNormClipping
 from .._kernels import dec_target_distribution
 from .._nn import DECLoss, DECNet, MLPAutoEncoder, ReconstructionLoss, as_float32_tensor
 from .._torch import TorchPartialFitMixin
+from ..metrics import silhouette_score
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import check_hidden_dims
 from ..utils._warnings import warn_caller
-from ._deep_base import BaseDeepClusterer, epochs_within_steps
+from ._deep_base import RUN_SILHOUETTE_MAX_SAMPLES, BaseDeepClusterer, epochs_within_steps
 from ._feature_kmeans import feature_kmeans
 from ._pseudo_label import full_pass
 
@@ -74,6 +75,21 @@ class _TargetUpdate(Callback):
         self.X = None  # do not keep the training data in the fitted model
 
 
+def _labels_silhouette(X, labels):
+    """Silhouette of ``labels`` among the rows ``X``: -1 for one cluster, a fixed subset of large ``X``.
+
+    Above ``RUN_SILHOUETTE_MAX_SAMPLES`` rows the same seeded subset scores every labelling, as ``n_init``
+    scores its runs.
+    """
+    if np.unique(labels).size < 2:
+        return -1.0
+    sample_size = RUN_SILHOUETTE_MAX_SAMPLES if X.shape[0] > RUN_SILHOUETTE_MAX_SAMPLES else None
+    try:
+        return float(silhouette_score(X, labels, sample_size=sample_size, random_state=0))
+    except ValueError:  # the subset holds one cluster
+        return -1.0
+
+
 class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     """Deep Embedded Clustering (DEC) and, with ``reconstruction_weight > 0``, Improved DEC (IDEC).
 
@@ -93,7 +109,9 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     (the pre-trained encoder and the k-means centres), sets
     ``self_training_collapsed_`` and warns (``ConvergenceWarning``). Fewer
     lost clusters are kept (on imbalanced data a few emptied clusters can be
-    right) with the usual empty-cluster warning.
+    right, with the usual empty-cluster warning) unless the trained labels'
+    silhouette, among the rows the network clusters, is below the start's;
+    then ``fit`` falls back in the same way.
 
     IDEC (Guo et al., 2017) keeps the decoder during clustering so the
     embedding is not distorted: the loss is
@@ -252,8 +270,9 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         Fraction of labels that changed at the last target update.
     self_training_collapsed_ : bool
         True when self-training emptied half or more of the clusters its
-        k-means start had filled and ``fit`` kept that start instead (reset to
-        False by ``partial_fit``, which runs no such check).
+        k-means start had filled, or fewer with a lower silhouette than the
+        start's, and ``fit`` kept that start instead (reset to False by
+        ``partial_fit``, which runs no such check).
     hidden_dims_ : tuple of int
         Encoder hidden widths used (``hidden_dims`` with ``"auto"``
         resolved).
@@ -436,21 +455,36 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         return int(pretrain), super()._n_epochs(n_samples)
 
     def _fall_back_if_collapsed(self, X, start_state):
-        """Restore the k-means start when self-training left clusters empty that the start had filled."""
+        """Restore the k-means start when self-training emptied clusters the start had filled, for the worse.
+
+        Half or more of the start's clusters lost is a collapse. Fewer lost clusters are kept only when the
+        trained labels' silhouette (among the rows the network clusters) is at least the start's: on
+        imbalanced data an emptied cluster can be right; merged clusters that separate less are not.
+        """
         k = self.n_clusters
-        n_filled = np.count_nonzero(np.bincount(self._proba(X).argmax(1), minlength=k))
+        labels = self._proba(X).argmax(1)
+        n_filled = np.count_nonzero(np.bincount(labels, minlength=k))
         module = self.net_.module_
         trained = {key: v.detach().clone() for key, v in module.state_dict().items()}
         module.load_state_dict(start_state)
-        n_filled_start = np.count_nonzero(np.bincount(self._proba(X).argmax(1), minlength=k))
-        if 2 * n_filled > n_filled_start:  # not a collapse: fewer than half of the start's clusters lost
+        start_labels = self._proba(X).argmax(1)
+        n_filled_start = np.count_nonzero(np.bincount(start_labels, minlength=k))
+        if n_filled >= n_filled_start:  # no cluster lost
             module.load_state_dict(trained)
             return
+        collapsed = 2 * n_filled <= n_filled_start
+        if not collapsed:
+            silhouette, silhouette_start = _labels_silhouette(X, labels), _labels_silhouette(X, start_labels)
+            if silhouette >= silhouette_start:  # fewer clusters that separate at least as well: kept
+                module.load_state_dict(trained)
+                return
         self.self_training_collapsed_ = True
+        why = "" if collapsed else (f" and lowered the silhouette of its labels from {silhouette_start:.3f} to "
+                                    f"{silhouette:.3f}")
         warn_caller(
             f"DEC's self-training left {k - n_filled} of {k} clusters empty ({k - n_filled_start} at its k-means "
-            "start): the fit keeps the k-means start (pre-trained encoder and k-means centres). Scale the input "
-            "(StandardScaler), lower lr or reconstruction_weight, or raise update_interval.",
+            f"start){why}: the fit keeps the k-means start (pre-trained encoder and k-means centres). Scale the "
+            "input (StandardScaler), lower lr or reconstruction_weight, or raise update_interval.",
             ConvergenceWarning,
         )
 

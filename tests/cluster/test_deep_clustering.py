@@ -245,6 +245,20 @@ def test_swav_more_prototypes_than_clusters(blobs):
         _fast(SwAV, n_prototypes=2).fit(X)
 
 
+def test_swav_auto_views_follow_the_encoder_stage(blobs):
+    """augment/temperature "auto": SCARF and 0.2 on narrow rows as given, no augmentation and 0.1 otherwise."""
+    X, _ = blobs
+    bare = _fast(SwAV, max_epochs=1).fit(X)
+    assert bare.encoder_ is None and (bare.augment_, bare.temperature_) == ("scarf", 0.2)
+    assert bare.net_.module_.augment == "scarf" and bare.net_.criterion_.temperature == 0.2
+    pca = _fast(SwAV, max_epochs=1, encoder="pca").fit(X)
+    assert (pca.augment_, pca.temperature_) == ("none", 0.1)
+    wide = _fast(SwAV, max_epochs=1).fit(np.tile(X, 10))  # 20 features: not a narrow table
+    assert wide.encoder_ is None and (wide.augment_, wide.temperature_) == ("none", 0.1)
+    given = _fast(SwAV, max_epochs=1, augment="mask", temperature=0.3).fit(X)
+    assert (given.augment_, given.temperature_) == ("mask", 0.3)
+
+
 def test_dec_stops_when_labels_settle(blobs):
     X, _ = blobs
     dec = _fast(DEC, tol=1.0, max_epochs=50).fit(X)
@@ -418,12 +432,35 @@ def test_dec_falls_back_to_the_kmeans_start_when_self_training_collapses(blobs):
     assert dec.self_training_collapsed_
     np.testing.assert_array_equal(dec.predict(X), dec.labels_)
     assert len(np.unique(dec.predict(X))) == 3
-    # losing fewer than half of the clusters is kept
+    # losing fewer than half of the clusters and separating less (two blobs merged): the start is kept too
     with torch.no_grad():
         dec.net_.module_.centers[2] = 1e3
     dec.self_training_collapsed_ = False
-    dec._fall_back_if_collapsed(X, good)
-    assert not dec.self_training_collapsed_ and len(np.unique(dec.predict(X))) == 2
+    with pytest.warns(ConvergenceWarning, match="lowered the silhouette"):
+        dec._fall_back_if_collapsed(X, good)
+    assert dec.self_training_collapsed_ and len(np.unique(dec.predict(X))) == 3
+
+
+def test_dec_keeps_a_lost_cluster_that_separates_better(blobs):
+    """An emptied cluster is kept when the trained labels' silhouette is at least the start's."""
+    X, y = blobs
+    two = np.isin(y, [0, 1])  # two blobs, and a start that splits one of them in three clusters
+    X2, y2 = X[two], y[two]
+    dec = _fast(DEC).fit(X2)
+    module = dec.net_.module_
+    codes = torch.as_tensor(dec._forward(lambda m, xb: m.encode(xb), X2))
+    with torch.no_grad():
+        first = np.flatnonzero(y2 == 0)
+        halves = np.array_split(first[np.argsort(X2[first, 0])], 2)
+        module.centers.copy_(torch.stack([codes[halves[0]].mean(0), codes[halves[1]].mean(0),
+                                          codes[y2 == 1].mean(0)]))
+        start = {k: v.clone() for k, v in module.state_dict().items()}
+        module.centers[0] = codes[first].mean(0)  # trained: the split blob whole again, one centre far away
+        module.centers[1] = 1e3
+    assert len(np.unique(dec._proba(X2).argmax(1))) == 2
+    dec._fall_back_if_collapsed(X2, start)
+    assert not dec.self_training_collapsed_
+    assert len(np.unique(dec.predict(X2))) == 2
 
 
 def test_dec_soft_assignment_finite_for_huge_rows(blobs):
