@@ -36,7 +36,11 @@ def auto_hidden_dims(n_features):
 
 
 class _TargetUpdate(Callback):
-    """Every ``update_interval`` batches: recompute P over all rows; stop when < ``tol`` of labels change."""
+    """Every ``update_interval`` batches: recompute P over all rows; stop when < ``tol`` of labels change.
+
+    Also stops, in ``fit``, at the first update whose labels fill at most half as many clusters as the
+    first update's (the k-means start): a collapse, after which ``fit`` restores that start anyway.
+    """
 
     def __init__(self, X, update_interval, tol):
         self.X = X
@@ -45,16 +49,20 @@ class _TargetUpdate(Callback):
         self.stop_on_tol = True
         self.step = 0
         self.last_labels = None
+        self.n_filled_start = None
         self.delta_label_ = None
 
     def refresh(self, net):
         Q = full_pass(net.module_, self.X, lambda m, xb: m.assignment(m.encode(xb))).numpy().astype(np.float64)
         net.criterion_.targets = torch.from_numpy(dec_target_distribution(Q).astype(np.float32))
         labels = Q.argmax(1)
+        n_filled = np.unique(labels).size
         converged = False
         if self.last_labels is not None:
             self.delta_label_ = float(np.mean(labels != self.last_labels))
-            converged = self.stop_on_tol and self.delta_label_ < self.tol
+            converged = self.stop_on_tol and (self.delta_label_ < self.tol or 2 * n_filled <= self.n_filled_start)
+        else:
+            self.n_filled_start = n_filled
         self.last_labels = labels
         return converged
 
