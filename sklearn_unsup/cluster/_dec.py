@@ -108,8 +108,9 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
     to the centres (``alpha`` degrees of freedom) and ``P`` the sharpened
     target ``q_ij^2 / f_j`` (row-normalised), recomputed over the whole data
     every ``update_interval`` batches. Training stops when fewer than a
-    fraction ``tol`` of the labels change between two updates, or after
-    ``max_epochs`` epochs.
+    fraction ``tol`` of the labels change between two updates, after
+    ``max_epochs`` epochs, or (in ``fit``) at the first update that fills at
+    most half as many clusters as the k-means start: a collapse (below).
 
     Self-training can collapse (all rows drawn into a few centres, e.g. IDEC
     on unnormalised UMAP codes). When the trained model fills at most half as
