@@ -441,6 +441,22 @@ def test_dec_falls_back_to_the_kmeans_start_when_self_training_collapses(blobs):
     assert dec.self_training_collapsed_ and len(np.unique(dec.predict(X))) == 3
 
 
+def test_dec_self_training_stops_at_a_collapse(blobs):
+    """The target update ends self-training once half or more of the start's clusters are empty."""
+    from sklearn_unsup.cluster._dec import _TargetUpdate
+
+    X, _ = blobs
+    dec = _fast(DEC).fit(X)
+    updater = _TargetUpdate(torch.as_tensor(X, dtype=torch.float32), update_interval=1, tol=0.0)
+    assert updater.refresh(dec.net_) is False and updater.n_filled_start == 3
+    assert updater.refresh(dec.net_) is False  # nothing changed, tol=0: not converged
+    with torch.no_grad():
+        dec.net_.module_.centers[1:] = 1e3  # every row drawn to one centre
+    assert updater.refresh(dec.net_) is True
+    updater.stop_on_tol = False  # partial_fit's blocks never stop early
+    assert updater.refresh(dec.net_) is False
+
+
 def test_dec_keeps_a_lost_cluster_that_separates_better(blobs):
     """An emptied cluster is kept when the trained labels' silhouette is at least the start's."""
     X, y = blobs
