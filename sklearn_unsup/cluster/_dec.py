@@ -47,6 +47,7 @@ class _TargetUpdate(Callback):
         self.update_interval = update_interval
         self.tol = tol
         self.stop_on_tol = True
+        self.stop_on_collapse = True  # off for partial_fit's first block, which has no fallback
         self.step = 0
         self.last_labels = None
         self.n_filled_start = None
@@ -60,7 +61,8 @@ class _TargetUpdate(Callback):
         converged = False
         if self.last_labels is not None:
             self.delta_label_ = float(np.mean(labels != self.last_labels))
-            converged = self.stop_on_tol and (self.delta_label_ < self.tol or 2 * n_filled <= self.n_filled_start)
+            collapsed = self.stop_on_collapse and 2 * n_filled <= self.n_filled_start
+            converged = self.stop_on_tol and (self.delta_label_ < self.tol or collapsed)
         else:
             self.n_filled_start = n_filled
         self.last_labels = labels
@@ -420,6 +422,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
             codes = full_pass(self.net_.module_, Xt, lambda m, xb: m.encode(xb)).numpy().astype(np.float64)
         # 2. k-means on the codes and 3. KL self-training, in one net holding the encoder and centres
         updater = _TargetUpdate(Xt, self.update_interval, self.tol)
+        updater.stop_on_collapse = not first_block
         kmeans_seed = int(rng.randint(np.iinfo(np.int32).max))
         start_state = {}
 

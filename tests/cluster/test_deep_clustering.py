@@ -453,7 +453,9 @@ def test_dec_self_training_stops_at_a_collapse(blobs):
     with torch.no_grad():
         dec.net_.module_.centers[1:] = 1e3  # every row drawn to one centre
     assert updater.refresh(dec.net_) is True
-    updater.stop_on_tol = False  # partial_fit's blocks never stop early
+    updater.stop_on_collapse = False  # partial_fit's first block (no fallback there) does not stop at a collapse
+    assert updater.refresh(dec.net_) is False
+    updater.stop_on_collapse, updater.stop_on_tol = True, False  # nor do its later blocks
     assert updater.refresh(dec.net_) is False
 
 
@@ -474,6 +476,7 @@ def test_dec_keeps_a_lost_cluster_that_separates_better(blobs):
         module.centers[0] = codes[first].mean(0)  # trained: the split blob whole again, one centre far away
         module.centers[1] = 1e3
     assert len(np.unique(dec._proba(X2).argmax(1))) == 2
+    dec.self_training_collapsed_ = False
     dec._fall_back_if_collapsed(X2, start)
     assert not dec.self_training_collapsed_
     assert len(np.unique(dec.predict(X2))) == 2
