@@ -51,6 +51,7 @@ class _TargetUpdate(Callback):
         self.step = 0
         self.last_labels = None
         self.n_filled_start = None
+        self.collapsed = False  # set when training stopped at a collapse
         self.delta_label_ = None
 
     def refresh(self, net):
@@ -61,8 +62,8 @@ class _TargetUpdate(Callback):
         converged = False
         if self.last_labels is not None:
             self.delta_label_ = float(np.mean(labels != self.last_labels))
-            collapsed = self.stop_on_collapse and 2 * n_filled <= self.n_filled_start
-            converged = self.stop_on_tol and (self.delta_label_ < self.tol or collapsed)
+            self.collapsed = self.stop_on_tol and self.stop_on_collapse and 2 * n_filled <= self.n_filled_start
+            converged = self.stop_on_tol and (self.delta_label_ < self.tol or self.collapsed)
         else:
             self.n_filled_start = n_filled
         self.last_labels = labels
@@ -453,7 +454,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         self.delta_label_ = updater.delta_label_
         self.self_training_collapsed_ = False
         if not first_block and start_state:
-            self._fall_back_if_collapsed(X, start_state)
+            self._fall_back_if_collapsed(X, start_state, stopped_at_collapse=updater.collapsed)
         self.cluster_centers_ = self.net_.module_.centers.detach().cpu().numpy().astype(np.float64)
         self.net_.criterion_.targets = None  # training state only
         return self._finish_fit(X)
@@ -466,12 +467,14 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         # the clustering epochs: the base's max_epochs="auto" rule with DEC's 50 epochs (_auto_max_epochs)
         return int(pretrain), super()._n_epochs(n_samples)
 
-    def _fall_back_if_collapsed(self, X, start_state):
+    def _fall_back_if_collapsed(self, X, start_state, stopped_at_collapse=False):
         """Restore the k-means start when self-training emptied clusters the start had filled, for the worse.
 
         Half or more of the start's clusters lost is a collapse. Fewer lost clusters are kept only when the
         trained labels' silhouette (among the rows the network clusters) is at least the start's: on
         imbalanced data an emptied cluster can be right; merged clusters that separate less are not.
+        ``stopped_at_collapse``: the target update already counted a collapse (and stopped training), so the
+        start is restored whatever this recount (float64 instead of the update's float32) finds.
         """
         k = self.n_clusters
         labels = self._proba(X).argmax(1)
@@ -481,10 +484,10 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
         module.load_state_dict(start_state)
         start_labels = self._proba(X).argmax(1)
         n_filled_start = np.count_nonzero(np.bincount(start_labels, minlength=k))
-        if n_filled >= n_filled_start:  # no cluster lost
+        collapsed = stopped_at_collapse or 2 * n_filled <= n_filled_start
+        if n_filled >= n_filled_start and not collapsed:  # no cluster lost
             module.load_state_dict(trained)
             return
-        collapsed = 2 * n_filled <= n_filled_start
         if not collapsed:
             silhouette, silhouette_start = _labels_silhouette(X, labels), _labels_silhouette(X, start_labels)
             if silhouette >= silhouette_start:  # fewer clusters that separate at least as well: kept

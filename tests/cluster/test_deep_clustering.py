@@ -452,11 +452,27 @@ def test_dec_self_training_stops_at_a_collapse(blobs):
     assert updater.refresh(dec.net_) is False  # nothing changed, tol=0: not converged
     with torch.no_grad():
         dec.net_.module_.centers[1:] = 1e3  # every row drawn to one centre
-    assert updater.refresh(dec.net_) is True
+    assert updater.refresh(dec.net_) is True and updater.collapsed
     updater.stop_on_collapse = False  # partial_fit's first block (no fallback there) does not stop at a collapse
     assert updater.refresh(dec.net_) is False
     updater.stop_on_collapse, updater.stop_on_tol = True, False  # nor do its later blocks
     assert updater.refresh(dec.net_) is False
+
+
+def test_dec_falls_back_when_training_stopped_at_a_collapse(blobs):
+    """A stop at a collapse restores the start even if the float64 recount finds every cluster filled."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _ = blobs
+    dec = _fast(DEC).fit(X)
+    start = {k: v.clone() for k, v in dec.net_.module_.state_dict().items()}
+    with torch.no_grad():
+        dec.net_.module_.centers.add_(0.01)  # "trained": another model that fills every cluster
+    dec.self_training_collapsed_ = False
+    with pytest.warns(ConvergenceWarning, match="keeps the k-means start"):
+        dec._fall_back_if_collapsed(X, start, stopped_at_collapse=True)
+    assert dec.self_training_collapsed_
+    np.testing.assert_array_equal(dec.net_.module_.centers.detach(), start["centers"])
 
 
 def test_dec_keeps_a_lost_cluster_that_separates_better(blobs):
