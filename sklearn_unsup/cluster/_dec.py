@@ -9,11 +9,10 @@ from skorch.callbacks import Callback, GradientNormClipping
 from .._kernels import dec_target_distribution
 from .._nn import DECLoss, DECNet, MLPAutoEncoder, ReconstructionLoss, as_float32_tensor
 from .._torch import TorchPartialFitMixin
-from ..metrics import silhouette_score
 from ..utils._sklearn_compat import Integral, Interval, Real, StrOptions
 from ..utils._validation import check_hidden_dims
 from ..utils._warnings import warn_caller
-from ._deep_base import RUN_SILHOUETTE_MAX_SAMPLES, BaseDeepClusterer, epochs_within_steps
+from ._deep_base import BaseDeepClusterer, epochs_within_steps, labels_silhouette
 from ._feature_kmeans import feature_kmeans
 from ._pseudo_label import full_pass
 
@@ -84,21 +83,6 @@ class _TargetUpdate(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.X = None  # do not keep the training data in the fitted model
-
-
-def _labels_silhouette(X, labels):
-    """Silhouette of ``labels`` among the rows ``X``: -1 for one cluster, a fixed subset of large ``X``.
-
-    Above ``RUN_SILHOUETTE_MAX_SAMPLES`` rows the same seeded subset scores every labelling, as ``n_init``
-    scores its runs.
-    """
-    if np.unique(labels).size < 2:
-        return -1.0
-    sample_size = RUN_SILHOUETTE_MAX_SAMPLES if X.shape[0] > RUN_SILHOUETTE_MAX_SAMPLES else None
-    try:
-        return float(silhouette_score(X, labels, sample_size=sample_size, random_state=0))
-    except ValueError:  # the subset holds one cluster
-        return -1.0
 
 
 class DEC(TorchPartialFitMixin, BaseDeepClusterer):
@@ -489,7 +473,7 @@ class DEC(TorchPartialFitMixin, BaseDeepClusterer):
             module.load_state_dict(trained)
             return
         if not collapsed:
-            silhouette, silhouette_start = _labels_silhouette(X, labels), _labels_silhouette(X, start_labels)
+            silhouette, silhouette_start = labels_silhouette(X, labels), labels_silhouette(X, start_labels)
             if silhouette >= silhouette_start:  # fewer clusters that separate at least as well: kept
                 module.load_state_dict(trained)
                 return

@@ -21,7 +21,7 @@ from ..utils._validation import check_hidden_dims, check_n_clusters, check_n_nei
 from ..utils._warnings import warn_caller
 from ._feature_kmeans import feature_kmeans
 
-__all__ = ["BaseDeepClusterer", "EpochHook", "epochs_within_steps"]
+__all__ = ["BaseDeepClusterer", "EpochHook", "epochs_within_steps", "labels_silhouette"]
 
 # cluster_prior="auto" keeps equal sizes unless the k-means shares' entropy is below this share of log(k)
 AUTO_PRIOR_MIN_ENTROPY = 0.95
@@ -43,6 +43,22 @@ AUTO_MAX_STEPS = 500
 UMAP_ENCODER_PARAMS = {"n_components": 10, "n_neighbors": 20, "min_dist": 0.0}
 # encoder="pca": at most this many principal components
 PCA_ENCODER_COMPONENTS = 32
+
+
+def labels_silhouette(codes, labels):
+    """Silhouette of ``labels`` among the rows ``codes``, -1 where it is undefined (one cluster, or one per row).
+
+    Above ``RUN_SILHOUETTE_MAX_SAMPLES`` rows the same seeded subset scores every labelling, so labellings of
+    the same rows stay comparable (``n_init``'s runs, DEC's start and trained labels).
+    """
+    n_labels = np.unique(labels).size
+    if n_labels < 2 or n_labels >= labels.shape[0]:
+        return -1.0
+    sample_size = RUN_SILHOUETTE_MAX_SAMPLES if codes.shape[0] > RUN_SILHOUETTE_MAX_SAMPLES else None
+    try:
+        return float(silhouette_score(codes, labels, sample_size=sample_size, random_state=0))
+    except ValueError:  # the subset of a nearly collapsed labelling holds one cluster
+        return -1.0
 
 
 def epochs_within_steps(n_epochs, n_samples, batch_size, max_steps=None):
@@ -205,14 +221,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Clust
         codes = self.__dict__.pop("_run_codes", None)
         if codes is None:
             codes = self._validate_predict_data(X)
-        n_labels = np.unique(self.labels_).size
-        if n_labels < 2 or n_labels >= self.labels_.shape[0]:
-            return -1.0
-        sample_size = RUN_SILHOUETTE_MAX_SAMPLES if codes.shape[0] > RUN_SILHOUETTE_MAX_SAMPLES else None
-        try:
-            return float(silhouette_score(codes, self.labels_, sample_size=sample_size, random_state=0))
-        except ValueError:  # the subset of a nearly collapsed run holds one cluster
-            return -1.0
+        return labels_silhouette(codes, self.labels_)
 
     # ----------------------------------------------------------------- fit helpers
     def _n_epochs(self, n_samples):
